@@ -1,0 +1,149 @@
+// Package text renders the bot's replies as plain text, for the command line
+// and wherever a chat platform needs a plain fallback. It also writes the
+// table in Markdown and CSV.
+package text
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/mmdbot/mmdbot/bot"
+	"github.com/mmdbot/mmdbot/knowledge"
+)
+
+// Render returns a reply as plain text: the owner first, then the
+// description, the split of a shared entry, the Learn page, the contact and
+// the source with its date.
+func Render(r bot.Reply) string {
+	var b strings.Builder
+	switch r.Kind {
+	case bot.KindAnswer:
+		if r.Also != nil {
+			fmt.Fprintf(&b, "Both Microsoft and your organisation have a part in this.\n\n")
+		}
+		answer(&b, r.Answer)
+		if r.Also != nil {
+			b.WriteString("\n")
+			answer(&b, r.Also)
+		}
+		source(&b, r.Source)
+	case bot.KindSuggest:
+		b.WriteString(r.Text + "\n")
+		for i, c := range r.Alternatives {
+			fmt.Fprintf(&b, "  %d. %s (%s) — show %s\n", i+1, c.Title, c.Owner.Label(), c.ID)
+		}
+	case bot.KindUnknown:
+		b.WriteString(r.Text + "\n")
+	case bot.KindHelp:
+		if r.Text != "" {
+			b.WriteString(r.Text + "\n\n")
+		}
+		Help(&b, r.Commands)
+	case bot.KindTable:
+		Table(&b, r.Groups)
+		source(&b, r.Source)
+	case bot.KindError:
+		b.WriteString(r.Text + "\n")
+	}
+	return b.String()
+}
+
+func answer(b *strings.Builder, a *bot.Answer) {
+	e := a.Entry
+	fmt.Fprintf(b, "%s — %s\n\n", strings.ToUpper(e.Owner.Label()), e.Title)
+	b.WriteString(e.Description() + "\n")
+	if e.Split != nil {
+		fmt.Fprintf(b, "\nMicrosoft: %s\nYour organisation: %s\n", e.Split.Microsoft, e.Split.Customer)
+	}
+	if a.URL != "" {
+		fmt.Fprintf(b, "\nRead more: %s\n", a.URL)
+	}
+	if e.Contact != nil {
+		fmt.Fprintf(b, "Contact: %s", e.Contact.Text)
+		if e.Contact.URL != "" {
+			fmt.Fprintf(b, " (%s)", e.Contact.URL)
+		}
+		b.WriteString("\n")
+	}
+}
+
+func source(b *strings.Builder, p knowledge.Page) {
+	if p.Title == "" {
+		return
+	}
+	fmt.Fprintf(b, "\nSource: %s", p.Title)
+	if p.Date != "" {
+		fmt.Fprintf(b, ", as of %s", p.Date)
+	}
+	if p.URL != "" {
+		fmt.Fprintf(b, " — %s", p.URL)
+	}
+	b.WriteString("\n")
+}
+
+// Help writes the help text.
+func Help(w io.Writer, cmds []bot.Command) {
+	fmt.Fprintln(w, "Ask me who is responsible for something under Microsoft Managed Desktop:")
+	width := 0
+	for _, c := range cmds {
+		width = max(width, len(c.Usage))
+	}
+	for _, c := range cmds {
+		fmt.Fprintf(w, "  %-*s  %s\n", width, c.Usage, c.Summary)
+	}
+}
+
+// Table writes entries grouped by owner as readable text.
+func Table(w io.Writer, groups []bot.Group) {
+	for i, g := range groups {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		fmt.Fprintf(w, "%s\n", strings.ToUpper(g.Owner.Label()))
+		for _, e := range g.Entries {
+			fmt.Fprintf(w, "  • %s  [%s]\n", e.Title, e.ID)
+		}
+	}
+}
+
+// Markdown writes entries grouped by owner as Markdown tables.
+func Markdown(w io.Writer, groups []bot.Group) {
+	for i, g := range groups {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		fmt.Fprintf(w, "## %s\n\n| Responsibility | Id | Description | Learn more |\n| --- | --- | --- | --- |\n", g.Owner.Label())
+		for _, e := range g.Entries {
+			desc := strings.ReplaceAll(e.Description(), "\n", "<br>")
+			if e.Split != nil {
+				desc += fmt.Sprintf("<br><br>**Microsoft:** %s<br>**Your organisation:** %s", e.Split.Microsoft, e.Split.Customer)
+			}
+			link := ""
+			if u := e.URL(); u != "" {
+				link = fmt.Sprintf("[%s](%s)", e.Links[len(e.Links)-1].Text, u)
+			}
+			fmt.Fprintf(w, "| %s | `%s` | %s | %s |\n", cell(e.Title), e.ID, cell(desc), link)
+		}
+	}
+}
+
+func cell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+
+// CSV writes entries as CSV: id, title, owner, side, description, url.
+func CSV(w io.Writer, groups []bot.Group) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write([]string{"id", "title", "owner", "side", "description", "url"}); err != nil {
+		return err
+	}
+	for _, g := range groups {
+		for _, e := range g.Entries {
+			if err := cw.Write([]string{e.ID, e.Title, string(e.Owner), string(e.Side), e.Description(), e.URL()}); err != nil {
+				return err
+			}
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}

@@ -1,0 +1,80 @@
+package bot
+
+import (
+	"github.com/mmdbot/mmdbot/knowledge"
+)
+
+// MatchJSON is one ranked match in ReplyJSON.
+type MatchJSON struct {
+	ID    string          `json:"id"`
+	Title string          `json:"title"`
+	Owner knowledge.Owner `json:"owner"`
+	Score float64         `json:"score"`
+	URL   string          `json:"url"`
+}
+
+// ReplyJSON is the JSON form of a reply to a question, the same for
+// `mmdbot ask --json` and the web API's /api/ask.
+type ReplyJSON struct {
+	Question   string           `json:"question"`
+	Intent     Intent           `json:"intent"`
+	Answered   bool             `json:"answered"`
+	Band       knowledge.Band   `json:"band,omitempty"`
+	Confidence float64          `json:"confidence"`
+	Matches    []MatchJSON      `json:"matches"`
+	Answer     *knowledge.Entry `json:"answer,omitempty"`
+	Also       *knowledge.Entry `json:"also,omitempty"`
+	Choices    []MatchJSON      `json:"choices,omitempty"`
+	Text       string           `json:"text,omitempty"`
+	Source     knowledge.Page   `json:"source"`
+}
+
+// JSON returns the JSON form of the reply. answered is true when the bot gives
+// an answer or "did you mean" choices, false when it says it does not know
+// (and for help, table and small talk, which answer no question).
+func (r Reply) JSON() ReplyJSON {
+	j := ReplyJSON{
+		Question:   r.Question,
+		Intent:     r.Intent,
+		Answered:   r.Kind == KindAnswer || r.Kind == KindSuggest,
+		Band:       r.Band,
+		Confidence: r.Confidence,
+		Matches:    []MatchJSON{},
+		Text:       r.Text,
+		Source:     r.Source,
+	}
+	for _, m := range r.Matches {
+		j.Matches = append(j.Matches, matchJSON(r.Source, m.Entry, m.Score))
+	}
+	if r.Answer != nil {
+		j.Answer = r.Answer.Entry
+	}
+	if r.Also != nil {
+		j.Also = r.Also.Entry
+	}
+	for _, c := range r.Alternatives {
+		if e := findEntry(r.Matches, c.ID); e != nil {
+			j.Choices = append(j.Choices, matchJSON(r.Source, e, c.Score))
+		} else {
+			j.Choices = append(j.Choices, MatchJSON{ID: c.ID, Title: c.Title, Owner: c.Owner, Score: c.Score})
+		}
+	}
+	return j
+}
+
+func findEntry(ms []knowledge.Match, id string) *knowledge.Entry {
+	for _, m := range ms {
+		if m.Entry.ID == id {
+			return m.Entry
+		}
+	}
+	return nil
+}
+
+func matchJSON(p knowledge.Page, e *knowledge.Entry, score float64) MatchJSON {
+	u := e.URL()
+	if u == "" {
+		u = p.URL
+	}
+	return MatchJSON{ID: e.ID, Title: e.Title, Owner: e.Owner, Score: score, URL: u}
+}

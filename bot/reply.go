@@ -1,0 +1,116 @@
+package bot
+
+import (
+	"github.com/mmdbot/mmdbot/knowledge"
+)
+
+// Via says how a message reached the bot.
+type Via string
+
+// The ways a message arrives.
+const (
+	ViaMention Via = "mention" // @mmd in a channel or group chat
+	ViaDirect  Via = "direct"  // a direct (personal) message to the bot
+	ViaCommand Via = "command" // a slash command such as /mmd
+	ViaWeb     Via = "web"     // the web page or its JSON API
+	ViaCLI     Via = "cli"     // the mmdbot command line
+)
+
+// Message is one incoming message, as any adapter sees it.
+type Message struct {
+	// Text is what the person wrote, mentions and all.
+	Text string
+	// User and Conversation identify who wrote and where; they may be empty.
+	User         string
+	Conversation string
+	// Via says how the message arrived; Adapter names the adapter ("slack",
+	// "teams", "web", "cli") for metrics and the unanswered report.
+	Via     Via
+	Adapter string
+}
+
+// Intent is what a message asks for.
+type Intent string
+
+// The intents the bot understands.
+const (
+	IntentAsk       Intent = "ask"       // a question about who is responsible
+	IntentHelp      Intent = "help"      // help text
+	IntentTable     Intent = "table"     // every entry grouped by owner
+	IntentList      Intent = "list"      // the entries of one owner
+	IntentShow      Intent = "show"      // one entry by id
+	IntentSmallTalk Intent = "smalltalk" // greetings, thanks, "what can you do?"
+)
+
+// Kind says what a Reply holds, and so how an adapter renders it.
+type Kind string
+
+// The kinds of reply.
+const (
+	KindAnswer  Kind = "answer"  // Answer holds the entry (and maybe Also the other side's)
+	KindSuggest Kind = "suggest" // "did you mean": Alternatives hold two or three choices
+	KindUnknown Kind = "unknown" // the bot does not know; point to table and help
+	KindHelp    Kind = "help"    // Commands hold the help; Text may hold a greeting
+	KindTable   Kind = "table"   // Groups hold the entries grouped by owner
+	KindError   Kind = "error"   // Text holds a safe sentence about a bad request
+)
+
+// Answer is one entry given as an answer.
+type Answer struct {
+	Entry *knowledge.Entry
+	// Score is the matcher's score for the entry, 0 when shown by id or choice.
+	Score float64
+	// URL is the Learn page to read: the entry's own, or the source page.
+	URL string
+}
+
+// Choice is one "did you mean" alternative.
+type Choice struct {
+	ID    string
+	Title string
+	Owner knowledge.Owner
+	Score float64
+}
+
+// Group is the entries of one owner, for tables and listings.
+type Group struct {
+	Owner   knowledge.Owner
+	Entries []*knowledge.Entry
+}
+
+// Command is one line of help: what to type and what it does.
+type Command struct {
+	Usage   string // "table", "list microsoft|customer|shared", "<question>"
+	Summary string
+}
+
+// Reply is the bot's platform-neutral answer to one Message. It says what to
+// answer, never how it looks: each adapter renders it in its own format.
+type Reply struct {
+	Kind   Kind
+	Intent Intent
+	// Question is the question as understood: mentions stripped, trimmed.
+	Question string
+	// Band and Confidence come from the matcher for IntentAsk.
+	Band       knowledge.Band
+	Confidence float64
+
+	// Answer is the best entry (KindAnswer), and Also the strong entry of the
+	// other side when both Microsoft and your organisation own the topic.
+	Answer *Answer
+	Also   *Answer
+	// Alternatives are the "did you mean" choices (KindSuggest), best first.
+	Alternatives []Choice
+	// Matches are the matcher's ranked candidates, best first (for JSON).
+	Matches []knowledge.Match
+
+	// Groups hold the entries of a table or listing (KindTable).
+	Groups []Group
+	// Commands hold the help (KindHelp, and as a pointer in KindUnknown).
+	Commands []Command
+	// Text is a short sentence: a greeting, an "I don't know", an error.
+	Text string
+
+	// Source is the page the knowledge comes from (title, address, date).
+	Source knowledge.Page
+}

@@ -1,0 +1,340 @@
+package main
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/mmdbot/mmdbot/adapters/text"
+	"github.com/mmdbot/mmdbot/bot"
+	"github.com/mmdbot/mmdbot/eval"
+	"github.com/mmdbot/mmdbot/knowledge"
+	"github.com/mmdbot/mmdbot/store"
+)
+
+// newFlags returns a flag set that prints its usage to the command's stderr
+// and returns errors instead of exiting.
+func newFlags(e env, name, usage string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(e.stderr, "Usage: mmdbot %s\n\nFlags:\n", usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args; -h prints the usage and ends the command cleanly.
+func parseFlags(fs *flag.FlagSet, args []string) (bool, error) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return false, nil
+		}
+		return false, exitCode(2)
+	}
+	return true, nil
+}
+
+// envOr returns the environment variable, or def when it is empty.
+func envOr(e env, name, def string) string {
+	if v := e.getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// loadKnowledge returns the embedded knowledge, or the --kb file's.
+func loadKnowledge(path string) (*knowledge.Base, error) {
+	if path == "" {
+		return knowledge.Default(), nil
+	}
+	return knowledge.LoadFile(path)
+}
+
+func kbFlag(e env, fs *flag.FlagSet) *string {
+	return fs.String("kb", e.getenv("MMD_KB"), "knowledge file (Markdown in the Learn format or YAML) that replaces or extends the embedded one (env MMD_KB)")
+}
+
+func dataFlag(e env, fs *flag.FlagSet) *string {
+	return fs.String("data", envOr(e, "MMD_DATA", "mmdbot.db"), "SQLite file recording unanswered questions and feedback (env MMD_DATA)")
+}
+
+func cmdAsk(e env, args []string) error {
+	fs := newFlags(e, "ask", subcommands["ask"].usage)
+	asJSON := fs.Bool("json", false, "print the answer as JSON")
+	kb := kbFlag(e, fs)
+	data := dataFlag(e, fs)
+	if ok, err := parseFlags(fs, args); !ok {
+		return err
+	}
+	q := strings.Join(fs.Args(), " ")
+	if strings.TrimSpace(q) == "" {
+		fmt.Fprintln(e.stderr, "mmdbot ask: give a question, for example: mmdbot ask \"who handles VPN issues?\"")
+		return exitCode(2)
+	}
+	base, err := loadKnowledge(*kb)
+	if err != nil {
+		return err
+	}
+	opts := bot.Options{}
+	if *data != "" {
+		st, err := store.Open(e.ctx, *data, 0)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "mmdbot: warning: unanswered questions are not recorded: %v\n", err)
+		} else {
+			defer st.Close()
+			opts.Journal = st
+		}
+	}
+	r, err := bot.New(base, opts).Handle(e.ctx, bot.Message{Text: q, Via: bot.ViaCLI, Adapter: "cli"})
+	if err != nil && r.Kind != bot.KindError {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(e.stdout, r.JSON())
+	}
+	fmt.Fprint(e.stdout, text.Render(r))
+	return nil
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+func cmdTable(e env, args []string) error {
+	fs := newFlags(e, "table", subcommands["table"].usage)
+	owner := fs.String("owner", "", "only the entries of this owner: microsoft, customer or shared")
+	format := fs.String("format", "text", "output format: text, markdown, csv or json")
+	kb := kbFlag(e, fs)
+	if ok, err := parseFlags(fs, args); !ok {
+		return err
+	}
+	owners := knowledge.Owners
+	if *owner != "" {
+		o, err := knowledge.ParseOwner(*owner)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "mmdbot table: --owner: %v\n", err)
+			return exitCode(2)
+		}
+		owners = []knowledge.Owner{o}
+	}
+	base, err := loadKnowledge(*kb)
+	if err != nil {
+		return err
+	}
+	var groups []bot.Group
+	entries := []*knowledge.Entry{}
+	for _, o := range owners {
+		if es := base.ByOwner(o); len(es) > 0 {
+			groups = append(groups, bot.Group{Owner: o, Entries: es})
+			entries = append(entries, es...)
+		}
+	}
+	switch *format {
+	case "text":
+		text.Table(e.stdout, groups)
+	case "markdown", "md":
+		text.Markdown(e.stdout, groups)
+	case "csv":
+		return text.CSV(e.stdout, groups)
+	case "json":
+		return writeJSON(e.stdout, entries)
+	default:
+		fmt.Fprintf(e.stderr, "mmdbot table: unknown --format %q (want text, markdown, csv or json)\n", *format)
+		return exitCode(2)
+	}
+	return nil
+}
+
+func cmdEval(e env, args []string) error {
+	fs := newFlags(e, "eval", subcommands["eval"].usage)
+	asJSON := fs.Bool("json", false, "print the figures as JSON")
+	kb := kbFlag(e, fs)
+	if ok, err := parseFlags(fs, args); !ok {
+		return err
+	}
+	if fs.NArg() == 0 {
+		fmt.Fprintln(e.stderr, "mmdbot eval: give one or more question sets (YAML), for example ../shared/eval/questions.yaml")
+		return exitCode(2)
+	}
+	var items []eval.Item
+	for _, f := range fs.Args() {
+		its, err := eval.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		items = append(items, its...)
+	}
+	base, err := loadKnowledge(*kb)
+	if err != nil {
+		return err
+	}
+	rep := eval.Run(e.ctx, bot.New(base, bot.Options{}), items)
+	if *asJSON {
+		return writeJSON(e.stdout, rep)
+	}
+	for _, m := range rep.Misses {
+		got := m.Got
+		if got == "" {
+			got = "(I don't know)"
+		}
+		expect := strings.Join(m.Expect, " | ")
+		if expect == "" {
+			expect = "(I don't know)"
+		}
+		fmt.Fprintf(e.stdout, "MISS %s:%d %q\n     expected %s, got %s [%s %.2f]\n", m.File, m.Line, m.Q, expect, got, m.Band, m.Confidence)
+	}
+	fmt.Fprintf(e.stdout, "in scope:     %d questions, top-1 accuracy %.3f (%d answered, %d as \"did you mean\")\n", rep.InScope, rep.Top1, rep.Answered, rep.Suggested)
+	fmt.Fprintf(e.stdout, "out of scope: %d questions, abstention %.3f\n", rep.OutOfScope, rep.Abstention)
+	fmt.Fprintf(e.stdout, "time:         %s per question\n", time.Duration(rep.PerQuestion).Round(time.Microsecond/10))
+	return nil
+}
+
+func cmdKB(e env, args []string) error {
+	if len(args) == 0 || args[0] != "validate" {
+		fmt.Fprintf(e.stderr, "Usage: mmdbot %s\n", subcommands["kb"].usage)
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+			return nil
+		}
+		return exitCode(2)
+	}
+	fs := newFlags(e, "kb validate", "kb validate FILE")
+	if ok, err := parseFlags(fs, args[1:]); !ok {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return exitCode(2)
+	}
+	base, err := knowledge.LoadFile(fs.Arg(0))
+	if err != nil {
+		if es, ok := knowledge.AsErrors(err); ok {
+			for _, le := range es {
+				fmt.Fprintln(e.stderr, le)
+			}
+		} else {
+			fmt.Fprintln(e.stderr, err)
+		}
+		fmt.Fprintf(e.stderr, "%s: not valid\n", fs.Arg(0))
+		return exitCode(1)
+	}
+	counts := map[knowledge.Owner]int{}
+	for _, en := range base.Entries() {
+		counts[en.Owner]++
+	}
+	fmt.Fprintf(e.stdout, "%s: valid: %d entries (%d microsoft, %d customer, %d shared), %d vocabulary terms\n",
+		fs.Arg(0), len(base.Entries()), counts[knowledge.OwnerMicrosoft], counts[knowledge.OwnerCustomer], counts[knowledge.OwnerShared], len(base.Vocabulary().Terms))
+	return nil
+}
+
+func cmdReport(e env, args []string) error {
+	if len(args) == 0 || (args[0] != "unanswered" && args[0] != "feedback") {
+		fmt.Fprintf(e.stderr, "Usage: mmdbot %s\n       mmdbot report feedback [--since DURATION] [--format text|csv|json] [--data FILE]\n", subcommands["report"].usage)
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+			return nil
+		}
+		return exitCode(2)
+	}
+	what := args[0]
+	fs := newFlags(e, "report "+what, "report "+what+" [--since DURATION] [--format text|csv|json] [--data FILE]")
+	since := fs.Duration("since", 30*24*time.Hour, "how far back to look, such as 24h or 720h")
+	format := fs.String("format", "text", "output format: text, csv or json")
+	data := dataFlag(e, fs)
+	if ok, err := parseFlags(fs, args[1:]); !ok {
+		return err
+	}
+	switch *format {
+	case "text", "csv", "json":
+	default:
+		fmt.Fprintf(e.stderr, "mmdbot report: unknown --format %q (want text, csv or json)\n", *format)
+		return exitCode(2)
+	}
+	st, err := store.Open(e.ctx, *data, 0)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	from := time.Now().Add(-*since)
+	if what == "feedback" {
+		fb, err := st.Feedback(e.ctx, from)
+		if err != nil {
+			return err
+		}
+		return writeFeedback(e.stdout, *format, fb)
+	}
+	un, err := st.Unanswered(e.ctx, from)
+	if err != nil {
+		return err
+	}
+	fb, err := st.Feedback(e.ctx, from)
+	if err != nil {
+		return err
+	}
+	switch *format {
+	case "json":
+		return writeJSON(e.stdout, struct {
+			Unanswered []store.Unanswered    `json:"unanswered"`
+			Feedback   []store.FeedbackCount `json:"feedback"`
+		}{un, fb})
+	case "csv":
+		cw := csv.NewWriter(e.stdout)
+		cw.Write([]string{"count", "question", "band", "candidates", "adapters", "last"})
+		for _, u := range un {
+			cw.Write([]string{fmt.Sprint(u.Count), u.Question, string(u.Band), strings.Join(u.Candidates, " "), strings.Join(u.Adapters, " "), u.Last.Format(time.RFC3339)})
+		}
+		cw.Flush()
+		return cw.Error()
+	}
+	if len(un) == 0 {
+		fmt.Fprintf(e.stdout, "No unanswered questions in the last %s.\n", *since)
+	} else {
+		fmt.Fprintf(e.stdout, "Unanswered questions in the last %s, most frequent first:\n", *since)
+		for _, u := range un {
+			cands := ""
+			if len(u.Candidates) > 0 {
+				cands = " — closest: " + strings.Join(u.Candidates[:min(3, len(u.Candidates))], ", ")
+			}
+			fmt.Fprintf(e.stdout, "%5d  %s  [%s]%s\n", u.Count, u.Question, u.Band, cands)
+		}
+	}
+	if len(fb) > 0 {
+		fmt.Fprintln(e.stdout)
+		return writeFeedback(e.stdout, "text", fb)
+	}
+	return nil
+}
+
+func writeFeedback(w io.Writer, format string, fb []store.FeedbackCount) error {
+	switch format {
+	case "json":
+		return writeJSON(w, fb)
+	case "csv":
+		cw := csv.NewWriter(w)
+		cw.Write([]string{"entry", "up", "down", "downvoted"})
+		for _, f := range fb {
+			cw.Write([]string{f.EntryID, fmt.Sprint(f.Up), fmt.Sprint(f.Down), strings.Join(f.Downvoted, " | ")})
+		}
+		cw.Flush()
+		return cw.Error()
+	}
+	if len(fb) == 0 {
+		fmt.Fprintln(w, "No feedback yet.")
+		return nil
+	}
+	fmt.Fprintln(w, "Feedback per entry (👍 up, 👎 down):")
+	for _, f := range fb {
+		fmt.Fprintf(w, "  %-70s 👍 %d  👎 %d\n", f.EntryID, f.Up, f.Down)
+		for _, q := range f.Downvoted {
+			fmt.Fprintf(w, "      👎 %s\n", q)
+		}
+	}
+	return nil
+}

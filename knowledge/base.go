@@ -1,0 +1,180 @@
+package knowledge
+
+import (
+	"bytes"
+	_ "embed"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// The embedded default knowledge: the Learn page and the overlay.
+var (
+	//go:embed data/roles-and-responsibilities.md
+	defaultPage []byte
+	//go:embed data/overlay.yaml
+	defaultOverlay []byte
+)
+
+// DefaultPageName is the name errors and sources give the embedded page.
+const DefaultPageName = "roles-and-responsibilities.md"
+
+// DefaultOverlayName is the name errors give the embedded overlay.
+const DefaultOverlayName = "overlay.yaml"
+
+// DefaultAttribution credits the embedded Learn page.
+const DefaultAttribution = "Microsoft Learn, \"Microsoft Managed Desktop roles and responsibilities\", © Microsoft, CC BY 4.0"
+
+// Base is a loaded, validated knowledge base, ready to search. It is immutable
+// once built and safe for concurrent use.
+type Base struct {
+	page    Page
+	entries []*Entry
+	byID    map[string]*Entry
+	vocab   *Vocabulary
+	index   *index
+}
+
+// Page returns the facts of the source page.
+func (b *Base) Page() Page { return b.page }
+
+// Entries returns every entry, in page order. The slice must not be changed.
+func (b *Base) Entries() []*Entry { return b.entries }
+
+// Entry returns the entry with the given id.
+func (b *Base) Entry(id string) (*Entry, bool) {
+	e, ok := b.byID[strings.ToLower(strings.TrimSpace(id))]
+	return e, ok
+}
+
+// ByOwner returns the entries of one owner, in page order.
+func (b *Base) ByOwner(o Owner) []*Entry {
+	var out []*Entry
+	for _, e := range b.entries {
+		if e.Owner == o {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// Vocabulary returns the domain vocabulary the base searches with.
+func (b *Base) Vocabulary() *Vocabulary { return b.vocab }
+
+// Default returns the embedded knowledge: the Learn page with the embedded
+// overlay. It panics only if the embedded data is broken, which the tests
+// rule out.
+func Default() *Base {
+	b, err := Build(defaultPageFile(), defaultOverlayFile())
+	if err != nil {
+		panic(fmt.Sprintf("knowledge: embedded data is broken: %v", err))
+	}
+	return b
+}
+
+// File is one knowledge file: its name (for errors) and its bytes.
+type File struct {
+	Name string
+	Data []byte
+}
+
+func defaultPageFile() File    { return File{Name: DefaultPageName, Data: defaultPage} }
+func defaultOverlayFile() File { return File{Name: DefaultOverlayName, Data: defaultOverlay} }
+
+// DefaultOverlay returns the embedded overlay file, for those who want to
+// start their own from it.
+func DefaultOverlay() []byte { return bytes.Clone(defaultOverlay) }
+
+// Build makes a Base from a Learn-style Markdown page and an overlay.
+func Build(page, overlay File) (*Base, error) {
+	p, entries, err := ParseMarkdown(page.Name, page.Data, "")
+	if err != nil {
+		return nil, err
+	}
+	if p.Attribution == "" && page.Name == DefaultPageName {
+		p.Attribution = DefaultAttribution
+	}
+	ov, err := ParseOverlay(overlay.Name, overlay.Data)
+	if err != nil {
+		return nil, err
+	}
+	return assemble(p, entries, ov, true)
+}
+
+// assemble applies an overlay to entries, validates the result and indexes it.
+// When strict, the overlay may name only entries that exist.
+func assemble(p Page, entries []*Entry, ov *Overlay, strict bool) (*Base, error) {
+	b := &Base{page: p, byID: map[string]*Entry{}}
+	for _, e := range entries {
+		if e.Links == nil {
+			e.Links = []Link{}
+		}
+		b.byID[e.ID] = e
+	}
+	b.entries = entries
+	if err := ov.apply(b, strict); err != nil {
+		return nil, err
+	}
+	var errs Errors
+	for _, e := range b.entries {
+		if e.Owner == OwnerShared && e.Split == nil {
+			errs = append(errs, &LoadError{File: sourceFile(e.Source), Line: lineOf(e.Source), Msg: fmt.Sprintf("entry %q is shared but has no split saying what Microsoft and your organisation do", e.ID)})
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	b.vocab = ov.vocabulary(b)
+	b.index = buildIndex(b)
+	return b, nil
+}
+
+func sourceFile(src string) string {
+	if i := strings.LastIndexByte(src, ':'); i >= 0 {
+		return src[:i]
+	}
+	return src
+}
+
+// LoadFile loads a knowledge file given with --kb: Markdown in the Learn
+// format (it replaces the embedded page; the embedded overlay still adds its
+// vocabulary to entries with the same ids), or YAML in mmdbot's own schema
+// (it replaces the embedded knowledge, or extends it with "extends: default").
+func LoadFile(path string) (*Base, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read knowledge file: %w", err)
+	}
+	return Load(File{Name: path, Data: data})
+}
+
+// Load is LoadFile for bytes already read.
+func Load(f File) (*Base, error) {
+	switch strings.ToLower(filepath.Ext(f.Name)) {
+	case ".md", ".markdown":
+		p, entries, err := ParseMarkdown(f.Name, f.Data, "")
+		if err != nil {
+			return nil, err
+		}
+		ov, err := ParseOverlay(DefaultOverlayName, defaultOverlay)
+		if err != nil {
+			return nil, err
+		}
+		return assemble(p, entries, ov, false)
+	case ".yaml", ".yml":
+		return loadYAML(f)
+	}
+	return nil, Errors{{File: f.Name, Msg: "unknown kind of knowledge file: want Markdown (.md) in the Learn format or YAML (.yaml, .yml) in mmdbot's schema"}}
+}
+
+// sortedIDs returns the ids of a map of entries, sorted.
+func sortedIDs[V any](m map[string]V) []string {
+	ids := make([]string, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}

@@ -1,0 +1,649 @@
+package knowledge
+
+import (
+	"math"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/sahilm/fuzzy"
+)
+
+// Band says how sure the matcher is.
+type Band string
+
+// The three bands of confidence.
+const (
+	// BandAnswer: one entry (or one per side, when both own the topic) fits.
+	BandAnswer Band = "answer"
+	// BandSuggest: a few entries fit about equally; ask "did you mean".
+	BandSuggest Band = "suggest"
+	// BandUnknown: nothing fits; say so and point to the table.
+	BandUnknown Band = "unknown"
+)
+
+// The calibrated thresholds of the bands (see docs/matching.md).
+const (
+	// MinConfidence is the confidence below which the bot does not know.
+	MinConfidence = 0.38
+	// CloseRatio: an entry whose score is at least this share of the one
+	// above it is a close alternative.
+	CloseRatio = 0.78
+	// TopRatio: an alternative must also score at least this share of the top.
+	TopRatio = 0.62
+	// MaxAlternatives bounds the "did you mean" choices.
+	MaxAlternatives = 3
+	// MaxMatches bounds the ranked matches a Result carries.
+	MaxMatches = 5
+)
+
+// Match is one entry ranked for a question.
+type Match struct {
+	Entry *Entry
+	// Score is the entry's raw relevance score; higher is better.
+	Score float64
+}
+
+// Result is what Search returns: ranked matches, a confidence and a band.
+type Result struct {
+	// Query is the question with mentions stripped.
+	Query string
+	// Matches are the best entries, best first (at most MaxMatches).
+	Matches []Match
+	// Confidence is how sure the matcher is that Matches[0] is right, 0..1.
+	Confidence float64
+	// Band is answer, suggest or unknown.
+	Band Band
+	// Alternatives is how many of Matches are close "did you mean" choices
+	// (BandSuggest), or 2 when the top two are strong and from different
+	// sides (BandAnswer naming both).
+	Alternatives int
+	// BothSides is true when the top two come from different sides and both
+	// fit: the answer names what Microsoft does and what you do.
+	BothSides bool
+	// Words are the question's words after spelling correction and
+	// synonyms; Corrections maps a typed word to the word it was read as.
+	Words       []string
+	Corrections map[string]string
+	// Covered, Unknown and OffTopic count the question's topic words that the
+	// knowledge knows, does not know, and knows to be outside MMD.
+	Covered, Unknown, OffTopic int
+}
+
+// Top returns the best match, if any.
+func (r Result) Top() (Match, bool) {
+	if len(r.Matches) == 0 {
+		return Match{}, false
+	}
+	return r.Matches[0], true
+}
+
+// Field weights: how much a word counts by where an entry has it.
+const (
+	wTitle   = 3.0
+	wKeyword = 2.4
+	wItem    = 1.4
+	wText    = 1.0
+	wWeak    = 0.25 // multiplier for words that are in-domain but vague
+
+	wTitlePhrase = 3.0 // per word of a title matched as a phrase
+	wKeyPhrase   = 1.6 // per word of a keyword or alias matched as a phrase
+	wVocab       = 2.6 // a vocabulary term, shared among its entries
+
+	strengthScale = 4.5 // score at which strength reaches 1-1/e
+	againstFactor = 0.35
+	verbWeight    = 0.5 // the word right after "who"// what an entry keeps of its score when a term argues against it
+)
+
+// index is what Search needs of a Base, precomputed.
+type index struct {
+	n       int
+	fields  []map[string]float64 // per entry: stem → best field weight
+	idf     map[string]float64
+	phrases map[string][]phrase // first stem → phrases starting with it
+	known   map[string]bool     // stems the knowledge uses
+	dict    []string            // surface words, for spelling correction
+	dictSet map[string]bool
+	dictLen map[int][]string // surface words by length
+}
+
+type phrase struct {
+	stems   []string
+	entries []int
+	weight  float64 // the weight the phrase gives each of its entries
+	against []int   // entries the phrase argues against
+	off     bool    // an off-topic phrase
+	// group identifies the term or keyword the phrase is a form of: each
+	// group counts once per question, however many of its forms occur.
+	group int
+}
+
+// vterm is a compiled vocabulary term.
+type vterm struct {
+	forms   [][]string // stemmed word sequences
+	entries []string
+	against []string
+	weight  float64
+}
+
+// Vocabulary is the compiled domain vocabulary of a Base.
+type Vocabulary struct {
+	Terms    []Term
+	Synonyms []Synonym
+	OffTopic []string
+	terms    []vterm
+	syn      map[string][][]string // first word → [from..., "=>", to...]
+	off      [][]string
+}
+
+func (ov *Overlay) vocabulary(b *Base) *Vocabulary {
+	v := &Vocabulary{Terms: ov.Vocabulary, Synonyms: ov.Synonyms, OffTopic: ov.OffTopic, syn: map[string][][]string{}}
+	for _, t := range ov.Vocabulary {
+		var ids []string
+		for _, id := range t.Entries {
+			if _, ok := b.byID[id]; ok {
+				ids = append(ids, id)
+			}
+		}
+		if len(ids) == 0 {
+			continue
+		}
+		w := t.Weight
+		if w == 0 {
+			w = 1
+		}
+		vt := vterm{entries: ids, weight: w, against: expandIDs(b, t.Not)}
+		for _, f := range append([]string{t.Term}, t.Also...) {
+			if st := stems(v.rewrite(Tokens(f))); len(st) > 0 {
+				vt.forms = append(vt.forms, st)
+			}
+		}
+		v.terms = append(v.terms, vt)
+	}
+	for _, s := range ov.Synonyms {
+		to := Tokens(s.Means)
+		for _, w := range s.Words {
+			from := Tokens(w)
+			if len(from) == 0 {
+				continue
+			}
+			rule := append(append(slices.Clone(from), "=>"), to...)
+			v.syn[from[0]] = append(v.syn[from[0]], rule)
+		}
+	}
+	for k := range v.syn {
+		// Longest rule first.
+		slices.SortFunc(v.syn[k], func(a, b []string) int { return len(b) - len(a) })
+	}
+	for _, o := range ov.OffTopic {
+		if st := stems(Tokens(o)); len(st) > 0 {
+			v.off = append(v.off, st)
+		}
+	}
+	return v
+}
+
+func stems(words []string) []string {
+	out := make([]string, len(words))
+	for i, w := range words {
+		out[i] = Stem(w)
+	}
+	return out
+}
+
+func buildIndex(b *Base) *index {
+	ix := &index{
+		n:       len(b.entries),
+		idf:     map[string]float64{},
+		phrases: map[string][]phrase{},
+		known:   map[string]bool{},
+		dictSet: map[string]bool{},
+		dictLen: map[int][]string{},
+	}
+	pos := map[string]int{}
+	for i, e := range b.entries {
+		pos[e.ID] = i
+	}
+	addWords := func(words []string) {
+		for _, w := range words {
+			if !ix.dictSet[w] && utf8.RuneCountInString(w) > 2 {
+				ix.dictSet[w] = true
+				ix.dict = append(ix.dict, w)
+				n := utf8.RuneCountInString(w)
+				ix.dictLen[n] = append(ix.dictLen[n], w)
+			}
+		}
+	}
+	group := 0
+	addPhrase := func(p phrase) {
+		if len(p.stems) == 0 {
+			return
+		}
+		if p.group == 0 {
+			group++
+			p.group = group
+		}
+		ix.phrases[p.stems[0]] = append(ix.phrases[p.stems[0]], p)
+		for _, s := range p.stems {
+			ix.known[s] = true
+		}
+	}
+	for i, e := range b.entries {
+		f := map[string]float64{}
+		add := func(text string, w float64) {
+			words := b.vocab.rewrite(Tokens(text))
+			addWords(words)
+			for _, t := range words {
+				if stopwords[t] {
+					continue
+				}
+				s := Stem(t)
+				ww := w
+				if weakwords[t] {
+					ww *= wWeak
+				}
+				if ww > f[s] {
+					f[s] = ww
+				}
+			}
+		}
+		add(e.Title, wTitle)
+		for _, k := range append(slices.Clone(e.Keywords), e.Aliases...) {
+			add(k, wKeyword)
+			if st := content(b.vocab.rewrite(Tokens(k))); len(st) > 0 {
+				addPhrase(phrase{stems: st, entries: []int{i}, weight: wKeyPhrase * float64(len(st))})
+			}
+		}
+		for _, bl := range e.Blocks {
+			add(bl.Text, wText)
+			for _, it := range bl.Items {
+				add(it, wItem)
+			}
+		}
+		if e.Split != nil {
+			add(e.Split.Microsoft, wText)
+			add(e.Split.Customer, wText)
+		}
+		if st := content(b.vocab.rewrite(Tokens(e.Title))); len(st) > 1 {
+			addPhrase(phrase{stems: st, entries: []int{i}, weight: wTitlePhrase * float64(len(st))})
+		}
+		ix.fields = append(ix.fields, f)
+		for s := range f {
+			ix.idf[s]++
+			ix.known[s] = true
+		}
+	}
+	for s, df := range ix.idf {
+		ix.idf[s] = math.Log(1 + (float64(ix.n)-df+0.5)/(df+0.5))
+	}
+	v := b.vocab
+	for _, t := range v.terms {
+		var ents []int
+		for _, id := range t.entries {
+			ents = append(ents, pos[id])
+		}
+		var against []int
+		for _, id := range t.against {
+			against = append(against, pos[id])
+		}
+		share := wVocab * t.weight / math.Sqrt(float64(len(ents)))
+		group++
+		for _, f := range t.forms {
+			addPhrase(phrase{stems: f, entries: ents, weight: share, against: against, group: group})
+		}
+	}
+	for _, t := range v.Terms {
+		for _, f := range append([]string{t.Term}, t.Also...) {
+			addWords(Tokens(f))
+		}
+	}
+	for _, o := range v.off {
+		addPhrase(phrase{stems: o, off: true})
+	}
+	for _, o := range v.OffTopic {
+		addWords(Tokens(o))
+	}
+	for _, rules := range v.syn {
+		for _, r := range rules {
+			addWords(r)
+		}
+	}
+	for w := range stopwords {
+		addWords([]string{w})
+	}
+	for w := range weakwords {
+		addWords([]string{w})
+		ix.known[Stem(w)] = true
+	}
+	return ix
+}
+
+// content drops stopwords and stems the rest.
+func content(words []string) []string {
+	var out []string
+	for _, w := range words {
+		if !stopwords[w] {
+			out = append(out, Stem(w))
+		}
+	}
+	return out
+}
+
+// Search ranks the entries for a question. It never fails: a question that
+// fits nothing gets BandUnknown.
+func (b *Base) Search(question string) Result {
+	ix := b.index
+	r := Result{Query: StripMentions(question), Band: BandUnknown}
+	words := Tokens(question)
+	words, r.Corrections = ix.correct(words)
+	words = b.vocab.rewrite(words)
+	r.Words = words
+
+	scores := make([]float64, ix.n)
+	all := stems(words)
+	// The word right after "who" is mostly the action ("who updates the
+	// manager field", "who installs printers"): it counts half, the object
+	// of the action carries the topic.
+	weight := make([]float64, len(words))
+	var cont []string
+	var at []int // index in words of each topic word
+	for i, w := range words {
+		weight[i] = 1
+		if i > 0 && words[i-1] == "who" {
+			weight[i] = verbWeight
+		}
+		if !stopwords[w] {
+			cont = append(cont, all[i])
+			at = append(at, i)
+		}
+	}
+	// Phrases: vocabulary terms, keywords and titles, matched on the whole
+	// question and on its topic words alone; each term counts once.
+	inPhrase := make([]bool, len(cont))
+	offPhrase := make([]bool, len(cont))
+	seen := map[int]bool{}
+	var against []int
+	hit := func(p *phrase, w float64) {
+		if seen[p.group] {
+			return
+		}
+		seen[p.group] = true
+		for _, e := range p.entries {
+			scores[e] += p.weight * w
+		}
+		against = append(against, p.against...)
+	}
+	ix.eachPhrase(all, func(p *phrase, i int) {
+		w := 1.0
+		if len(p.stems) == 1 {
+			w = weight[i]
+		}
+		hit(p, w)
+	})
+	ix.eachPhrase(cont, func(p *phrase, k int) {
+		w := 1.0
+		if len(p.stems) == 1 {
+			w = weight[at[k]]
+		}
+		hit(p, w)
+		for j := k; j < k+len(p.stems); j++ {
+			if p.off {
+				offPhrase[j] = true
+			} else {
+				inPhrase[j] = true
+			}
+		}
+	})
+	// Words: each topic word once, by its best field in each entry.
+	done := map[string]bool{}
+	for k, s := range cont {
+		w := words[at[k]]
+		if !done[s] {
+			done[s] = true
+			idf := ix.idf[s] * weight[at[k]]
+			for e, f := range ix.fields {
+				if fw, ok := f[s]; ok {
+					scores[e] += idf * fw
+				}
+			}
+		}
+		switch {
+		case offPhrase[k] && !inPhrase[k]:
+			r.OffTopic++
+		case inPhrase[k] || ix.known[s]:
+			r.Covered++
+		case isNoise(w):
+		default:
+			r.Unknown++
+		}
+	}
+
+	for _, e := range against {
+		scores[e] *= againstFactor
+	}
+	order := make([]int, 0, ix.n)
+	for i, s := range scores {
+		if s > 0 {
+			order = append(order, i)
+		}
+	}
+	slices.SortStableFunc(order, func(a, c int) int {
+		switch {
+		case scores[a] > scores[c]:
+			return -1
+		case scores[a] < scores[c]:
+			return 1
+		}
+		return 0
+	})
+	for k, i := range order {
+		if k == MaxMatches {
+			break
+		}
+		r.Matches = append(r.Matches, Match{Entry: b.entries[i], Score: round(scores[i])})
+	}
+	r.Confidence, r.Band, r.Alternatives, r.BothSides = judge(r, scores, order)
+	return r
+}
+
+// isNoise reports whether a word is too short or numeric to count for or
+// against a question.
+func isNoise(w string) bool {
+	if utf8.RuneCountInString(w) < 3 {
+		return true
+	}
+	for _, r := range w {
+		if unicode.IsLetter(r) {
+			return false
+		}
+	}
+	return true
+}
+
+func round(f float64) float64 { return math.Round(f*1000) / 1000 }
+
+// judge turns scores into a confidence and a band.
+func judge(r Result, scores []float64, order []int) (float64, Band, int, bool) {
+	if len(order) == 0 {
+		return 0, BandUnknown, 0, false
+	}
+	top := scores[order[0]]
+	strength := 1 - math.Exp(-top/strengthScale)
+	cover := (float64(r.Covered) + 0.5) / (float64(r.Covered) + 0.5 + 0.45*float64(r.Unknown) + 4*float64(r.OffTopic))
+	conf := round(strength * cover)
+	if conf < MinConfidence {
+		return conf, BandUnknown, 0, false
+	}
+	// Close alternatives, in the manner of active learning: each must be close
+	// to the one above it and to the top.
+	alts := 1
+	for k := 1; k < len(order) && k < MaxAlternatives; k++ {
+		s := scores[order[k]]
+		if s < CloseRatio*scores[order[k-1]] || s < TopRatio*top {
+			break
+		}
+		alts++
+	}
+	if alts == 1 {
+		return conf, BandAnswer, 0, false
+	}
+	first, second := r.Matches[0].Entry, r.Matches[1].Entry
+	if alts == 2 && first.Side != second.Side {
+		return conf, BandAnswer, 2, true
+	}
+	return conf, BandSuggest, alts, false
+}
+
+// eachPhrase calls fn for every phrase that occurs in seq, longest first at
+// each position.
+func (ix *index) eachPhrase(seq []string, fn func(p *phrase, at int)) {
+	for i, s := range seq {
+		cands := ix.phrases[s]
+		for k := range cands {
+			p := &cands[k]
+			if i+len(p.stems) > len(seq) {
+				continue
+			}
+			if slices.Equal(seq[i:i+len(p.stems)], p.stems) {
+				fn(p, i)
+			}
+		}
+	}
+}
+
+// rewrite applies the global synonyms to a word sequence, twice, so that a
+// rule may build on another ("office wi fi" → "office wifi" → "location wifi").
+func (v *Vocabulary) rewrite(words []string) []string {
+	return v.rewriteOnce(v.rewriteOnce(words))
+}
+
+func (v *Vocabulary) rewriteOnce(words []string) []string {
+	var out []string
+next:
+	for i := 0; i < len(words); i++ {
+		for _, rule := range v.syn[words[i]] {
+			sep := slices.Index(rule, "=>")
+			from, to := rule[:sep], rule[sep+1:]
+			if i+len(from) <= len(words) && slices.Equal(words[i:i+len(from)], from) {
+				out = append(out, to...)
+				i += len(from) - 1
+				continue next
+			}
+		}
+		out = append(out, words[i])
+	}
+	return out
+}
+
+// correct replaces misspelt words by the closest word the knowledge knows:
+// candidates come from sahilm/fuzzy (typed letters in order) and from an
+// edit distance of one (two for long words), the nearest and most similar
+// winning. Words the knowledge knows, stopwords and short words are kept.
+func (ix *index) correct(words []string) ([]string, map[string]string) {
+	var fixed map[string]string
+	out := make([]string, len(words))
+	for i, w := range words {
+		out[i] = w
+		n := utf8.RuneCountInString(w)
+		if n < 4 || ix.dictSet[w] || stopwords[w] || ix.known[Stem(w)] || isNoise(w) {
+			continue
+		}
+		maxDist := 1
+		if n >= 7 {
+			maxDist = 2
+		}
+		best, bestD, bestS := "", maxDist+1, -1<<31
+		var pool []string
+		for l := n - maxDist; l <= n+maxDist; l++ {
+			pool = append(pool, ix.dictLen[l]...)
+		}
+		fz := map[string]int{}
+		for _, m := range fuzzy.FindNoSort(w, pool) {
+			fz[pool[m.Index]] = m.Score
+		}
+		for _, c := range pool {
+			if c[0] != w[0] {
+				// People rarely mistype the first letter; a word that differs
+				// there is another word ("watches", "patches").
+				continue
+			}
+			d := editDistance(w, c, maxDist)
+			if d > maxDist {
+				continue
+			}
+			s, ok := fz[c]
+			if !ok {
+				s = -1000
+			}
+			if d < bestD || (d == bestD && s > bestS) {
+				best, bestD, bestS = c, d, s
+			}
+		}
+		if best != "" {
+			if fixed == nil {
+				fixed = map[string]string{}
+			}
+			fixed[w] = best
+			out[i] = best
+		}
+	}
+	return out, fixed
+}
+
+// editDistance is the optimal-string-alignment distance between a and b
+// (insertions, deletions, substitutions and adjacent transpositions), or
+// max+1 as soon as it must exceed max.
+func editDistance(a, b string, max int) int {
+	ra, rb := []rune(a), []rune(b)
+	if d := len(ra) - len(rb); d > max || -d > max {
+		return max + 1
+	}
+	prev2 := make([]int, len(rb)+1)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		rowMin := cur[0]
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+			rowMin = min(rowMin, cur[j])
+		}
+		if rowMin > max {
+			return max + 1
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(rb)]
+}
+
+// Suggest returns the entries whose id or title best fits a short, partial or
+// misspelt lookup (type-ahead, "show upd"), best first, using sahilm/fuzzy.
+func (b *Base) Suggest(prefix string, limit int) []*Entry {
+	prefix = strings.TrimSpace(strings.ToLower(prefix))
+	if prefix == "" {
+		return nil
+	}
+	keys := make([]string, len(b.entries))
+	for i, e := range b.entries {
+		keys[i] = strings.ToLower(e.Title + " " + e.ID)
+	}
+	var out []*Entry
+	for _, m := range fuzzy.Find(prefix, keys) {
+		out = append(out, b.entries[m.Index])
+		if limit > 0 && len(out) == limit {
+			break
+		}
+	}
+	return out
+}
