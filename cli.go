@@ -67,6 +67,7 @@ func dataFlag(e env, fs *flag.FlagSet) *string {
 func cmdAsk(e env, args []string) error {
 	fs := newFlags(e, "ask", subcommands["ask"].usage)
 	asJSON := fs.Bool("json", false, "print the answer as JSON")
+	explain := fs.Bool("explain", false, "also print what each candidate's score is made of")
 	kb := kbFlag(e, fs)
 	data := dataFlag(e, fs)
 	if ok, err := parseFlags(fs, args); !ok {
@@ -99,7 +100,29 @@ func cmdAsk(e env, args []string) error {
 		return writeJSON(e.stdout, r.JSON())
 	}
 	fmt.Fprint(e.stdout, text.Render(r))
+	if *explain {
+		writeExplanation(e.stdout, base, r.Question)
+	}
 	return nil
+}
+
+// writeExplanation prints how the matcher read a question and what each of
+// the best candidates' scores is made of.
+func writeExplanation(w io.Writer, base *knowledge.Base, q string) {
+	res, trace := base.Explain(q)
+	fmt.Fprintf(w, "\nRead as: %s\n", strings.Join(res.Words, " "))
+	for typed, fixed := range res.Corrections {
+		fmt.Fprintf(w, "Corrected: %s → %s\n", typed, fixed)
+	}
+	fmt.Fprintf(w, "Band %s, confidence %.2f (topic words: %d known, %d unknown, %d off-topic)\n", res.Band, res.Confidence, res.Covered, res.Unknown, res.OffTopic)
+	for _, m := range res.Matches {
+		fmt.Fprintf(w, "  %6.2f  %s\n", m.Score, m.Entry.ID)
+		for _, c := range trace {
+			if c.Entry == m.Entry.ID {
+				fmt.Fprintf(w, "          %+6.2f  %s\n", c.Score, c.What)
+			}
+		}
+	}
 }
 
 func writeJSON(w io.Writer, v any) error {

@@ -3,6 +3,7 @@ package knowledge
 import (
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -26,7 +27,7 @@ const (
 // The calibrated thresholds of the bands (see docs/matching.md).
 const (
 	// MinConfidence is the confidence below which the bot does not know.
-	MinConfidence = 0.38
+	MinConfidence = 0.35
 	// CloseRatio: an entry whose score is at least this share of the one
 	// above it is a close alternative.
 	CloseRatio = 0.78
@@ -81,15 +82,15 @@ func (r Result) Top() (Match, bool) {
 
 // Field weights: how much a word counts by where an entry has it.
 const (
-	wTitle   = 3.0
-	wKeyword = 2.4
+	wTitle   = 2.5
+	wKeyword = 1.6
 	wItem    = 1.4
-	wText    = 1.0
+	wText    = 0.7
 	wWeak    = 0.25 // multiplier for words that are in-domain but vague
 
 	wTitlePhrase = 3.0 // per word of a title matched as a phrase
 	wKeyPhrase   = 1.6 // per word of a keyword or alias matched as a phrase
-	wVocab       = 2.6 // a vocabulary term, shared among its entries
+	wVocab       = 3.4 // a vocabulary term, shared among its entries
 
 	strengthScale = 4.5 // score at which strength reaches 1-1/e
 	againstFactor = 0.35
@@ -99,13 +100,25 @@ const (
 // index is what Search needs of a Base, precomputed.
 type index struct {
 	n       int
-	fields  []map[string]float64 // per entry: stem → best field weight
+	post    map[string][]posting // stem → the entries that have it
 	idf     map[string]float64
-	phrases map[string][]phrase // first stem → phrases starting with it
-	known   map[string]bool     // stems the knowledge uses
-	dict    []string            // surface words, for spelling correction
+	phrases map[string][]phrase   // first stem → phrases starting with it
+	known   map[string]bool       // stems the knowledge uses
+	off     map[string][][]string // first word → off-topic phrases (surface words)
+	dict    []string              // surface words, for spelling correction
 	dictSet map[string]bool
-	dictLen map[int][]string // surface words by length
+	dictBy  map[dictKey][]string // surface words by first letter and length
+}
+
+// posting is one entry that has a stem, with the weight of its best field.
+type posting struct {
+	entry  int
+	weight float64
+}
+
+type dictKey struct {
+	first rune
+	n     int
 }
 
 type phrase struct {
@@ -113,7 +126,6 @@ type phrase struct {
 	entries []int
 	weight  float64 // the weight the phrase gives each of its entries
 	against []int   // entries the phrase argues against
-	off     bool    // an off-topic phrase
 	// group identifies the term or keyword the phrase is a form of: each
 	// group counts once per question, however many of its forms occur.
 	group int
@@ -155,9 +167,13 @@ func (ov *Overlay) vocabulary(b *Base) *Vocabulary {
 		}
 		vt := vterm{entries: ids, weight: w, against: expandIDs(b, t.Not)}
 		for _, f := range append([]string{t.Term}, t.Also...) {
-			if st := stems(v.rewrite(Tokens(f))); len(st) > 0 {
-				vt.forms = append(vt.forms, st)
+			st := stems(v.rewrite(Tokens(f)))
+			if len(st) == 0 || (len(st) == 1 && vague[st[0]]) {
+				// A lone vague word ("manager" stems to "manag", as
+				// "managed" does) would point everywhere.
+				continue
 			}
+			vt.forms = append(vt.forms, st)
 		}
 		v.terms = append(v.terms, vt)
 	}
@@ -177,12 +193,38 @@ func (ov *Overlay) vocabulary(b *Base) *Vocabulary {
 		slices.SortFunc(v.syn[k], func(a, b []string) int { return len(b) - len(a) })
 	}
 	for _, o := range ov.OffTopic {
-		if st := stems(Tokens(o)); len(st) > 0 {
-			v.off = append(v.off, st)
+		if ws := surface(Tokens(o)); len(ws) > 0 {
+			v.off = append(v.off, ws)
 		}
 	}
 	return v
 }
+
+// surface folds words for off-topic matching, which works on the words as
+// typed rather than on stems: "elevator" must not meet "elevated" (both stem
+// to "elev"). Only a plural "s" is dropped.
+func surface(words []string) []string {
+	out := make([]string, len(words))
+	for i, w := range words {
+		if len(w) > 3 && strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") {
+			w = w[:len(w)-1]
+		}
+		out[i] = w
+	}
+	return out
+}
+
+// vague holds the stems of stopwords and weak words.
+var vague = func() map[string]bool {
+	m := map[string]bool{}
+	for w := range stopwords {
+		m[Stem(w)] = true
+	}
+	for w := range weakwords {
+		m[Stem(w)] = true
+	}
+	return m
+}()
 
 func stems(words []string) []string {
 	out := make([]string, len(words))
@@ -198,8 +240,10 @@ func buildIndex(b *Base) *index {
 		idf:     map[string]float64{},
 		phrases: map[string][]phrase{},
 		known:   map[string]bool{},
+		post:    map[string][]posting{},
+		off:     map[string][][]string{},
 		dictSet: map[string]bool{},
-		dictLen: map[int][]string{},
+		dictBy:  map[dictKey][]string{},
 	}
 	pos := map[string]int{}
 	for i, e := range b.entries {
@@ -210,8 +254,9 @@ func buildIndex(b *Base) *index {
 			if !ix.dictSet[w] && utf8.RuneCountInString(w) > 2 {
 				ix.dictSet[w] = true
 				ix.dict = append(ix.dict, w)
-				n := utf8.RuneCountInString(w)
-				ix.dictLen[n] = append(ix.dictLen[n], w)
+				first, _ := utf8.DecodeRuneInString(w)
+				k := dictKey{first, utf8.RuneCountInString(w)}
+				ix.dictBy[k] = append(ix.dictBy[k], w)
 			}
 		}
 	}
@@ -268,13 +313,13 @@ func buildIndex(b *Base) *index {
 		if st := content(b.vocab.rewrite(Tokens(e.Title))); len(st) > 1 {
 			addPhrase(phrase{stems: st, entries: []int{i}, weight: wTitlePhrase * float64(len(st))})
 		}
-		ix.fields = append(ix.fields, f)
-		for s := range f {
-			ix.idf[s]++
+		for s, w := range f {
+			ix.post[s] = append(ix.post[s], posting{entry: i, weight: w})
 			ix.known[s] = true
 		}
 	}
-	for s, df := range ix.idf {
+	for s, ps := range ix.post {
+		df := float64(len(ps))
 		ix.idf[s] = math.Log(1 + (float64(ix.n)-df+0.5)/(df+0.5))
 	}
 	v := b.vocab
@@ -299,7 +344,7 @@ func buildIndex(b *Base) *index {
 		}
 	}
 	for _, o := range v.off {
-		addPhrase(phrase{stems: o, off: true})
+		ix.off[o[0]] = append(ix.off[o[0]], o)
 	}
 	for _, o := range v.OffTopic {
 		addWords(Tokens(o))
@@ -330,9 +375,29 @@ func content(words []string) []string {
 	return out
 }
 
+// Contribution is one piece of evidence for an entry: a phrase or a word of
+// the question and the score it gave.
+type Contribution struct {
+	Entry string  `json:"entry"`
+	What  string  `json:"what"` // "phrase: …" or "word: …"
+	Score float64 `json:"score"`
+}
+
 // Search ranks the entries for a question. It never fails: a question that
 // fits nothing gets BandUnknown.
 func (b *Base) Search(question string) Result {
+	return b.search(question, nil)
+}
+
+// Explain is Search that also says what each entry's score is made of, so
+// that whoever curates the vocabulary can see why an answer won.
+func (b *Base) Explain(question string) (Result, []Contribution) {
+	var trace []Contribution
+	r := b.search(question, &trace)
+	return r, trace
+}
+
+func (b *Base) search(question string, trace *[]Contribution) Result {
 	ix := b.index
 	r := Result{Query: StripMentions(question), Band: BandUnknown}
 	words := Tokens(question)
@@ -346,7 +411,7 @@ func (b *Base) Search(question string) Result {
 	// manager field", "who installs printers"): it counts half, the object
 	// of the action carries the topic.
 	weight := make([]float64, len(words))
-	var cont []string
+	var cont, contSurface []string
 	var at []int // index in words of each topic word
 	for i, w := range words {
 		weight[i] = 1
@@ -355,13 +420,14 @@ func (b *Base) Search(question string) Result {
 		}
 		if !stopwords[w] {
 			cont = append(cont, all[i])
+			contSurface = append(contSurface, w)
 			at = append(at, i)
 		}
 	}
+	offWord := ix.offTopic(surface(contSurface))
 	// Phrases: vocabulary terms, keywords and titles, matched on the whole
 	// question and on its topic words alone; each term counts once.
 	inPhrase := make([]bool, len(cont))
-	offPhrase := make([]bool, len(cont))
 	seen := map[int]bool{}
 	var against []int
 	hit := func(p *phrase, w float64) {
@@ -371,6 +437,9 @@ func (b *Base) Search(question string) Result {
 		seen[p.group] = true
 		for _, e := range p.entries {
 			scores[e] += p.weight * w
+			if trace != nil {
+				*trace = append(*trace, Contribution{b.entries[e].ID, "phrase: " + strings.Join(p.stems, " "), round(p.weight * w)})
+			}
 		}
 		against = append(against, p.against...)
 	}
@@ -388,11 +457,7 @@ func (b *Base) Search(question string) Result {
 		}
 		hit(p, w)
 		for j := k; j < k+len(p.stems); j++ {
-			if p.off {
-				offPhrase[j] = true
-			} else {
-				inPhrase[j] = true
-			}
+			inPhrase[j] = true
 		}
 	})
 	// Words: each topic word once, by its best field in each entry.
@@ -402,18 +467,20 @@ func (b *Base) Search(question string) Result {
 		if !done[s] {
 			done[s] = true
 			idf := ix.idf[s] * weight[at[k]]
-			for e, f := range ix.fields {
-				if fw, ok := f[s]; ok {
-					scores[e] += idf * fw
+			for _, p := range ix.post[s] {
+				scores[p.entry] += idf * p.weight
+				if trace != nil {
+					*trace = append(*trace, Contribution{b.entries[p.entry].ID, "word: " + s, round(idf * p.weight)})
 				}
 			}
 		}
 		switch {
-		case offPhrase[k] && !inPhrase[k]:
+		case offWord[k]:
 			r.OffTopic++
+		case weakwords[w] || isNoise(w):
+			// In MMD's world but vague, or too short to tell: neutral.
 		case inPhrase[k] || ix.known[s]:
 			r.Covered++
-		case isNoise(w):
 		default:
 			r.Unknown++
 		}
@@ -421,6 +488,9 @@ func (b *Base) Search(question string) Result {
 
 	for _, e := range against {
 		scores[e] *= againstFactor
+		if trace != nil {
+			*trace = append(*trace, Contribution{b.entries[e].ID, "argued against: score ×" + strconv.FormatFloat(againstFactor, 'f', -1, 64), 0})
+		}
 	}
 	order := make([]int, 0, ix.n)
 	for i, s := range scores {
@@ -470,7 +540,7 @@ func judge(r Result, scores []float64, order []int) (float64, Band, int, bool) {
 	}
 	top := scores[order[0]]
 	strength := 1 - math.Exp(-top/strengthScale)
-	cover := (float64(r.Covered) + 0.5) / (float64(r.Covered) + 0.5 + 0.45*float64(r.Unknown) + 4*float64(r.OffTopic))
+	cover := (float64(r.Covered) + 0.5) / (float64(r.Covered) + 0.5 + 0.8*float64(r.Unknown) + 4*float64(r.OffTopic))
 	conf := round(strength * cover)
 	if conf < MinConfidence {
 		return conf, BandUnknown, 0, false
@@ -493,6 +563,21 @@ func judge(r Result, scores []float64, order []int) (float64, Band, int, bool) {
 		return conf, BandAnswer, 2, true
 	}
 	return conf, BandSuggest, alts, false
+}
+
+// offTopic marks the words of seq that belong to an off-topic phrase.
+func (ix *index) offTopic(seq []string) []bool {
+	marks := make([]bool, len(seq))
+	for i, w := range seq {
+		for _, p := range ix.off[w] {
+			if i+len(p) <= len(seq) && slices.Equal(seq[i:i+len(p)], p) {
+				for j := i; j < i+len(p); j++ {
+					marks[j] = true
+				}
+			}
+		}
+	}
+	return marks
 }
 
 // eachPhrase calls fn for every phrase that occurs in seq, longest first at
@@ -554,20 +639,19 @@ func (ix *index) correct(words []string) ([]string, map[string]string) {
 			maxDist = 2
 		}
 		best, bestD, bestS := "", maxDist+1, -1<<31
+		// People rarely mistype the first letter: a word that differs there
+		// is another word ("watches", "patches"), so only words that start
+		// alike are candidates.
+		first, _ := utf8.DecodeRuneInString(w)
 		var pool []string
 		for l := n - maxDist; l <= n+maxDist; l++ {
-			pool = append(pool, ix.dictLen[l]...)
+			pool = append(pool, ix.dictBy[dictKey{first, l}]...)
 		}
 		fz := map[string]int{}
 		for _, m := range fuzzy.FindNoSort(w, pool) {
 			fz[pool[m.Index]] = m.Score
 		}
 		for _, c := range pool {
-			if c[0] != w[0] {
-				// People rarely mistype the first letter; a word that differs
-				// there is another word ("watches", "patches").
-				continue
-			}
 			d := editDistance(w, c, maxDist)
 			if d > maxDist {
 				continue
