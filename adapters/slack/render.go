@@ -1,0 +1,680 @@
+package slack
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/slack-go/slack"
+
+	"github.com/mmdbot/mmdbot/bot"
+	"github.com/mmdbot/mmdbot/knowledge"
+)
+
+// Block Kit limits (https://api.slack.com/reference/block-kit). Every
+// rendering stays within them whatever the knowledge base holds.
+const (
+	maxBlocks      = 50   // blocks in a message
+	maxHomeBlocks  = 100  // blocks in a Home tab view
+	maxSectionText = 3000 // characters of a section's text
+	maxFields      = 10   // fields of a section
+	maxFieldText   = 2000 // characters of one field
+	maxHeaderText  = 150  // characters of a header
+	maxButtonText  = 75   // characters of a button's label
+	maxValue       = 2000 // characters of a button's value
+	maxButtonURL   = 3000 // characters of a link button's address
+	maxContextElts = 10   // elements of a context block
+	maxActionElts  = 25   // elements of an actions block
+	maxText        = 3000 // characters of a message's notification text
+)
+
+// Action ids of the buttons mmdbot puts in its messages. A button of a kind
+// that can appear several times in a message gets a suffix "_<n>".
+const (
+	actionShow    = "mmd_show"    // a "did you mean" choice: value {q, id}
+	actionDetails = "mmd_details" // a table entry's details: value {id}
+	actionUp      = "mmd_vote_up" // 👍 on an answer: value {q, id}
+	actionDown    = "mmd_vote_down"
+	actionShare   = "mmd_share" // post an ephemeral answer visibly: value {c}
+	actionRun     = "mmd_run"   // run a command ("table", "help"): value {c}
+	actionLearn   = "mmd_learn" // a link to Learn; Slack reports the click, mmdbot ignores it
+)
+
+// actionValue is what a button carries, as JSON in its value.
+type actionValue struct {
+	Q  string `json:"q,omitempty"`  // the question answered
+	ID string `json:"id,omitempty"` // an entry id
+	C  string `json:"c,omitempty"`  // a command to run again
+}
+
+// encode returns v as a button value of at most maxValue characters,
+// shortening the question or command when it is too long.
+func (v actionValue) encode() string {
+	for {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		_ = enc.Encode(v) // strings only: cannot fail
+		s := strings.TrimSuffix(buf.String(), "\n")
+		if len(s) <= maxValue {
+			return s
+		}
+		over := len(s) - maxValue
+		if v.Q != "" {
+			v.Q = cutBytes(v.Q, len(v.Q)-over-8)
+		} else {
+			v.C = cutBytes(v.C, len(v.C)-over-8)
+		}
+	}
+}
+
+// decodeValue reads a button value; a value that is not mmdbot's gives the
+// zero actionValue.
+func decodeValue(s string) actionValue {
+	var v actionValue
+	if json.Unmarshal([]byte(s), &v) != nil {
+		return actionValue{}
+	}
+	return v
+}
+
+// cutBytes returns the longest prefix of s of at most n bytes that ends on a
+// rune boundary.
+func cutBytes(s string, n int) string {
+	if n <= 0 {
+		return ""
+	}
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// surface says where a rendering is shown, which decides its buttons.
+type surface int
+
+const (
+	// surfaceVisible is a message everyone in the conversation sees: a
+	// threaded reply to a mention, a direct message, a shared answer.
+	surfaceVisible surface = iota
+	// surfaceEphemeral is a message only the asker sees (slash commands): it
+	// gets a "Share in channel" button.
+	surfaceEphemeral
+)
+
+// message is one Slack message: notification text and blocks.
+type message struct {
+	Text   string
+	Blocks []slack.Block
+}
+
+// renderOptions say how to render a reply.
+type renderOptions struct {
+	surface surface
+	// command is the text to run again when "Share in channel" is pressed,
+	// and question the question its answer records feedback against.
+	command  string
+	question string
+}
+
+// render returns a reply as Slack messages: one for everything but a table
+// too large for one message, which is split over several.
+func render(r bot.Reply, o renderOptions) []message {
+	switch r.Kind {
+	case bot.KindAnswer:
+		return []message{{Text: notification(r), Blocks: answerBlocks(r, o)}}
+	case bot.KindSuggest:
+		return []message{{Text: notification(r), Blocks: suggestBlocks(r, o)}}
+	case bot.KindHelp:
+		return []message{{Text: notification(r), Blocks: helpBlocks(r, o)}}
+	case bot.KindTable:
+		return tableMessages(r, o)
+	default: // KindUnknown, KindError
+		return []message{{Text: notification(r), Blocks: unknownBlocks(r, o)}}
+	}
+}
+
+// notification is the message's text: a one-line summary that notifications
+// and screen readers show, escaped.
+func notification(r bot.Reply) string {
+	s := strings.Join(strings.Fields(r.Summary()), " ")
+	if s == "" {
+		s = "mmdbot"
+	}
+	return esc(s, maxText)
+}
+
+// escaper escapes the three characters Slack's mrkdwn gives meaning to, so
+// that "<!channel>" or "<@U123>" in a question never pings anyone.
+var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+// esc escapes s for mrkdwn and cuts it to at most n characters, ending with
+// "…" when cut; an escape sequence is never cut in half.
+func esc(s string, n int) string {
+	if n <= 0 {
+		return ""
+	}
+	if utf8.RuneCountInString(s) <= n && !strings.ContainsAny(s, "&<>") {
+		return s
+	}
+	var b strings.Builder
+	count := 0
+	for i, r := range s {
+		piece := string(r)
+		switch r {
+		case '&':
+			piece = "&amp;"
+		case '<':
+			piece = "&lt;"
+		case '>':
+			piece = "&gt;"
+		}
+		w := utf8.RuneCountInString(piece)
+		if count+w > n || (count+w == n && i+utf8.RuneLen(r) < len(s)) {
+			// Not the last piece, and it would leave no room for "…".
+			if count+1 > n {
+				break
+			}
+			b.WriteString("…")
+			return b.String()
+		}
+		b.WriteString(piece)
+		count += w
+	}
+	return b.String()
+}
+
+// clip cuts plain text to at most n characters, ending with "…" when cut.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	rs := []rune(s)
+	return string(rs[:n-1]) + "…"
+}
+
+// plain returns a plain_text object of at most n characters.
+func plain(s string, n int) *slack.TextBlockObject {
+	s = clip(strings.Join(strings.Fields(s), " "), n)
+	if s == "" {
+		s = " "
+	}
+	return slack.NewTextBlockObject(slack.PlainTextType, s, true, false)
+}
+
+// mrkdwn returns a mrkdwn text object; s must already be escaped and short
+// enough.
+func mrkdwn(s string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
+}
+
+// safeURL returns u when it is an absolute http(s) address Slack accepts in a
+// link, "" otherwise.
+func safeURL(u string) string {
+	if u == "" || len(u) > maxButtonURL || strings.ContainsAny(u, "<>| \t\r\n") {
+		return ""
+	}
+	p, err := url.Parse(u)
+	if err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" {
+		return ""
+	}
+	return u
+}
+
+// link returns a mrkdwn link to u reading text (escaped, at most n
+// characters), or just the text when u is not a usable address.
+func link(u, text string, n int) string {
+	u = safeURL(u)
+	if u == "" {
+		return esc(text, n)
+	}
+	return "<" + strings.ReplaceAll(u, "&", "&amp;") + "|" + esc(text, n) + ">"
+}
+
+// button returns a button; style is "", "primary" or "danger".
+func button(actionID, label string, v actionValue, style slack.Style) *slack.ButtonBlockElement {
+	b := slack.NewButtonBlockElement(actionID, v.encode(), plain(label, maxButtonText))
+	b.Style = style
+	return b
+}
+
+// linkButton returns a button opening u, or nil when u is not usable.
+func linkButton(actionID, label, u string) *slack.ButtonBlockElement {
+	u = safeURL(u)
+	if u == "" {
+		return nil
+	}
+	b := slack.NewButtonBlockElement(actionID, "", plain(label, maxButtonText))
+	b.URL = u
+	return b
+}
+
+// questionBlock echoes the question, escaped, as a context line.
+func questionBlock(q string) slack.Block {
+	return slack.NewContextBlock("", mrkdwn("*Question:* "+esc(strings.Join(strings.Fields(q), " "), maxSectionText-20)))
+}
+
+// sourceBlock cites the page the knowledge comes from and its date.
+func sourceBlock(p knowledge.Page) slack.Block {
+	if p.Title == "" && p.URL == "" {
+		return nil
+	}
+	title := p.Title
+	if title == "" {
+		title = p.URL
+	}
+	s := "Source: " + link(p.URL, title, 300)
+	if p.Date != "" {
+		s += ", as of " + esc(p.Date, 40)
+	}
+	return slack.NewContextBlock("", mrkdwn(s))
+}
+
+// headline is an answer's header: who owns the entry, first and unmistakable.
+func headline(o knowledge.Owner) string {
+	if o == knowledge.OwnerShared {
+		return o.Label()
+	}
+	return o.Label() + " is responsible"
+}
+
+// ownerEmoji marks an owner in lists.
+func ownerEmoji(o knowledge.Owner) string {
+	switch o {
+	case knowledge.OwnerMicrosoft:
+		return "🟦"
+	case knowledge.OwnerCustomer:
+		return "🟩"
+	case knowledge.OwnerShared:
+		return "🟨"
+	}
+	return "▫️"
+}
+
+// entryBlocks renders one answered entry: the owner as a header, the title
+// and description, the split of a shared entry, the contact.
+func entryBlocks(a *bot.Answer) []slack.Block {
+	e := a.Entry
+	blocks := []slack.Block{slack.NewHeaderBlock(plain(ownerEmoji(e.Owner)+" "+headline(e.Owner), maxHeaderText))}
+	title := "*" + esc(e.Title, 300) + "*"
+	text := title
+	if d := e.Description(); d != "" {
+		text += "\n" + esc(d, maxSectionText-utf8.RuneCountInString(title)-1)
+	}
+	blocks = append(blocks, slack.NewSectionBlock(mrkdwn(text), nil, nil))
+	if e.Split != nil {
+		blocks = append(blocks, slack.NewSectionBlock(nil, []*slack.TextBlockObject{
+			mrkdwn("*Microsoft*\n" + esc(e.Split.Microsoft, maxFieldText-12)),
+			mrkdwn("*Your organisation*\n" + esc(e.Split.Customer, maxFieldText-20)),
+		}, nil))
+	}
+	if c := e.Contact; c != nil && (c.Text != "" || c.URL != "") {
+		text := c.Text
+		if text == "" {
+			text = c.URL
+		}
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn("*Contact:* "+link(c.URL, text, maxSectionText-300)), nil, nil))
+	}
+	return blocks
+}
+
+// answerBlocks renders a KindAnswer reply.
+func answerBlocks(r bot.Reply, o renderOptions) []slack.Block {
+	var blocks []slack.Block
+	if r.Question != "" && r.Intent == bot.IntentAsk {
+		blocks = append(blocks, questionBlock(r.Question))
+	}
+	answers := []*bot.Answer{r.Answer}
+	if r.Also != nil {
+		answers = append(answers, r.Also)
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn("*Both Microsoft and your organisation have a part in this.*"), nil, nil))
+	}
+	var actions []slack.BlockElement
+	for i, a := range answers {
+		if i > 0 {
+			blocks = append(blocks, slack.NewDividerBlock())
+		}
+		blocks = append(blocks, entryBlocks(a)...)
+		label := "Read on Microsoft Learn"
+		if len(answers) > 1 {
+			label = "Learn: " + a.Entry.Title
+		}
+		if b := linkButton(fmt.Sprintf("%s_%d", actionLearn, i), label, a.URL); b != nil {
+			if i == 0 {
+				b.Style = slack.StylePrimary
+			}
+			actions = append(actions, b)
+		}
+	}
+	v := actionValue{Q: r.Question, ID: r.Answer.Entry.ID}
+	actions = append(actions,
+		button(actionUp, "👍 Helpful", v, ""),
+		button(actionDown, "👎 Not helpful", v, ""))
+	if o.surface == surfaceEphemeral {
+		actions = append(actions, shareButton(o))
+	}
+	blocks = append(blocks, slack.NewActionBlock("", actions...))
+	return appendSource(blocks, r.Source)
+}
+
+func shareButton(o renderOptions) *slack.ButtonBlockElement {
+	return button(actionShare, "Share in channel", actionValue{C: o.command, Q: o.question}, "")
+}
+
+func appendSource(blocks []slack.Block, p knowledge.Page) []slack.Block {
+	if b := sourceBlock(p); b != nil {
+		blocks = append(blocks, b)
+	}
+	return blocks
+}
+
+// suggestBlocks renders "did you mean": each choice a button showing that
+// answer when pressed.
+func suggestBlocks(r bot.Reply, o renderOptions) []slack.Block {
+	var blocks []slack.Block
+	if r.Question != "" && r.Intent == bot.IntentAsk {
+		blocks = append(blocks, questionBlock(r.Question))
+	}
+	text := r.Text
+	if text == "" {
+		text = "Did you mean:"
+	}
+	blocks = append(blocks, slack.NewSectionBlock(mrkdwn(esc(text, maxSectionText)), nil, nil))
+	var actions []slack.BlockElement
+	for i, c := range r.Alternatives {
+		if i == maxActionElts-1 {
+			break
+		}
+		label := c.Title + " (" + c.Owner.Label() + ")"
+		if utf8.RuneCountInString(label) > maxButtonText {
+			label = c.Title
+		}
+		actions = append(actions, button(fmt.Sprintf("%s_%d", actionShow, i), label, actionValue{Q: r.Question, ID: c.ID}, ""))
+	}
+	if o.surface == surfaceEphemeral {
+		actions = append(actions, shareButton(o))
+	}
+	if len(actions) > 0 {
+		blocks = append(blocks, slack.NewActionBlock("", actions...))
+	}
+	return appendSource(blocks, r.Source)
+}
+
+// unknownBlocks renders "I don't know" and errors, with buttons to the table
+// and the help.
+func unknownBlocks(r bot.Reply, o renderOptions) []slack.Block {
+	var blocks []slack.Block
+	if r.Question != "" && r.Kind == bot.KindUnknown {
+		blocks = append(blocks, questionBlock(r.Question))
+	}
+	text := r.Text
+	if text == "" {
+		text = "I don't know who is responsible for that."
+	}
+	blocks = append(blocks,
+		slack.NewSectionBlock(mrkdwn(esc(text, maxSectionText)), nil, nil),
+		slack.NewActionBlock("",
+			button(actionRun+"_table", "Show the table", actionValue{C: "table"}, ""),
+			button(actionRun+"_help", "Help", actionValue{C: "help"}, "")))
+	return blocks
+}
+
+// helpLines are the commands as mrkdwn lines.
+func helpLines(cmds []bot.Command) []string {
+	lines := make([]string, 0, len(cmds))
+	for _, c := range cmds {
+		lines = append(lines, "`/mmd "+esc(c.Usage, 200)+"`  "+esc(c.Summary, 500))
+	}
+	return lines
+}
+
+// helpHowTo says how to ask in each place.
+const helpHowTo = "In a channel, mention me: `@mmd who handles VPN issues?` In a direct message, just ask. `/mmd` answers only you, with a button to share."
+
+// helpBlocks renders the help.
+func helpBlocks(r bot.Reply, o renderOptions) []slack.Block {
+	blocks := []slack.Block{slack.NewHeaderBlock(plain("Who is responsible? Ask me.", maxHeaderText))}
+	if r.Text != "" {
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(esc(r.Text, maxSectionText)), nil, nil))
+	}
+	blocks = append(blocks, slack.NewSectionBlock(mrkdwn("I tell you who is responsible for what under Microsoft Managed Desktop: *Microsoft*, *your organisation*, or *both*."), nil, nil))
+	secs, _ := textSections(helpLines(r.Commands), maxBlocks-8)
+	blocks = append(blocks, secs...)
+	blocks = append(blocks, slack.NewContextBlock("", mrkdwn(helpHowTo)))
+	if o.surface == surfaceEphemeral {
+		blocks = append(blocks, slack.NewActionBlock("", shareButton(o)))
+	}
+	return appendSource(blocks, r.Source)
+}
+
+// textSections packs lines into as few sections as their text limit allows,
+// at most max of them. When the lines do not fit, the last section ends with
+// "…and N more." It returns the sections and how many lines they show.
+func textSections(lines []string, max int) ([]slack.Block, int) {
+	if max <= 0 || len(lines) == 0 {
+		return nil, 0
+	}
+	var secs [][]string
+	var cur []string
+	size := func(ls []string) int {
+		n := 0
+		for _, l := range ls {
+			n += utf8.RuneCountInString(l) + 1
+		}
+		return n
+	}
+	shown := 0
+	for i, l := range lines {
+		l = clipEscaped(l, maxSectionText-40)
+		if len(cur) > 0 && size(cur)+utf8.RuneCountInString(l) > maxSectionText {
+			if len(secs) == max-1 {
+				// No room for another section: end this one with a note.
+				for len(cur) > 0 && size(cur)+40 > maxSectionText {
+					cur = cur[:len(cur)-1]
+					i--
+				}
+				shown = i
+				cur = append(cur, fmt.Sprintf("…and %d more.", len(lines)-i))
+				secs = append(secs, cur)
+				return sectionsOf(secs), shown
+			}
+			secs = append(secs, cur)
+			cur = nil
+		}
+		cur = append(cur, l)
+	}
+	secs = append(secs, cur)
+	return sectionsOf(secs), len(lines)
+}
+
+func sectionsOf(secs [][]string) []slack.Block {
+	blocks := make([]slack.Block, 0, len(secs))
+	for _, s := range secs {
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(strings.Join(s, "\n")), nil, nil))
+	}
+	return blocks
+}
+
+// clipEscaped cuts already escaped mrkdwn to n characters without cutting an
+// escape sequence or a link in half.
+func clipEscaped(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	out := string([]rune(s)[:n-1])
+	if i := strings.LastIndexByte(out, '&'); i >= 0 && !strings.Contains(out[i:], ";") {
+		out = out[:i]
+	}
+	if i := strings.LastIndexByte(out, '<'); i >= 0 && !strings.Contains(out[i:], ">") {
+		out = out[:i]
+	}
+	return out + "…"
+}
+
+// summaryOf is the first sentence of an entry's description, for tables.
+func summaryOf(e *knowledge.Entry, n int) string {
+	d := ""
+	for _, bl := range e.Blocks {
+		if bl.Text != "" {
+			d = bl.Text
+			break
+		}
+		if len(bl.Items) > 0 {
+			d = bl.Items[0]
+			break
+		}
+	}
+	if i := strings.Index(d, ". "); i > 0 {
+		d = d[:i+1]
+	}
+	return esc(d, n)
+}
+
+// tableTitle is the header of a table or listing.
+func tableTitle(r bot.Reply) string {
+	if r.Intent == bot.IntentList && len(r.Groups) == 1 {
+		return "Responsibilities: " + r.Groups[0].Owner.Label()
+	}
+	return "Microsoft Managed Desktop: who is responsible"
+}
+
+// entryRow is one entry of a table: its title and first sentence, with a
+// "Details" button that shows the whole answer.
+func entryRow(e *knowledge.Entry, i int) slack.Block {
+	text := "*" + esc(e.Title, 300) + "*"
+	if s := summaryOf(e, 400); s != "" {
+		text += "\n" + s
+	}
+	acc := slack.NewAccessory(button(fmt.Sprintf("%s_%d", actionDetails, i), "Details", actionValue{ID: e.ID}, ""))
+	return slack.NewSectionBlock(mrkdwn(text), nil, acc)
+}
+
+// groupHeader is the header of one owner's entries in a table.
+func groupHeader(g bot.Group, continued bool) slack.Block {
+	s := fmt.Sprintf("%s %s (%d)", ownerEmoji(g.Owner), g.Owner.Label(), len(g.Entries))
+	if continued {
+		s = fmt.Sprintf("%s %s (continued)", ownerEmoji(g.Owner), g.Owner.Label())
+	}
+	return slack.NewHeaderBlock(plain(s, maxHeaderText))
+}
+
+// tableMessages renders a table: a header per owner and one row per entry
+// with a "Details" button, split over as many messages as the block limit
+// needs. The last message cites the source and, when ephemeral, offers to
+// share.
+func tableMessages(r bot.Reply, o renderOptions) []message {
+	const footer = 2 // source context, share actions
+	var pages [][]slack.Block
+	page := []slack.Block{slack.NewHeaderBlock(plain(tableTitle(r), maxHeaderText))}
+	n := 0
+	for _, g := range r.Groups {
+		for j, e := range g.Entries {
+			// A group header needs room for at least one row after it.
+			need := 1
+			if j == 0 {
+				need = 2
+			}
+			if len(page)+need > maxBlocks-footer {
+				pages = append(pages, page)
+				page = nil
+				if j > 0 {
+					page = append(page, groupHeader(g, true))
+				}
+			}
+			if j == 0 {
+				page = append(page, groupHeader(g, false))
+			}
+			page = append(page, entryRow(e, n))
+			n++
+		}
+	}
+	if len(r.Groups) == 0 {
+		text := r.Text
+		if text == "" {
+			text = "No entries."
+		}
+		page = append(page, slack.NewSectionBlock(mrkdwn(esc(text, maxSectionText)), nil, nil))
+	}
+	page = appendSource(page, r.Source)
+	if o.surface == surfaceEphemeral {
+		page = append(page, slack.NewActionBlock("", shareButton(o)))
+	}
+	pages = append(pages, page)
+
+	summary := notification(r)
+	msgs := make([]message, len(pages))
+	for i, p := range pages {
+		text := summary
+		if len(pages) > 1 {
+			text = fmt.Sprintf("%s (%d of %d)", summary, i+1, len(pages))
+		}
+		msgs[i] = message{Text: text, Blocks: p}
+	}
+	return msgs
+}
+
+// homeView renders the App Home tab: the help, then the whole table grouped
+// by owner. Within the view's block limit each entry gets a "Details" button;
+// a knowledge base too large for that is listed compactly, and one too large
+// even for that ends with a pointer to /mmd table.
+func homeView(r bot.Reply) slack.HomeTabViewRequest {
+	help := []slack.Block{
+		slack.NewHeaderBlock(plain("Who is responsible? Ask me.", maxHeaderText)),
+		slack.NewSectionBlock(mrkdwn("I tell you who is responsible for what under Microsoft Managed Desktop: *Microsoft*, *your organisation*, or *both*."), nil, nil),
+	}
+	secs, _ := textSections(helpLines(r.Commands), 4)
+	help = append(help, secs...)
+	help = append(help, slack.NewContextBlock("", mrkdwn(helpHowTo)), slack.NewDividerBlock())
+
+	var table []slack.Block
+	n := 0
+	for _, g := range r.Groups {
+		table = append(table, groupHeader(g, false))
+		for _, e := range g.Entries {
+			table = append(table, entryRow(e, n))
+			n++
+		}
+	}
+	room := maxHomeBlocks - len(help) - 1 // the source
+	if len(table) > room {
+		table = compactTable(r.Groups, room)
+	}
+	blocks := append(help, table...)
+	blocks = appendSource(blocks, r.Source)
+	return slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: blocks}, CallbackID: "mmd_home"}
+}
+
+// compactTable lists entries as linked lines under a header per owner, in
+// at most room blocks.
+func compactTable(groups []bot.Group, room int) []slack.Block {
+	var blocks []slack.Block
+	total := 0
+	for _, g := range groups {
+		total += len(g.Entries)
+	}
+	shown := 0
+	for _, g := range groups {
+		if len(blocks)+2 > room-1 {
+			break
+		}
+		blocks = append(blocks, groupHeader(g, false))
+		lines := make([]string, 0, len(g.Entries))
+		for _, e := range g.Entries {
+			u := e.URL()
+			lines = append(lines, "• "+link(u, e.Title, 300)+"  `"+esc(e.ID, 200)+"`")
+		}
+		secs, n := textSections(lines, room-1-len(blocks))
+		blocks = append(blocks, secs...)
+		shown += n
+	}
+	if shown < total {
+		blocks = append(blocks, slack.NewContextBlock("", mrkdwn(fmt.Sprintf("Not every entry fits here: type `/mmd table` to see all %d.", total))))
+	}
+	return blocks
+}

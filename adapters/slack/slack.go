@@ -1,0 +1,355 @@
+// Package slack speaks Slack for mmdbot: mentions in channels, direct
+// messages, the /mmd slash command, buttons and the App Home tab, over
+// Socket Mode or the Events API.
+//
+// What arrives is verified (HTTP requests by their signature, on the raw body,
+// before anything is parsed) and parsed with slack-go; each question goes to
+// the bot, and its platform-neutral Reply is rendered as Block Kit within
+// Slack's limits and delivered within Slack's deadlines:
+//
+//	Slack ──► Events() / Commands() / Interactions()   (HTTP, signed)
+//	      └─► Run: Socket Mode envelopes                (WebSocket)
+//	             │ ack at once (a slash command's answer rides in the ack
+//	             │ when ready in time); de-duplicate events by event_id
+//	             ▼
+//	       bounded worker pool ──► bot.Handle ──► render (Block Kit)
+//	             │
+//	             ▼
+//	       chat.postMessage (threaded), chat.postEphemeral, views.publish,
+//	       response_url   (429 Retry-After honoured, timeouts)
+//
+// Only this package imports slack-go.
+package slack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/mmdbot/mmdbot/bot"
+)
+
+// adapterName names this adapter in messages to the bot, metrics and logs.
+const adapterName = "slack"
+
+// Timings and sizes. Slack wants an answer to every request within three
+// seconds; the rest of the work happens on the pool.
+const (
+	ackBudget      = 2 * time.Second // to answer a slash command in the response itself
+	jobTimeout     = 30 * time.Second
+	apiTimeout     = 10 * time.Second // one Web API or response_url call
+	drainTimeout   = 10 * time.Second // for in-flight work at shutdown
+	maxBody        = 1 << 20          // bytes of a request body
+	defaultWorkers = 8
+	queuePerWorker = 16
+	seenTTL        = 15 * time.Minute // Slack retries an event for a few minutes
+	seenMax        = 20000
+)
+
+// Config configures the Slack adapter. Secrets come from the environment and
+// are never logged nor shown.
+type Config struct {
+	BotToken        string   // SLACK_BOT_TOKEN, xoxb-…
+	AppToken        string   // SLACK_APP_TOKEN, xapp-… (Socket Mode)
+	SigningSecret   string   // SLACK_SIGNING_SECRET (HTTP)
+	APIURL          string   // SLACK_API_URL, "" = Slack's
+	AllowedChannels []string // SLACK_ALLOWED_CHANNELS, comma-separated ids; empty = all
+	Workers         int      // 0 = 8
+	Logger          *slog.Logger
+}
+
+var channelID = regexp.MustCompile(`^[A-Z0-9]{2,32}$`)
+
+// Validate says in one sentence what is missing or wrong. It does no I/O and
+// never repeats a secret.
+func (c Config) Validate() error {
+	switch {
+	case c.BotToken == "" && (c.AppToken != "" || c.SigningSecret != ""):
+		return errors.New("SLACK_BOT_TOKEN is not set: Slack needs the bot token (xoxb-…) to answer")
+	case c.BotToken == "":
+		return errors.New("SLACK_BOT_TOKEN is not set")
+	case !strings.HasPrefix(c.BotToken, "xoxb-"):
+		return errors.New("SLACK_BOT_TOKEN does not start with xoxb-: give the app's Bot User OAuth Token")
+	case c.AppToken != "" && !strings.HasPrefix(c.AppToken, "xapp-"):
+		return errors.New("SLACK_APP_TOKEN does not start with xapp-: give an app-level token with the connections:write scope")
+	case c.AppToken == "" && c.SigningSecret == "":
+		return errors.New("SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN (Socket Mode) nor SLACK_SIGNING_SECRET (HTTP events) is")
+	case strings.ContainsAny(c.SigningSecret, " \t\r\n"):
+		return errors.New("SLACK_SIGNING_SECRET contains white space")
+	case c.Workers < 0:
+		return fmt.Errorf("the number of Slack workers is negative (%d)", c.Workers)
+	}
+	if c.APIURL != "" {
+		u, err := url.Parse(c.APIURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return errors.New("SLACK_API_URL is not an absolute http(s) address")
+		}
+	}
+	for _, id := range c.AllowedChannels {
+		if !channelID.MatchString(strings.TrimSpace(id)) {
+			return fmt.Errorf("SLACK_ALLOWED_CHANNELS holds %q, which is not a channel id such as C0123ABCD", id)
+		}
+	}
+	return nil
+}
+
+// webAPI is the part of Slack's Web API the adapter calls; *slack.Client
+// implements it.
+type webAPI interface {
+	PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error)
+	PostEphemeralContext(ctx context.Context, channelID, userID string, options ...slack.MsgOption) (string, error)
+	PublishViewContext(ctx context.Context, req slack.PublishViewContextRequest) (*slack.ViewResponse, error)
+}
+
+// Adapter connects one Slack app to the bot. Make it with New; serve its
+// handlers (when HTTPEnabled) and call Run.
+type Adapter struct {
+	cfg     Config
+	bot     *bot.Bot
+	log     *slog.Logger
+	client  *slack.Client
+	api     webAPI
+	httpc   *http.Client
+	allowed map[string]bool
+	// hooks are the hosts response_url may point to besides Slack's.
+	hooks map[string]bool
+
+	jobs *pool
+	seen *dedup
+
+	started   atomic.Bool
+	running   atomic.Bool
+	connected atomic.Bool
+}
+
+// New validates cfg and returns the adapter. It does no I/O.
+func New(cfg Config, b *bot.Bot) (*Adapter, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("configure slack: %w", err)
+	}
+	if b == nil {
+		return nil, errors.New("configure slack: no bot")
+	}
+	if cfg.Workers == 0 {
+		cfg.Workers = defaultWorkers
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	log := cfg.Logger.With(slog.String("adapter", adapterName))
+	httpc := &http.Client{Timeout: apiTimeout}
+	opts := []slack.Option{
+		slack.OptionHTTPClient(httpc),
+		slack.OptionLog(slog.NewLogLogger(log.Handler(), slog.LevelDebug)),
+		slack.OptionRetryConfig(slack.RetryConfig{
+			MaxRetries:         3,
+			RetryAfterDuration: 5 * time.Second,
+			RetryAfterJitter:   500 * time.Millisecond,
+			BackoffInitial:     200 * time.Millisecond,
+			BackoffMax:         5 * time.Second,
+			BackoffJitter:      100 * time.Millisecond,
+			Handlers:           nil, // 429 with Retry-After
+		}),
+	}
+	hooks := map[string]bool{}
+	if cfg.APIURL != "" {
+		if !strings.HasSuffix(cfg.APIURL, "/") {
+			cfg.APIURL += "/"
+		}
+		opts = append(opts, slack.OptionAPIURL(cfg.APIURL))
+		if u, err := url.Parse(cfg.APIURL); err == nil {
+			hooks[u.Host] = true
+		}
+	}
+	if cfg.AppToken != "" {
+		opts = append(opts, slack.OptionAppLevelToken(cfg.AppToken))
+	}
+	client := slack.New(cfg.BotToken, opts...)
+	allowed := map[string]bool{}
+	for _, id := range cfg.AllowedChannels {
+		if id = strings.TrimSpace(id); id != "" {
+			allowed[id] = true
+		}
+	}
+	return &Adapter{
+		cfg:     cfg,
+		bot:     b,
+		log:     log,
+		client:  client,
+		api:     client,
+		httpc:   httpc,
+		allowed: allowed,
+		hooks:   hooks,
+		jobs:    newPool(cfg.Workers * queuePerWorker),
+		seen:    newDedup(seenTTL, seenMax),
+	}, nil
+}
+
+// HTTPEnabled reports whether the signing secret is set, so that Events,
+// Commands and Interactions are to be served.
+func (a *Adapter) HTTPEnabled() bool { return a.cfg.SigningSecret != "" }
+
+// SocketModeEnabled reports whether the app token is set, so that Run
+// connects over Socket Mode.
+func (a *Adapter) SocketModeEnabled() bool { return a.cfg.AppToken != "" }
+
+// Ready reports whether the adapter is ready: Run started and, when Socket
+// Mode is on, connected.
+func (a *Adapter) Ready() bool {
+	return a.running.Load() && (!a.SocketModeEnabled() || a.connected.Load())
+}
+
+// Run starts the worker pool (and Socket Mode when enabled) and blocks until
+// ctx is done; then it drains in-flight work and closes Socket Mode. It
+// returns nil on a clean shutdown, an error when Socket Mode cannot go on
+// (a revoked token, for one).
+func (a *Adapter) Run(ctx context.Context) error {
+	if !a.started.CompareAndSwap(false, true) {
+		return errors.New("run slack adapter: already running")
+	}
+	// Work in flight outlives ctx by at most drainTimeout.
+	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+	var wg sync.WaitGroup
+	for range a.cfg.Workers {
+		wg.Go(func() {
+			for job := range a.jobs.ch {
+				a.runJob(work, job)
+			}
+		})
+	}
+	a.running.Store(true)
+	a.log.LogAttrs(ctx, slog.LevelInfo, "slack adapter running",
+		slog.Bool("socket_mode", a.SocketModeEnabled()), slog.Bool("http", a.HTTPEnabled()),
+		slog.Int("workers", a.cfg.Workers))
+
+	var err error
+	if a.SocketModeEnabled() {
+		err = a.runSocketMode(ctx)
+	} else {
+		<-ctx.Done()
+	}
+	a.running.Store(false)
+	a.connected.Store(false)
+
+	a.jobs.close()
+	drained := make(chan struct{})
+	go func() { wg.Wait(); close(drained) }()
+	select {
+	case <-drained:
+	case <-time.After(drainTimeout):
+		a.log.LogAttrs(ctx, slog.LevelWarn, "slack work still in flight at shutdown: cancelled")
+		stopWork()
+		<-drained
+	}
+	return err
+}
+
+// runJob runs one piece of work with its own deadline; a panic is logged,
+// never fatal.
+func (a *Adapter) runJob(ctx context.Context, job func(context.Context)) {
+	ctx, cancel := context.WithTimeout(ctx, jobTimeout)
+	defer cancel()
+	defer func() {
+		if p := recover(); p != nil {
+			a.log.LogAttrs(ctx, slog.LevelError, "slack job panicked", slog.String("panic", fmt.Sprint(p)))
+		}
+	}()
+	job(ctx)
+}
+
+// channelAllowed reports whether the bot answers visibly in a conversation:
+// direct messages always, channels when SLACK_ALLOWED_CHANNELS is empty or
+// lists them.
+func (a *Adapter) channelAllowed(id string) bool {
+	return len(a.allowed) == 0 || a.allowed[id] || strings.HasPrefix(id, "D")
+}
+
+// pool is the queue of the bounded worker pool.
+type pool struct {
+	mu     sync.RWMutex
+	ch     chan func(context.Context)
+	closed bool
+}
+
+func newPool(size int) *pool { return &pool{ch: make(chan func(context.Context), size)} }
+
+// submit queues a job; false when the queue is full or closed.
+func (p *pool) submit(job func(context.Context)) bool {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if p.closed {
+		return false
+	}
+	select {
+	case p.ch <- job:
+		return true
+	default:
+		return false
+	}
+}
+
+func (p *pool) close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.closed {
+		p.closed = true
+		close(p.ch)
+	}
+}
+
+// dedup remembers the event ids seen lately, so that each event is handled
+// once however often Slack retries it.
+type dedup struct {
+	mu    sync.Mutex
+	ttl   time.Duration
+	max   int
+	seen  map[string]time.Time
+	order []seenID // oldest first
+}
+
+type seenID struct {
+	id string
+	at time.Time
+}
+
+func newDedup(ttl time.Duration, max int) *dedup {
+	return &dedup{ttl: ttl, max: max, seen: map[string]time.Time{}}
+}
+
+// first records id and reports whether it was not seen before.
+func (d *dedup) first(id string, now time.Time) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for len(d.order) > 0 && (now.Sub(d.order[0].at) >= d.ttl || len(d.order) >= d.max) {
+		old := d.order[0]
+		if at, ok := d.seen[old.id]; ok && at.Equal(old.at) {
+			delete(d.seen, old.id)
+		}
+		d.order = d.order[1:]
+	}
+	if _, ok := d.seen[id]; ok {
+		return false
+	}
+	d.seen[id] = now
+	d.order = append(d.order, seenID{id, now})
+	return true
+}
+
+// forget drops id, when its work could not be queued and Slack is asked to
+// retry.
+func (d *dedup) forget(id string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	delete(d.seen, id)
+}

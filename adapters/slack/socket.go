@@ -1,0 +1,124 @@
+package slack
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+	"github.com/slack-go/slack/socketmode"
+)
+
+// ackTimeout bounds the wait to queue a Socket Mode ack.
+const ackTimeout = 2 * time.Second
+
+// runSocketMode connects over Socket Mode (slack-go reconnects by itself)
+// and handles envelopes until ctx is done.
+func (a *Adapter) runSocketMode(ctx context.Context) error {
+	sm := socketmode.New(a.client,
+		socketmode.OptionLog(slog.NewLogLogger(a.log.Handler(), slog.LevelDebug)),
+		socketmode.OptionReadLimit(maxBody))
+	errc := make(chan error, 1)
+	go func() { errc <- sm.RunContext(ctx) }()
+	for {
+		select {
+		case err := <-errc:
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("run slack socket mode: %w", err)
+		case evt := <-sm.Events:
+			a.onSocketEvent(ctx, sm, evt)
+		}
+	}
+}
+
+// onSocketEvent handles one Socket Mode event: connection state, or an
+// envelope to acknowledge and work on.
+func (a *Adapter) onSocketEvent(ctx context.Context, sm *socketmode.Client, evt socketmode.Event) {
+	switch evt.Type {
+	case socketmode.EventTypeConnecting:
+		a.connected.Store(false)
+		a.log.LogAttrs(ctx, slog.LevelDebug, "slack socket mode connecting")
+	case socketmode.EventTypeConnected, socketmode.EventTypeHello:
+		if !a.connected.Swap(true) {
+			a.log.LogAttrs(ctx, slog.LevelInfo, "slack socket mode connected")
+		}
+	case socketmode.EventTypeConnectionError, socketmode.EventTypeInvalidAuth, socketmode.EventTypeDisconnect:
+		a.connected.Store(false)
+		a.log.LogAttrs(ctx, slog.LevelWarn, "slack socket mode disconnected", slog.String("event", string(evt.Type)))
+	case socketmode.EventTypeEventsAPI:
+		ev, ok := evt.Data.(slackevents.EventsAPIEvent)
+		if !ok || evt.Request == nil {
+			a.ack(ctx, sm, evt.Request, nil)
+			return
+		}
+		// Unacknowledged, Slack sends the envelope again: that is what a
+		// full queue wants.
+		if a.onEvent(ev, evt.Request.RetryAttempt) {
+			a.ack(ctx, sm, evt.Request, nil)
+		}
+	case socketmode.EventTypeSlashCommand:
+		cmd, ok := evt.Data.(slack.SlashCommand)
+		if !ok || evt.Request == nil {
+			a.ack(ctx, sm, evt.Request, nil)
+			return
+		}
+		req := *evt.Request
+		received := time.Now()
+		if !a.jobs.submit(func(jctx context.Context) { a.socketCommand(jctx, sm, req, cmd, received) }) {
+			a.ack(ctx, sm, &req, response{ResponseType: slack.ResponseTypeEphemeral, Text: "I'm busy: please ask again in a moment."})
+		}
+	case socketmode.EventTypeInteractive:
+		cb, ok := evt.Data.(slack.InteractionCallback)
+		if !ok || evt.Request == nil {
+			a.ack(ctx, sm, evt.Request, nil)
+			return
+		}
+		if a.onInteraction(cb) {
+			a.ack(ctx, sm, evt.Request, nil)
+		}
+	case socketmode.EventTypeErrorBadMessage, socketmode.EventTypeIncomingError:
+		a.bot.Telemetry().Refused(adapterName, "bad-request")
+		a.log.LogAttrs(ctx, slog.LevelWarn, "slack socket mode message not understood", slog.String("event", string(evt.Type)))
+	}
+}
+
+// socketCommand answers a slash command that came over Socket Mode: in the
+// ack when ready in time and small enough, otherwise through response_url.
+func (a *Adapter) socketCommand(ctx context.Context, sm *socketmode.Client, req socketmode.Request, cmd slack.SlashCommand, received time.Time) {
+	inline := maxInline
+	budget := ackBudget - time.Since(received)
+	if budget <= 0 {
+		// Too late for the ack: acknowledge now, answer after.
+		a.ack(ctx, sm, &req, nil)
+		inline, budget = 0, jobTimeout
+	}
+	actx, cancel := context.WithTimeout(ctx, budget)
+	now, later := a.commandAnswer(actx, cmd, inline)
+	cancel()
+	switch {
+	case inline == 0: // acknowledged already
+	case now != nil:
+		a.ack(ctx, sm, &req, *now)
+	default:
+		a.ack(ctx, sm, &req, nil)
+	}
+	if len(later) > 0 {
+		a.respondLater(ctx, cmd.ResponseURL, later)
+	}
+}
+
+// ack acknowledges an envelope, with a payload or none.
+func (a *Adapter) ack(ctx context.Context, sm *socketmode.Client, req *socketmode.Request, payload any) {
+	if req == nil || req.EnvelopeID == "" {
+		return
+	}
+	actx, cancel := context.WithTimeout(ctx, ackTimeout)
+	defer cancel()
+	if err := sm.AckCtx(actx, req.EnvelopeID, payload); err != nil {
+		a.log.LogAttrs(ctx, slog.LevelWarn, "ack slack envelope", slog.String("error", err.Error()))
+	}
+}
