@@ -1,0 +1,150 @@
+package teams
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+
+	"github.com/mmdbot/mmdbot/knowledge"
+)
+
+// The search messaging extension, as the app manifest declares it.
+const (
+	// SearchCommand is the id of the extension's search command.
+	SearchCommand = "searchQuery"
+	// searchParameter is the name of its one parameter.
+	searchParameter = "searchQuery"
+	// searchResults is how many results are listed when Teams does not say.
+	searchResults = 10
+	// maxSearchResults is the most Teams shows.
+	maxSearchResults = 25
+	// maxSearchText bounds the text searched.
+	maxSearchText = 200
+)
+
+// invokeResponse is what answers a composeExtension invoke, in the HTTP body.
+type invokeResponse struct {
+	ComposeExtension composeResult `json:"composeExtension"`
+}
+
+type composeResult struct {
+	Type             string              `json:"type"`
+	AttachmentLayout string              `json:"attachmentLayout"`
+	Attachments      []composeAttachment `json:"attachments"`
+}
+
+// composeAttachment is a search result: the card inserted when chosen, and
+// the preview listed.
+type composeAttachment struct {
+	ContentType string  `json:"contentType"`
+	Content     any     `json:"content"`
+	Preview     preview `json:"preview"`
+}
+
+type preview struct {
+	ContentType string        `json:"contentType"`
+	Content     thumbnailCard `json:"content"`
+}
+
+type thumbnailCard struct {
+	Title string `json:"title"`
+	Text  string `json:"text,omitempty"`
+}
+
+// invoke answers an invoke activity in the HTTP response body.
+func (a *Adapter) invoke(ctx context.Context, w http.ResponseWriter, r *http.Request, act *incoming) {
+	switch act.Name {
+	case "composeExtension/query":
+		var q searchQuery
+		if err := json.Unmarshal(act.Value, &q); err != nil {
+			a.refuse(ctx, w, r, http.StatusBadRequest, "activity", err)
+			return
+		}
+		writeJSON(w, http.StatusOK, a.search(q))
+	case "composeExtension/selectItem":
+		s, _ := act.submitted()
+		res := invokeResponse{composeResult{Type: "result", AttachmentLayout: "list", Attachments: []composeAttachment{}}}
+		if e, ok := a.bot.Knowledge().Entry(s.ID); ok {
+			res.ComposeExtension.Attachments = append(res.ComposeExtension.Attachments, a.result(e))
+		}
+		writeJSON(w, http.StatusOK, res)
+	default:
+		// As the Bot Framework SDKs answer invokes they do not handle.
+		w.WriteHeader(http.StatusNotImplemented)
+	}
+}
+
+// search lists the entries that fit what is typed in the extension's box:
+// the matcher's ranked matches, then type-ahead suggestions; every entry
+// when nothing is typed yet.
+func (a *Adapter) search(q searchQuery) invokeResponse {
+	kb := a.bot.Knowledge()
+	typed, initial := q.text()
+	if len([]rune(typed)) > maxSearchText {
+		typed = string([]rune(typed)[:maxSearchText])
+	}
+	n := q.QueryOptions.Count
+	if n <= 0 {
+		n = searchResults
+	}
+	n = min(n, maxSearchResults)
+	skip := max(q.QueryOptions.Skip, 0)
+	var found []*knowledge.Entry
+	seen := map[string]bool{}
+	add := func(e *knowledge.Entry) {
+		if !seen[e.ID] {
+			seen[e.ID] = true
+			found = append(found, e)
+		}
+	}
+	if initial {
+		for _, e := range kb.Entries() {
+			add(e)
+		}
+	} else {
+		for _, m := range kb.Search(typed).Matches {
+			add(m.Entry)
+		}
+		for _, e := range kb.Suggest(typed, maxSearchResults) {
+			add(e)
+		}
+	}
+	res := invokeResponse{composeResult{Type: "result", AttachmentLayout: "list", Attachments: []composeAttachment{}}}
+	if skip < len(found) {
+		found = found[skip:]
+	} else {
+		found = nil
+	}
+	for i, e := range found {
+		if i == n {
+			break
+		}
+		res.ComposeExtension.Attachments = append(res.ComposeExtension.Attachments, a.result(e))
+	}
+	return res
+}
+
+// result is one search result: the entry's card, without feedback buttons
+// (the card is sent by the person who inserts it), and a preview naming the
+// owner.
+func (a *Adapter) result(e *knowledge.Entry) composeAttachment {
+	r := a.bot.Show(e.ID)
+	return composeAttachment{
+		ContentType: CardContentType,
+		Content:     renderCards(r, cardOptions{})[0],
+		Preview: preview{ContentType: "application/vnd.microsoft.card.thumbnail",
+			Content: thumbnailCard{Title: e.Title, Text: e.Owner.Label()}},
+	}
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, "encode response", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(code)
+	w.Write(b)
+}
+

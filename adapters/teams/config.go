@@ -1,0 +1,113 @@
+package teams
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+)
+
+// The Bot Framework's well-known addresses.
+const (
+	// DefaultOpenIDMetadataURL is the Bot Framework's OpenID metadata
+	// document, which names the keys that sign the channel's tokens.
+	DefaultOpenIDMetadataURL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+	// DefaultTokenTenant is the tenant of multi-tenant bots' tokens.
+	DefaultTokenTenant = "botframework.com"
+	// TokenScope is the scope of the bot's tokens for the connector.
+	TokenScope = "https://api.botframework.com/.default"
+	// Issuer is the issuer of the tokens the channel sends to the bot.
+	Issuer = "https://api.botframework.com"
+)
+
+// Config configures the Teams adapter. The zero value is a disabled adapter.
+type Config struct {
+	// AppID, AppPassword and TenantID are the bot's Microsoft Entra
+	// credentials: MICROSOFT_APP_ID, MICROSOFT_APP_PASSWORD and
+	// MICROSOFT_APP_TENANT_ID (single-tenant bots, the default for new bots).
+	AppID, AppPassword, TenantID string
+	// OpenIDMetadataURL is TEAMS_OPENID_METADATA_URL; "" means
+	// DefaultOpenIDMetadataURL.
+	OpenIDMetadataURL string
+	// TokenURL is TEAMS_TOKEN_URL; "" means
+	// https://login.microsoftonline.com/<TenantID or botframework.com>/oauth2/v2.0/token.
+	TokenURL string
+	// ServiceURLAllow lists hosts, beyond the Bot Framework's and Teams',
+	// that may receive replies (TEAMS_SERVICE_URL_ALLOW, comma-separated).
+	// An entry starting with "." allows every subdomain of it.
+	ServiceURLAllow []string
+	// Dev is the local-development switch (--teams-dev): requests without a
+	// token are accepted from loopback only, and replies go without a token.
+	Dev bool
+	// Logger receives what the adapter refuses and what fails; nil discards.
+	Logger *slog.Logger
+}
+
+// ConfigFromEnv reads the Teams variables of the environment: the
+// credentials, TEAMS_OPENID_METADATA_URL, TEAMS_TOKEN_URL and
+// TEAMS_SERVICE_URL_ALLOW. Dev and Logger are left for the caller.
+func ConfigFromEnv(getenv func(string) string) Config {
+	c := Config{
+		AppID:             strings.TrimSpace(getenv("MICROSOFT_APP_ID")),
+		AppPassword:       getenv("MICROSOFT_APP_PASSWORD"),
+		TenantID:          strings.TrimSpace(getenv("MICROSOFT_APP_TENANT_ID")),
+		OpenIDMetadataURL: strings.TrimSpace(getenv("TEAMS_OPENID_METADATA_URL")),
+		TokenURL:          strings.TrimSpace(getenv("TEAMS_TOKEN_URL")),
+	}
+	for _, h := range strings.Split(getenv("TEAMS_SERVICE_URL_ALLOW"), ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			c.ServiceURLAllow = append(c.ServiceURLAllow, h)
+		}
+	}
+	return c
+}
+
+// Enabled reports whether the adapter should serve: credentials are set, or
+// the local-development switch is on.
+func (c Config) Enabled() bool {
+	return c.Dev || (c.AppID != "" && c.AppPassword != "")
+}
+
+// Validate says, in one sentence, what is missing or wrong. It does no I/O.
+func (c Config) Validate() error {
+	switch {
+	case c.Dev:
+	case c.AppID != "" && c.AppPassword == "":
+		return errors.New("teams: MICROSOFT_APP_ID is set without MICROSOFT_APP_PASSWORD")
+	case c.AppID == "" && c.AppPassword != "":
+		return errors.New("teams: MICROSOFT_APP_PASSWORD is set without MICROSOFT_APP_ID")
+	case c.AppID == "" && c.TenantID != "":
+		return errors.New("teams: MICROSOFT_APP_TENANT_ID is set without MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD")
+	case c.AppID == "":
+		return errors.New("teams: MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD are not set (or use --teams-dev for local development)")
+	}
+	for name, u := range map[string]string{"TEAMS_OPENID_METADATA_URL": c.OpenIDMetadataURL, "TEAMS_TOKEN_URL": c.TokenURL} {
+		if u != "" && !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+			return fmt.Errorf("teams: %s is not an http(s) address: %q", name, u)
+		}
+	}
+	for _, h := range c.ServiceURLAllow {
+		if strings.ContainsAny(h, "/:@ ") && !strings.HasPrefix(h, "[") {
+			return fmt.Errorf("teams: TEAMS_SERVICE_URL_ALLOW takes host names, not %q", h)
+		}
+	}
+	return nil
+}
+
+func (c Config) metadataURL() string {
+	if c.OpenIDMetadataURL != "" {
+		return c.OpenIDMetadataURL
+	}
+	return DefaultOpenIDMetadataURL
+}
+
+func (c Config) tokenURL() string {
+	if c.TokenURL != "" {
+		return c.TokenURL
+	}
+	tenant := c.TenantID
+	if tenant == "" {
+		tenant = DefaultTokenTenant
+	}
+	return "https://login.microsoftonline.com/" + tenant + "/oauth2/v2.0/token"
+}
