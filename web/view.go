@@ -1,0 +1,259 @@
+package web
+
+import (
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/sahilm/fuzzy"
+
+	"github.com/mmdbot/mmdbot/bot"
+	"github.com/mmdbot/mmdbot/knowledge"
+)
+
+// pageView is what the page template shows.
+type pageView struct {
+	// Query is the question in the box.
+	Query string
+	// Problem is a safe sentence about bad input (the status is then 400).
+	Problem string
+	// Reply is the answer to the question or the choice; nil when none.
+	Reply *replyView
+	// Table is the whole responsibility table, filtered.
+	Table tableView
+	// Source is the page the knowledge comes from.
+	Source knowledge.Page
+}
+
+// Title is the text of the page's <title>.
+func (v *pageView) Title() string {
+	if v.Reply != nil && v.Reply.Kind == bot.KindAnswer {
+		return v.Reply.Answers[0].Entry.Title + ": " + v.Reply.Answers[0].Entry.Owner.Label() + " — mmdbot"
+	}
+	return "Who is responsible? — mmdbot"
+}
+
+// replyView is a bot reply as the page shows it.
+type replyView struct {
+	Kind   bot.Kind
+	Intent bot.Intent
+	// Text is the reply's sentence (help greeting, table note).
+	Text string
+	// Both is true when Microsoft and your organisation each own a part.
+	Both     bool
+	Answers  []answerView
+	Choices  []choiceView
+	Commands []bot.Command
+	// Owner is the owner a "list" reply names, "" for the whole table.
+	Owner knowledge.Owner
+	// Source is the page the knowledge comes from.
+	Source knowledge.Page
+}
+
+// answerView is one entry given as an answer.
+type answerView struct {
+	Entry *knowledge.Entry
+	// Anchor is the id of the answer's heading in the page.
+	Anchor string
+	// URL and LinkText make the link to read more; OnLearn is true when
+	// it leads to Microsoft Learn.
+	URL      string
+	LinkText string
+	OnLearn  bool
+	// More are the entry's other links.
+	More []knowledge.Link
+}
+
+// choiceView is one "did you mean" choice.
+type choiceView struct {
+	ID    string
+	Title string
+	Owner knowledge.Owner
+	// Href shows the choice's answer, keeping the question in the box.
+	Href string
+}
+
+// replyOf turns the bot's reply into what the page shows; q is the question
+// in the box, kept in the links of "did you mean" choices.
+func replyOf(r bot.Reply, q string) *replyView {
+	v := &replyView{Kind: r.Kind, Intent: r.Intent, Text: r.Text, Commands: r.Commands, Source: r.Source}
+	switch r.Kind {
+	case bot.KindAnswer:
+		v.Answers = append(v.Answers, answerOf(r.Answer, r.Source))
+		if r.Also != nil {
+			v.Both = true
+			v.Answers = append(v.Answers, answerOf(r.Also, r.Source))
+		}
+		for i := range v.Answers {
+			v.Answers[i].Anchor = "answer-" + v.Answers[i].Anchor
+		}
+	case bot.KindSuggest:
+		for _, c := range r.Alternatives {
+			v.Choices = append(v.Choices, choiceView{ID: c.ID, Title: c.Title, Owner: c.Owner, Href: showHref(c.ID, q)})
+		}
+	case bot.KindTable:
+		if r.Intent == bot.IntentList && len(r.Groups) == 1 {
+			v.Owner = r.Groups[0].Owner
+		}
+	}
+	return v
+}
+
+// answerOf prepares one answer: the Learn link's text is the entry's link
+// with that address, or the source page's title.
+func answerOf(a *bot.Answer, src knowledge.Page) answerView {
+	v := answerView{Entry: a.Entry, URL: a.URL, Anchor: "entry-" + anchor(a.Entry.ID)}
+	if u, err := url.Parse(a.URL); err == nil && u.Host == "learn.microsoft.com" {
+		v.OnLearn = true
+	}
+	for _, l := range a.Entry.Links {
+		if l.URL == a.URL && v.LinkText == "" {
+			v.LinkText = l.Text
+			continue
+		}
+		v.More = append(v.More, l)
+	}
+	if v.LinkText == "" {
+		v.LinkText = src.Title
+	}
+	if v.LinkText == "" {
+		v.LinkText = a.URL
+	}
+	return v
+}
+
+// anchor turns an entry id into a fragment-friendly name:
+// "customer/printing" becomes "customer-printing".
+func anchor(id string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' {
+			return r
+		}
+		return '-'
+	}, id)
+}
+
+// showHref is the relative link that shows one entry's answer.
+func showHref(id, q string) string {
+	vals := url.Values{}
+	if strings.TrimSpace(q) != "" {
+		vals.Set("q", q)
+	}
+	vals.Set("show", id)
+	return "?" + vals.Encode() + "#answer"
+}
+
+// tableView is the responsibility table, grouped by owner and filtered.
+// Every entry is there; the filtered-out ones are hidden, so that the
+// script can show them again as the filter changes.
+type tableView struct {
+	// Owner is the owner chosen, "" for all.
+	Owner knowledge.Owner
+	// Filter is the text typed to filter titles.
+	Filter string
+	Groups []groupView
+	// Shown and Total count the entries shown and all entries.
+	Shown, Total int
+}
+
+// groupView is the entries of one owner.
+type groupView struct {
+	Owner  knowledge.Owner
+	Hidden bool
+	Rows   []rowView
+}
+
+// rowView is one entry of the table.
+type rowView struct {
+	Answer answerView
+	Hidden bool
+	// Href shows the entry's answer at the top of the page.
+	Href string
+}
+
+// OwnerChoices lists the owner filter's choices: "" for all, then each owner.
+func (t tableView) OwnerChoices() []knowledge.Owner {
+	return append([]knowledge.Owner{""}, knowledge.Owners...)
+}
+
+// tableOf builds the table: every entry of kb grouped by owner, those of
+// other owners than owner (when set) and those whose title does not match
+// filter hidden.
+func tableOf(kb *knowledge.Base, owner knowledge.Owner, filter string) tableView {
+	t := tableView{Owner: owner, Filter: filter}
+	var titles []string
+	for _, e := range kb.Entries() {
+		titles = append(titles, e.Title)
+	}
+	keep := titleFilter(filter, titles)
+	src := kb.Page()
+	for _, o := range knowledge.Owners {
+		g := groupView{Owner: o, Hidden: true}
+		for _, e := range kb.Entries() {
+			if e.Owner != o {
+				continue
+			}
+			t.Total++
+			row := rowView{Answer: answerOf(&bot.Answer{Entry: e, URL: entryURL(e, src)}, src), Href: showHref(e.ID, "")}
+			row.Hidden = (owner != "" && o != owner) || (keep != nil && !keep[e.Title])
+			if !row.Hidden {
+				t.Shown++
+				g.Hidden = false
+			}
+			g.Rows = append(g.Rows, row)
+		}
+		if len(g.Rows) > 0 {
+			t.Groups = append(t.Groups, g)
+		}
+	}
+	return t
+}
+
+// entryURL is the page to read about an entry: its own, or the source's.
+func entryURL(e *knowledge.Entry, src knowledge.Page) string {
+	if u := e.URL(); u != "" {
+		return u
+	}
+	return src.URL
+}
+
+// filterMargin is how far below the best fuzzy score a title may score and
+// still be shown: it keeps the close matches and drops the letters that are
+// merely scattered through a long title.
+const filterMargin = 25
+
+// titleFilter returns the set of titles the filter text keeps, or nil when
+// the filter is blank (everything is kept). A title is kept when it holds
+// the text (any case), or when the text fuzzily matches it (sahilm/fuzzy:
+// its letters in order) with a score close to the best match's. The page's
+// script applies the same rule as one types.
+func titleFilter(filter string, titles []string) map[string]bool {
+	pattern := strings.TrimSpace(filter)
+	if pattern == "" {
+		return nil
+	}
+	keep := map[string]bool{}
+	lower := strings.ToLower(pattern)
+	matches := fuzzy.Find(pattern, titles)
+	for _, m := range matches {
+		if m.Score >= matches[0].Score-filterMargin || strings.Contains(strings.ToLower(m.Str), lower) {
+			keep[m.Str] = true
+		}
+	}
+	for _, t := range titles {
+		if strings.Contains(strings.ToLower(t), lower) {
+			keep[t] = true
+		}
+	}
+	return keep
+}
+
+// displayDate writes a YYYY-MM-DD date as "6 December 2022"; other text is
+// left as it is.
+func displayDate(s string) string {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return s
+	}
+	return t.Format("2 January 2006")
+}

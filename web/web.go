@@ -1,0 +1,377 @@
+// Package web is mmdbot's web adapter: a page to ask who is responsible and
+// to browse the whole responsibility table, and a JSON API for scripts.
+//
+// The page is rendered on the server with html/template and works without
+// JavaScript: the question box is a GET form to "/" with q, a "did you mean"
+// choice is a link with show, and the table filter is a GET form with owner
+// and filter (a fuzzy match over titles). A small embedded script, where it
+// runs, filters the table as one types. The CSS, script and icon are embedded
+// and served under /static/ with cache headers, and every page carries a
+// strict Content-Security-Policy: no inline script or style, nothing from
+// another origin.
+//
+// The API answers GET /api/ask?q= with the same JSON as `mmdbot ask --json`
+// and GET /api/entries[?owner=] with the same JSON as
+// `mmdbot table --format json`.
+//
+// A Site only provides handlers; the serve command's route table mounts them:
+//
+//	mux.Handle("GET /{$}", site.Page())
+//	mux.Handle("GET /api/ask", site.Ask())
+//	mux.Handle("GET /api/entries", site.Entries())
+//	mux.Handle("GET /static/", site.Static())
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/mmdbot/mmdbot/bot"
+	"github.com/mmdbot/mmdbot/knowledge"
+)
+
+// Adapter is the name the web adapter gives the bot, for metrics and the
+// unanswered report.
+const Adapter = "web"
+
+// MaxInput is the longest question, filter or entry id, in characters, that
+// the page and the API read.
+const MaxInput = bot.MaxQuestion
+
+// answerTimeout bounds the work for one question.
+const answerTimeout = 10 * time.Second
+
+// Options configure a Site. Every field is optional.
+type Options struct {
+	// Logger receives a line for each refused request and each failure.
+	Logger *slog.Logger
+}
+
+// Site is the web page and the JSON API over one bot. It is safe for
+// concurrent use.
+type Site struct {
+	bot *bot.Bot
+	log *slog.Logger
+}
+
+// New returns a Site answering with b. It does no I/O.
+func New(b *bot.Bot, opts Options) *Site {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Site{bot: b, log: opts.Logger.With(slog.String("adapter", Adapter))}
+}
+
+// Page returns the handler of the web page: GET / with the optional
+// parameters q (a question), show (an entry id), owner and filter (the
+// table filter).
+func (s *Site) Page() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		setSecurityHeaders(w.Header())
+		if !allowMethod(w, r) {
+			s.refuse(r.Context(), "method")
+			writePlain(w, http.StatusMethodNotAllowed, "Only GET and HEAD are allowed here.")
+			return
+		}
+		v, status := s.page(r)
+		if status >= 500 {
+			w.Header().Set("Cache-Control", "no-store")
+		} else {
+			w.Header().Set("Cache-Control", "no-cache")
+		}
+		var buf bytes.Buffer
+		if err := templates.ExecuteTemplate(&buf, "page", v); err != nil {
+			s.log.LogAttrs(r.Context(), slog.LevelError, "render page", slog.String("error", err.Error()))
+			writePlain(w, http.StatusInternalServerError, "Something went wrong showing this page. Try again.")
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+		w.WriteHeader(status)
+		w.Write(buf.Bytes())
+	})
+}
+
+// page builds the view of one request to the page and the status to send.
+func (s *Site) page(r *http.Request) (*pageView, int) {
+	ctx := r.Context()
+	kb := s.bot.Knowledge()
+	v := &pageView{Source: kb.Page()}
+	form, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		s.refuse(ctx, "query")
+		v.Problem = "That address is not valid: its query string cannot be read."
+		v.Table = tableOf(kb, "", "")
+		return v, http.StatusBadRequest
+	}
+	q, hasQ := first(form, "q")
+	show, hasShow := first(form, "show")
+	ownerArg, _ := first(form, "owner")
+	filter, _ := first(form, "filter")
+
+	// The table filter is read first so that a bad question still shows
+	// the table the person asked for, and the other way round.
+	status := http.StatusOK
+	var owner knowledge.Owner
+	if strings.TrimSpace(filter) != "" {
+		if msg, reason := checkText(filter, "filter"); msg != "" {
+			s.refuse(ctx, reason)
+			v.Problem, status, filter = msg, http.StatusBadRequest, ""
+		}
+	}
+	if ownerArg != "" && ownerArg != "all" {
+		o, err := knowledge.ParseOwner(ownerArg)
+		if err != nil {
+			s.refuse(ctx, "owner")
+			v.Problem, status = "There is no owner "+strconv.Quote(clip(strings.ToValidUTF8(ownerArg, "\uFFFD")))+": choose Microsoft, your organisation or shared.", http.StatusBadRequest
+		}
+		owner = o
+	}
+
+	switch {
+	case hasShow:
+		v.Query = q
+		if msg, reason := checkText(show, "entry"); msg != "" {
+			s.refuse(ctx, reason)
+			v.Problem, status = msg, http.StatusBadRequest
+			break
+		}
+		rep := s.bot.Show(strings.TrimSpace(show))
+		v.Reply = replyOf(rep, q)
+	case hasQ:
+		v.Query = q
+		if msg, reason := checkText(q, "question"); msg != "" {
+			s.refuse(ctx, reason)
+			v.Problem, status = msg, http.StatusBadRequest
+			break
+		}
+		rep, err := s.answer(ctx, q)
+		if err != nil {
+			if rep.Kind == bot.KindError {
+				v.Problem, status = rep.Text, http.StatusBadRequest
+				break
+			}
+			v.Problem, status = "Something went wrong answering that question. Try again.", http.StatusInternalServerError
+			break
+		}
+		v.Reply = replyOf(rep, q)
+		if rep.Kind == bot.KindTable && rep.Intent == bot.IntentList && len(rep.Groups) == 1 && owner == "" {
+			owner = rep.Groups[0].Owner
+		}
+	}
+	if utf8.ValidString(v.Query) {
+		v.Query = clip(v.Query)
+	} else {
+		v.Query = strings.ToValidUTF8(v.Query, "\uFFFD")
+	}
+	v.Table = tableOf(kb, owner, filter)
+	return v, status
+}
+
+// answer asks the bot one question from the web.
+func (s *Site) answer(ctx context.Context, q string) (bot.Reply, error) {
+	ctx, cancel := context.WithTimeout(ctx, answerTimeout)
+	defer cancel()
+	rep, err := s.bot.Handle(ctx, bot.Message{Text: q, Via: bot.ViaWeb, Adapter: Adapter})
+	if err != nil {
+		if errors.Is(err, bot.ErrBadInput) {
+			s.refuse(ctx, "bad-input")
+			return rep, fmt.Errorf("answer question: %w", err)
+		}
+		s.log.LogAttrs(ctx, slog.LevelError, "answer question", slog.String("error", err.Error()))
+		return bot.Reply{}, fmt.Errorf("answer question: %w", err)
+	}
+	return rep, nil
+}
+
+// Ask returns the handler of GET /api/ask?q=: the bot's reply to q as JSON,
+// the same as `mmdbot ask --json`. Bad input gets a 400 with a JSON body
+// {"error": "..."}.
+func (s *Site) Ask() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		setAPIHeaders(w.Header())
+		if !allowMethod(w, r) {
+			s.refuse(r.Context(), "method")
+			writeError(w, http.StatusMethodNotAllowed, "Only GET and HEAD are allowed here.")
+			return
+		}
+		form, err := url.ParseQuery(r.URL.RawQuery)
+		if err != nil {
+			s.refuse(r.Context(), "query")
+			writeError(w, http.StatusBadRequest, "The query string cannot be read.")
+			return
+		}
+		q, _ := first(form, "q")
+		if msg, reason := checkText(q, "question"); msg != "" {
+			s.refuse(r.Context(), reason)
+			writeError(w, http.StatusBadRequest, msg)
+			return
+		}
+		rep, err := s.answer(r.Context(), q)
+		if err != nil {
+			if rep.Kind == bot.KindError {
+				writeError(w, http.StatusBadRequest, rep.Text)
+				return
+			}
+			writeError(w, http.StatusInternalServerError, "Something went wrong answering that question. Try again.")
+			return
+		}
+		writeJSON(w, http.StatusOK, rep.JSON())
+	})
+}
+
+// Entries returns the handler of GET /api/entries[?owner=]: the entries of
+// the owner asked (all of them by default, Microsoft's, then your
+// organisation's, then the shared ones) as a JSON array, the same as
+// `mmdbot table --format json`.
+func (s *Site) Entries() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		setAPIHeaders(w.Header())
+		if !allowMethod(w, r) {
+			s.refuse(r.Context(), "method")
+			writeError(w, http.StatusMethodNotAllowed, "Only GET and HEAD are allowed here.")
+			return
+		}
+		form, err := url.ParseQuery(r.URL.RawQuery)
+		if err != nil {
+			s.refuse(r.Context(), "query")
+			writeError(w, http.StatusBadRequest, "The query string cannot be read.")
+			return
+		}
+		owners := knowledge.Owners
+		if arg, ok := first(form, "owner"); ok {
+			o, err := knowledge.ParseOwner(arg)
+			if err != nil || !utf8.ValidString(arg) {
+				s.refuse(r.Context(), "owner")
+				writeError(w, http.StatusBadRequest, "Unknown owner "+strconv.Quote(clip(strings.ToValidUTF8(arg, "\uFFFD")))+": want microsoft, customer or shared.")
+				return
+			}
+			owners = []knowledge.Owner{o}
+		}
+		kb := s.bot.Knowledge()
+		entries := []*knowledge.Entry{}
+		for _, o := range owners {
+			entries = append(entries, kb.ByOwner(o)...)
+		}
+		writeJSON(w, http.StatusOK, entries)
+	})
+}
+
+// refuse counts and logs a refused request; the log keeps the reason, never
+// the input.
+func (s *Site) refuse(ctx context.Context, reason string) {
+	s.bot.Telemetry().Refused(Adapter, reason)
+	s.log.LogAttrs(ctx, slog.LevelDebug, "refused request", slog.String("reason", reason))
+}
+
+// checkText returns a safe sentence saying what is wrong with a question,
+// filter or entry id, and a short reason for metrics; "" when it is fine.
+func checkText(s, what string) (msg, reason string) {
+	switch {
+	case !utf8.ValidString(s):
+		return fmt.Sprintf("That %s is not valid text: it must be UTF-8.", what), "invalid-utf8"
+	case utf8.RuneCountInString(s) > MaxInput:
+		return fmt.Sprintf("That %s is too long: use at most %d characters.", what, MaxInput), "too-long"
+	case strings.TrimSpace(s) == "":
+		if what == "question" {
+			return "Type a question first, for example: who handles VPN issues?", "empty"
+		}
+		return fmt.Sprintf("That %s is empty.", what), "empty"
+	}
+	return "", ""
+}
+
+// first returns the first value of a form field and whether it was given.
+func first(form url.Values, key string) (string, bool) {
+	vs, ok := form[key]
+	if !ok || len(vs) == 0 {
+		return "", false
+	}
+	return vs[0], true
+}
+
+// clip shortens s for echoing it back in a message or the question box.
+func clip(s string) string {
+	const max = MaxInput
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	return string([]rune(s)[:max])
+}
+
+// allowMethod reports whether the request is a GET or a HEAD, and sets the
+// Allow header when it is not.
+func allowMethod(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return true
+	}
+	w.Header().Set("Allow", "GET, HEAD")
+	return false
+}
+
+// contentSecurityPolicy allows scripts, styles and images from the site
+// itself only, and nothing inline.
+const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
+	"form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+
+func setSecurityHeaders(h http.Header) {
+	h.Set("Content-Security-Policy", contentSecurityPolicy)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("X-Frame-Options", "DENY")
+}
+
+func setAPIHeaders(h http.Header) {
+	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-cache")
+}
+
+// writeJSON writes v as JSON the way `mmdbot` prints it: indented, with
+// characters such as < and & left as they are.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		writeError(w, http.StatusInternalServerError, "The answer could not be written as JSON.")
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// errorJSON is the body of an API error.
+type errorJSON struct {
+	Error string `json:"error"`
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Cache-Control", "no-store")
+	b, _ := json.Marshal(errorJSON{Error: msg})
+	b = append(b, '\n')
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+func writePlain(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(status)
+	fmt.Fprintln(w, msg)
+}

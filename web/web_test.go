@@ -1,0 +1,476 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/mmdbot/mmdbot/bot"
+	"github.com/mmdbot/mmdbot/knowledge"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// newTestSite returns a Site over the embedded knowledge, and its bot.
+func newTestSite(tb testing.TB) (*Site, *bot.Bot) {
+	tb.Helper()
+	b := bot.New(knowledge.Default(), bot.Options{})
+	return New(b, Options{}), b
+}
+
+// newMux mounts the site the way the serve command's route table does.
+func newMux(s *Site) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.Handle("GET /{$}", s.Page())
+	mux.Handle("GET /api/ask", s.Ask())
+	mux.Handle("GET /api/entries", s.Entries())
+	mux.Handle("GET /static/", s.Static())
+	return mux
+}
+
+// newServer starts a real HTTP server with the site's routes.
+func newServer(tb testing.TB) (*httptest.Server, *bot.Bot) {
+	tb.Helper()
+	s, b := newTestSite(tb)
+	srv := httptest.NewServer(newMux(s))
+	tb.Cleanup(srv.Close)
+	return srv, b
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   string
+}
+
+func get(tb testing.TB, method, u string, header ...string) response {
+	tb.Helper()
+	req, err := http.NewRequest(method, u, nil)
+	if err != nil {
+		tb.Fatalf("new request %s: %v", u, err)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatalf("%s %s: %v", method, u, err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		tb.Fatalf("read %s: %v", u, err)
+	}
+	return response{res.StatusCode, res.Header, string(body)}
+}
+
+// golden compares got with testdata/name, or rewrites it under -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatalf("write golden file: %v", err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read golden file (run go test ./web -update to make it): %v", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (run go test ./web -update if the change is right)\ngot:\n%s", path, got)
+	}
+}
+
+func TestGolden(t *testing.T) {
+	s, _ := newTestSite(t)
+	tests := []struct {
+		name     string
+		target   string // the request to the page
+		template string // the part of the page to compare
+		status   int
+	}{
+		{"answer.golden", "/?q=who+handles+VPN+issues%3F", "reply", 200},
+		{"shared.golden", "/?q=who+packages+our+apps%3F", "reply", 200},
+		{"both.golden", "/?q=security", "reply", 200},
+		{"suggest.golden", "/?q=monitoring", "reply", 200},
+		{"unknown.golden", "/?q=who+books+the+office+party%3F", "reply", 200},
+		{"help.golden", "/?q=help", "reply", 200},
+		{"show.golden", "/?q=monitoring&show=microsoft%2Fsecurity-monitoring", "reply", 200},
+		{"table.golden", "/", "table", 200},
+		{"table-filtered.golden", "/?owner=customer&filter=sup", "table", 200},
+		{"page.golden", "/?q=who+handles+VPN+issues%3F", "page", 200},
+		{"bad-input.golden", "/?q=+", "page", 400},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, status := s.page(httptest.NewRequest("GET", tt.target, nil))
+			if status != tt.status {
+				t.Fatalf("status %d, want %d", status, tt.status)
+			}
+			var data any = v
+			switch tt.template {
+			case "reply":
+				if v.Reply == nil {
+					t.Fatalf("no reply (problem %q)", v.Problem)
+				}
+				data = v.Reply
+			case "table":
+				data = v.Table
+			}
+			var buf bytes.Buffer
+			if err := templates.ExecuteTemplate(&buf, tt.template, data); err != nil {
+				t.Fatalf("render %s: %v", tt.template, err)
+			}
+			golden(t, tt.name, buf.Bytes())
+		})
+	}
+}
+
+// The golden cases must show what their names say.
+func TestGoldenKinds(t *testing.T) {
+	s, _ := newTestSite(t)
+	tests := []struct {
+		target string
+		kind   bot.Kind
+		check  func(*replyView) bool
+	}{
+		{"/?q=who+handles+VPN+issues%3F", bot.KindAnswer, func(r *replyView) bool {
+			return len(r.Answers) == 1 && r.Answers[0].Entry.Owner == knowledge.OwnerCustomer
+		}},
+		{"/?q=who+packages+our+apps%3F", bot.KindAnswer, func(r *replyView) bool {
+			return r.Answers[0].Entry.Owner == knowledge.OwnerShared && r.Answers[0].Entry.Split != nil
+		}},
+		{"/?q=security", bot.KindAnswer, func(r *replyView) bool { return r.Both && len(r.Answers) == 2 }},
+		{"/?q=monitoring", bot.KindSuggest, func(r *replyView) bool { return len(r.Choices) >= 2 }},
+		{"/?q=who+books+the+office+party%3F", bot.KindUnknown, func(r *replyView) bool { return true }},
+	}
+	for _, tt := range tests {
+		v, _ := s.page(httptest.NewRequest("GET", tt.target, nil))
+		if v.Reply == nil || v.Reply.Kind != tt.kind || !tt.check(v.Reply) {
+			t.Errorf("%s: got %+v, want a %s reply", tt.target, v.Reply, tt.kind)
+		}
+	}
+}
+
+func TestPage(t *testing.T) {
+	srv, _ := newServer(t)
+	long := strings.Repeat("a", MaxInput+1)
+	tests := []struct {
+		name   string
+		target string
+		status int
+		want   []string // substrings of the body
+		not    []string
+	}{
+		{"home", "/", 200, []string{`<h1 id="ask-title">Who is responsible?</h1>`, "Showing 15 of 15 responsibilities."}, []string{`id="problem"`, `class="reply`}},
+		{"answer", "/?q=who+handles+VPN+issues%3F", 200, []string{
+			`<strong class="owner-name">Your organisation</strong>`,
+			`<h3 id="answer-entry-customer-network-infrastructure-including-vpn">Network infrastructure, including VPN</h3>`,
+			`<a href="https://learn.microsoft.com/en-us/microsoft-365/managed-desktop/prepare/network">Read more on Microsoft Learn: Proxy Configuration</a>`,
+			`Source: <a href="https://learn.microsoft.com/en-us/microsoft-365/managed-desktop/intro/roles-and-responsibilities">Microsoft Managed Desktop roles and responsibilities</a>, as of <time datetime="2022-12-06">6 December 2022</time>`,
+			`value="who handles VPN issues?"`,
+		}, nil},
+		{"contact", "/?q=who+patches+windows", 200, []string{`<span class="label">Contact:</span> <a href="https://learn.microsoft.com/en-us/microsoft-365/managed-desktop/operate/support-request">`}, nil},
+		{"shared", "/?q=who+packages+our+apps%3F", 200, []string{`Shared: Microsoft and your organisation`, `<dt>Microsoft</dt>`, `<dt>Your organisation</dt>`}, nil},
+		{"both", "/?q=security", 200, []string{"Both Microsoft and your organisation have a part in this", `<strong class="owner-name">Microsoft</strong>`, `<strong class="owner-name">Your organisation</strong>`}, nil},
+		{"did you mean", "/?q=monitoring", 200, []string{"I’m not sure which of these you mean:", `href="?q=monitoring&amp;show=microsoft%2Fsecurity-monitoring#answer"`}, nil},
+		{"show", "/?show=customer%2Fprinting", 200, []string{`<h3 id="answer-entry-customer-printing">Printing</h3>`}, nil},
+		{"show unknown", "/?show=customer%2Fprintin", 200, []string{"There is no entry &#34;customer/printin&#34;. Did you mean:"}, nil},
+		{"unknown", "/?q=who+books+the+office+party%3F", 200, []string{"I don’t know who is responsible for that."}, nil},
+		{"list", "/?q=list+microsoft", 200, []string{"The table below shows what Microsoft is responsible for.", "Showing 6 of 15 responsibilities.", `<option value="microsoft" selected>`}, nil},
+		{"filter", "/?filter=print", 200, []string{"Showing 1 of 15 responsibilities.", `value="print"`}, nil},
+		{"owner", "/?owner=shared", 200, []string{"Showing 3 of 15 responsibilities.", `<option value="shared" selected>`}, nil},
+		{"owner alias", "/?owner=customer&filter=", 200, []string{"Showing 6 of 15 responsibilities."}, nil},
+		{"nothing matches", "/?filter=zzzz", 200, []string{"Showing 0 of 15 responsibilities.", `<p id="no-match" class="no-match">`}, nil},
+		{"empty question", "/?q=", 400, []string{`<p id="problem" class="problem" role="alert">Type a question first`, `aria-invalid="true"`, "Showing 15 of 15"}, nil},
+		{"blank question", "/?q=+%09", 400, []string{"Type a question first"}, nil},
+		{"too long", "/?q=" + long, 400, []string{"That question is too long: use at most 2000 characters."}, nil},
+		{"invalid UTF-8", "/?q=%ff%fe", 400, []string{"That question is not valid text: it must be UTF-8.", `value="�"`}, nil},
+		{"bad owner", "/?owner=bogus", 400, []string{"There is no owner &#34;bogus&#34;", "Showing 15 of 15"}, nil},
+		{"bad filter", "/?filter=%ff", 400, []string{"That filter is not valid text"}, nil},
+		{"bad show", "/?show=", 400, []string{"That entry is empty."}, nil},
+		{"bad query string", "/?q=a;b", 400, []string{"That address is not valid"}, nil},
+		{"escaped", "/?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E", 200, []string{`value="&lt;script&gt;alert(1)&lt;/script&gt;"`}, []string{"<script>alert"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := get(t, "GET", srv.URL+tt.target)
+			if r.status != tt.status {
+				t.Errorf("status %d, want %d", r.status, tt.status)
+			}
+			if ct := r.header.Get("Content-Type"); ct != "text/html; charset=utf-8" {
+				t.Errorf("Content-Type %q", ct)
+			}
+			if csp := r.header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || !strings.Contains(csp, "default-src 'none'") {
+				t.Errorf("Content-Security-Policy %q", csp)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(r.body, w) {
+					t.Errorf("body lacks %q", w)
+				}
+			}
+			for _, w := range tt.not {
+				if strings.Contains(r.body, w) {
+					t.Errorf("body has %q", w)
+				}
+			}
+			checkNoInline(t, r.body)
+		})
+	}
+}
+
+var (
+	inlineScript = regexp.MustCompile(`<script(?:\s[^>]*)?>`)
+	inlineStyle  = regexp.MustCompile(`(?i)<style|\sstyle=|\son[a-z]+=`)
+)
+
+// checkNoInline fails when the page has what its Content-Security-Policy
+// forbids: inline script, inline style, event handler attributes.
+func checkNoInline(t *testing.T, body string) {
+	t.Helper()
+	for _, tag := range inlineScript.FindAllString(body, -1) {
+		if !strings.Contains(tag, ` src="`) {
+			t.Errorf("inline script: %s", tag)
+		}
+	}
+	if m := inlineStyle.FindString(body); m != "" {
+		t.Errorf("inline style or handler: %q", m)
+	}
+}
+
+func TestMethods(t *testing.T) {
+	s, _ := newTestSite(t)
+	handlers := map[string]http.Handler{"page": s.Page(), "ask": s.Ask(), "entries": s.Entries(), "static": s.Static()}
+	for name, h := range handlers {
+		for _, m := range []string{"POST", "PUT", "DELETE", "PATCH", "OPTIONS"} {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest(m, "/static/mmdbot.css?q=vpn", strings.NewReader("x")))
+			if rec.Code != http.StatusMethodNotAllowed || rec.Header().Get("Allow") != "GET, HEAD" {
+				t.Errorf("%s %s: status %d, Allow %q; want 405 and GET, HEAD", m, name, rec.Code, rec.Header().Get("Allow"))
+			}
+		}
+	}
+	srv, _ := newServer(t)
+	for _, target := range []string{"/?q=vpn", "/api/ask?q=vpn", "/api/entries", "/static/mmdbot.css"} {
+		r := get(t, "HEAD", srv.URL+target)
+		if r.status != 200 || r.body != "" {
+			t.Errorf("HEAD %s: status %d, body %d bytes", target, r.status, len(r.body))
+		}
+	}
+}
+
+func TestAsk(t *testing.T) {
+	srv, b := newServer(t)
+	for _, q := range []string{"who handles VPN issues?", "security", "monitoring", "who books the office party?", "table", "help", "show customer/printing", "<b>&amp;</b>"} {
+		r := get(t, "GET", srv.URL+"/api/ask?q="+url.QueryEscape(q))
+		if r.status != 200 {
+			t.Errorf("%q: status %d: %s", q, r.status, r.body)
+			continue
+		}
+		if ct := r.header.Get("Content-Type"); ct != "application/json; charset=utf-8" {
+			t.Errorf("%q: Content-Type %q", q, ct)
+		}
+		rep, err := b.Handle(t.Context(), bot.Message{Text: q, Via: bot.ViaWeb, Adapter: Adapter})
+		if err != nil {
+			t.Fatalf("handle %q: %v", q, err)
+		}
+		if want := indentJSON(t, rep.JSON()); r.body != want {
+			t.Errorf("%q: the API's JSON differs from mmdbot ask --json:\ngot  %s\nwant %s", q, r.body, want)
+		}
+	}
+	bad := []struct {
+		name, target, want string
+	}{
+		{"missing", "/api/ask", "Type a question first, for example: who handles VPN issues?"},
+		{"empty", "/api/ask?q=", "Type a question first, for example: who handles VPN issues?"},
+		{"blank", "/api/ask?q=%20%20", "Type a question first, for example: who handles VPN issues?"},
+		{"too long", "/api/ask?q=" + strings.Repeat("%C3%A9", MaxInput+1), "That question is too long: use at most 2000 characters."},
+		{"invalid UTF-8", "/api/ask?q=vpn%C3", "That question is not valid text: it must be UTF-8."},
+		{"bad query string", "/api/ask?q=%zz", "The query string cannot be read."},
+	}
+	for _, tt := range bad {
+		r := get(t, "GET", srv.URL+tt.target)
+		var e struct{ Error string }
+		if err := json.Unmarshal([]byte(r.body), &e); err != nil || r.status != 400 || e.Error != tt.want {
+			t.Errorf("%s: status %d, body %s; want 400 with error %q", tt.name, r.status, r.body, tt.want)
+		}
+	}
+	// 2,000 characters are fine, even when they take more bytes.
+	if r := get(t, "GET", srv.URL+"/api/ask?q="+strings.Repeat("%C3%A9", MaxInput)); r.status != 200 {
+		t.Errorf("2000 characters: status %d: %s", r.status, r.body)
+	}
+}
+
+func indentJSON(t *testing.T, v any) string {
+	t.Helper()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		t.Fatalf("encode: %v", err)
+	}
+	return buf.String()
+}
+
+func TestEntries(t *testing.T) {
+	srv, b := newServer(t)
+	kb := b.Knowledge()
+	tests := []struct {
+		query  string
+		owners []knowledge.Owner
+	}{
+		{"", knowledge.Owners},
+		{"?owner=microsoft", []knowledge.Owner{knowledge.OwnerMicrosoft}},
+		{"?owner=customer", []knowledge.Owner{knowledge.OwnerCustomer}},
+		{"?owner=shared", []knowledge.Owner{knowledge.OwnerShared}},
+		{"?owner=Your+organisation", []knowledge.Owner{knowledge.OwnerCustomer}},
+	}
+	for _, tt := range tests {
+		r := get(t, "GET", srv.URL+"/api/entries"+tt.query)
+		if r.status != 200 {
+			t.Fatalf("%s: status %d: %s", tt.query, r.status, r.body)
+		}
+		want := []*knowledge.Entry{}
+		for _, o := range tt.owners {
+			want = append(want, kb.ByOwner(o)...)
+		}
+		if got, w := r.body, indentJSON(t, want); got != w {
+			t.Errorf("%s: the API's JSON differs from mmdbot table --format json", tt.query)
+		}
+	}
+	var all []struct {
+		ID    string          `json:"id"`
+		Owner knowledge.Owner `json:"owner"`
+	}
+	if err := json.Unmarshal([]byte(get(t, "GET", srv.URL+"/api/entries").body), &all); err != nil || len(all) != len(kb.Entries()) {
+		t.Fatalf("all entries: %d, %v", len(all), err)
+	}
+	if !slices.IsSortedFunc(all, func(a, b struct {
+		ID    string          `json:"id"`
+		Owner knowledge.Owner `json:"owner"`
+	}) int {
+		return slices.Index(knowledge.Owners, a.Owner) - slices.Index(knowledge.Owners, b.Owner)
+	}) {
+		t.Errorf("entries are not in microsoft, customer, shared order")
+	}
+	for _, q := range []string{"?owner=bogus", "?owner=", "?owner=%ff", "?owner=a;b"} {
+		r := get(t, "GET", srv.URL+"/api/entries"+q)
+		var e struct{ Error string }
+		if err := json.Unmarshal([]byte(r.body), &e); err != nil || r.status != 400 || e.Error == "" {
+			t.Errorf("%s: status %d, body %s; want 400 with an error", q, r.status, r.body)
+		}
+	}
+}
+
+// An owner with no entries lists none: [], not null.
+func TestEntriesNone(t *testing.T) {
+	kb, err := knowledge.Load(knowledge.File{Name: "one.yaml", Data: []byte(
+		"page:\n  title: One\n  date: 2025-01-01\n  url: https://example.com/kb\n" +
+			"entries:\n  - title: Printing\n    side: customer\n    description: Printers and print queues.\n")})
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	s := New(bot.New(kb, bot.Options{}), Options{})
+	rec := httptest.NewRecorder()
+	s.Entries().ServeHTTP(rec, httptest.NewRequest("GET", "/api/entries?owner=microsoft", nil))
+	if rec.Code != 200 || strings.TrimSpace(rec.Body.String()) != "[]" {
+		t.Errorf("status %d, body %q; want 200 and []", rec.Code, rec.Body.String())
+	}
+	// The page shows the one entry, with no empty groups.
+	rec = httptest.NewRecorder()
+	s.Page().ServeHTTP(rec, httptest.NewRequest("GET", "/?q=printers", nil))
+	body := rec.Body.String()
+	if rec.Code != 200 || strings.Contains(body, `id="group-microsoft"`) || !strings.Contains(body, "Showing 1 of 1 responsibility.") {
+		t.Errorf("status %d; page of a one-entry knowledge base:\n%s", rec.Code, body)
+	}
+}
+
+func TestStatic(t *testing.T) {
+	srv, _ := newServer(t)
+	for name, ctype := range map[string]string{"mmdbot.css": "text/css; charset=utf-8", "mmdbot.js": "text/javascript; charset=utf-8", "icon.svg": "image/svg+xml"} {
+		a := assets[name]
+		r := get(t, "GET", srv.URL+"/static/"+name+"?v="+a.hash)
+		if r.status != 200 || r.header.Get("Content-Type") != ctype || r.body != string(a.data) {
+			t.Errorf("%s: status %d, Content-Type %q", name, r.status, r.header.Get("Content-Type"))
+		}
+		if cc := r.header.Get("Cache-Control"); cc != "public, max-age=31536000, immutable" {
+			t.Errorf("%s with its version: Cache-Control %q", name, cc)
+		}
+		if cc := get(t, "GET", srv.URL+"/static/"+name).header.Get("Cache-Control"); cc != "public, max-age=3600" {
+			t.Errorf("%s without a version: Cache-Control %q", name, cc)
+		}
+		if r := get(t, "GET", srv.URL+"/static/"+name, "If-None-Match", r.header.Get("ETag")); r.status != http.StatusNotModified {
+			t.Errorf("%s with If-None-Match: status %d, want 304", name, r.status)
+		}
+	}
+	for _, p := range []string{"/static/", "/static/nope.css", "/static/static/mmdbot.css", "/static/..%2fweb.go", "/static/templates/page.html"} {
+		if r := get(t, "GET", srv.URL+p); r.status != 404 {
+			t.Errorf("%s: status %d, want 404", p, r.status)
+		}
+	}
+	// Every asset the page names is served.
+	page := get(t, "GET", srv.URL+"/").body
+	refs := regexp.MustCompile(`(?:href|src)="(static/[^"]+)"`).FindAllStringSubmatch(page, -1)
+	if len(refs) < 3 {
+		t.Fatalf("the page names %d static files, want 3", len(refs))
+	}
+	for _, m := range refs {
+		u := strings.ReplaceAll(m[1], "&amp;", "&")
+		if r := get(t, "GET", srv.URL+"/"+u); r.status != 200 {
+			t.Errorf("%s: status %d", u, r.status)
+		}
+	}
+}
+
+func TestTitleFilter(t *testing.T) {
+	var titles []string
+	for _, e := range knowledge.Default().Entries() {
+		titles = append(titles, e.Title)
+	}
+	tests := []struct {
+		filter string
+		want   []string // nil: no filter
+	}{
+		{"", nil},
+		{"   ", nil},
+		{"print", []string{"Printing"}},
+		{"PRINT", []string{"Printing"}},
+		{"vpn", []string{"Network infrastructure, including VPN"}},
+		{"apps", []string{"Microsoft 365 Apps for enterprise configuration and management", "Apps"}},
+		{"sec", []string{"Security monitoring", "Security monitoring and response"}},
+		{"user sup", []string{"User support"}},
+		{"updmon", []string{"Update monitoring and management"}},
+		{"zzz", []string{}},
+	}
+	for _, tt := range tests {
+		keep := titleFilter(tt.filter, titles)
+		if tt.want == nil {
+			if keep != nil {
+				t.Errorf("%q: kept %v, want no filter", tt.filter, keep)
+			}
+			continue
+		}
+		var got []string
+		for _, title := range titles {
+			if keep[title] && !slices.Contains(got, title) {
+				got = append(got, title)
+			}
+		}
+		if !slices.Equal(got, tt.want) && !(len(got) == 0 && len(tt.want) == 0) {
+			t.Errorf("%q: kept %q, want %q", tt.filter, got, tt.want)
+		}
+	}
+}
