@@ -110,8 +110,8 @@ const (
 
 // message is one Slack message: notification text and blocks.
 type message struct {
-	Text   string
-	Blocks []slack.Block
+	Text   string        `json:"text"`
+	Blocks []slack.Block `json:"blocks"`
 }
 
 // renderOptions say how to render a reply.
