@@ -383,9 +383,9 @@ func TestEsc(t *testing.T) {
 		{"a & b", 10, "a &amp; b"},
 		{"<!channel>", 100, "&lt;!channel&gt;"},
 		{"abcdef", 4, "abc…"},
-		{"ab<cd", 5, "ab…"},      // "&lt;" does not fit whole
-		{"ab<cd", 7, "ab&lt;…"},  // it does, with room for "…"
-		{"ab<", 6, "ab&lt;"},     // the last piece needs no "…"
+		{"ab<cd", 5, "ab…"},     // "&lt;" does not fit whole
+		{"ab<cd", 7, "ab&lt;…"}, // it does, with room for "…"
+		{"ab<", 6, "ab&lt;"},    // the last piece needs no "…"
 		{"héllo wörld", 6, "héllo…"},
 		{"", 5, ""},
 		{"x", 0, ""},
