@@ -122,7 +122,7 @@ var smallTalk = map[string]bool{}
 
 func init() {
 	for _, w := range strings.Fields(`hi hello hey hiya howdy yo heya greetings morning afternoon evening good
-	thanks thank thx ty cheers ta appreciated appreciate much lot a you u great awesome nice cool perfect ok okay
+	thanks thank thx ty cheers ta appreciated appreciate much lot so very again a you u great awesome nice cool perfect ok okay
 	what can do who are how does work help me bot mmd mmdbot there all everyone folks team dear
 	bye goodbye later see ya cya night`) {
 		smallTalk[w] = true

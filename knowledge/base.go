@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // The embedded default knowledge: the Learn page and the overlay.
@@ -64,15 +65,18 @@ func (b *Base) ByOwner(o Owner) []*Entry {
 func (b *Base) Vocabulary() *Vocabulary { return b.vocab }
 
 // Default returns the embedded knowledge: the Learn page with the embedded
-// overlay. It panics only if the embedded data is broken, which the tests
-// rule out.
-func Default() *Base {
+// overlay. It is built once and shared; a Base is never changed after it is
+// built. It panics only if the embedded data is broken, which the tests rule
+// out.
+func Default() *Base { return defaultBase() }
+
+var defaultBase = sync.OnceValue(func() *Base {
 	b, err := Build(defaultPageFile(), defaultOverlayFile())
 	if err != nil {
 		panic(fmt.Sprintf("knowledge: embedded data is broken: %v", err))
 	}
 	return b
-}
+})
 
 // File is one knowledge file: its name (for errors) and its bytes.
 type File struct {

@@ -56,6 +56,7 @@ type Term struct {
 	// Weight scales how strongly the term points to its entries (default 1).
 	Weight float64 `yaml:"weight"`
 	line   int
+	file   string
 }
 
 // Synonym rewrites words people type into the words the knowledge uses,
@@ -164,7 +165,7 @@ func ParseOverlay(name string, data []byte) (*Overlay, error) {
 					bad(n, "vocabulary: %v", trimYAML(err))
 					continue
 				}
-				t.line = n.Line
+				t.line, t.file = n.Line, name
 				if strings.TrimSpace(t.Term) == "" {
 					bad(n, "a vocabulary term needs a term")
 					continue
@@ -273,7 +274,7 @@ func (ov *Overlay) apply(b *Base, strict bool) error {
 					continue
 				}
 				if _, ok := b.byID[id]; !ok {
-					errs = append(errs, &LoadError{File: ov.name, Line: t.line, Msg: fmt.Sprintf("vocabulary term %q names entry %q, which does not exist", t.Term, id)})
+					errs = append(errs, &LoadError{File: t.file, Line: t.line, Msg: fmt.Sprintf("vocabulary term %q names entry %q, which does not exist", t.Term, id)})
 				}
 			}
 		}

@@ -95,7 +95,7 @@ one ones someone somebody anyone anybody everyone everybody something anything e
 handle handles handled handling handler responsible responsibility responsibilities owner owns own owned owning
 job jobs duty task tasks role roles charge care look looks looking deal deals dealing
 sort take takes taking go goes going come comes coming make makes making do
-person people team guy guys folks somebody whoever party side
+person people guy guys folks somebody whoever party side
 like want wants wanted know knows tell say says said ask asks asked
 actually really basically probably maybe currently now today just right
 problem problems issue issues question questions thing things stuff

@@ -53,10 +53,10 @@ func Render(r bot.Reply) string {
 func answer(b *strings.Builder, a *bot.Answer) {
 	e := a.Entry
 	fmt.Fprintf(b, "%s — %s\n\n", strings.ToUpper(e.Owner.Label()), e.Title)
-	b.WriteString(e.Description() + "\n")
 	if e.Split != nil {
-		fmt.Fprintf(b, "\nMicrosoft: %s\nYour organisation: %s\n", e.Split.Microsoft, e.Split.Customer)
+		fmt.Fprintf(b, "Microsoft: %s\nYour organisation: %s\n\n", e.Split.Microsoft, e.Split.Customer)
 	}
+	b.WriteString(e.Description() + "\n")
 	if a.URL != "" {
 		fmt.Fprintf(b, "\nRead more: %s\n", a.URL)
 	}

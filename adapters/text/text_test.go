@@ -1,0 +1,69 @@
+package text
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/mmdbot/mmdbot/bot"
+	"github.com/mmdbot/mmdbot/knowledge"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file:\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+func TestRender(t *testing.T) {
+	b := bot.New(knowledge.Default(), bot.Options{})
+	for name, q := range map[string]string{
+		"answer":       "@mmd who handles VPN issues?",
+		"shared":       "who packages our win32 apps for intune?",
+		"both-sides":   "who handles user support?",
+		"did-you-mean": "incidents on non-MMD devices",
+		"unknown":      "who runs payroll?",
+		"help":         "help",
+		"greeting":     "hi",
+		"table":        "table",
+		"list":         "list shared",
+		"error":        "list everyone",
+	} {
+		t.Run(name, func(t *testing.T) {
+			r, _ := b.Handle(context.Background(), bot.Message{Text: q})
+			golden(t, name, []byte(Render(r)))
+		})
+	}
+}
+
+func TestTableFormats(t *testing.T) {
+	b := bot.New(knowledge.Default(), bot.Options{})
+	r, _ := b.Handle(context.Background(), bot.Message{Text: "table"})
+	var md, csv bytes.Buffer
+	Markdown(&md, r.Groups)
+	if err := CSV(&csv, r.Groups); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "table-markdown", md.Bytes())
+	golden(t, "table-csv", csv.Bytes())
+}

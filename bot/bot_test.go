@@ -1,0 +1,296 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mmdbot/mmdbot/knowledge"
+)
+
+func TestParse(t *testing.T) {
+	tests := []struct {
+		in     string
+		intent Intent
+		q      string
+		owner  knowledge.Owner
+		arg    string
+	}{
+		{"@mmd who handles VPN issues?", IntentAsk, "who handles VPN issues?", "", ""},
+		{"<@U024BE7LH> help", IntentHelp, "help", "", ""},
+		{"<at>mmd</at> table", IntentTable, "table", "", ""},
+		{"/mmd table", IntentTable, "table", "", ""},
+		{"TABLE", IntentTable, "TABLE", "", ""},
+		{"list microsoft", IntentList, "list microsoft", knowledge.OwnerMicrosoft, ""},
+		{"list customer", IntentList, "list customer", knowledge.OwnerCustomer, ""},
+		{"list shared", IntentList, "list shared", knowledge.OwnerShared, ""},
+		{"list", IntentTable, "list", "", ""},
+		{"list everyone", IntentError, "list everyone", "", ""},
+		{"show customer/printing", IntentShow, "show customer/printing", "", "customer/printing"},
+		{"show me who fixes printers", IntentAsk, "show me who fixes printers", "", ""},
+		{"help with the vpn please", IntentAsk, "help with the vpn please", "", ""},
+		{"", IntentHelp, "", "", ""},
+		{"<@U024BE7LH>", IntentHelp, "", "", ""},
+		{"?", IntentHelp, "?", "", ""},
+		{"hi", IntentSmallTalk, "hi", "", ""},
+		{"<at>mmd</at> hi", IntentSmallTalk, "hi", "", ""},
+		{"<@U024BE7LH> thanks!", IntentSmallTalk, "thanks!", "", ""},
+		{"Thank you so much", IntentSmallTalk, "Thank you so much", "", ""},
+		{"what can you do?", IntentSmallTalk, "what can you do?", "", ""},
+		{"hello, who handles printers?", IntentAsk, "hello, who handles printers?", "", ""},
+		{"who are you", IntentSmallTalk, "who are you", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			p := Parse(tt.in)
+			if p.Intent != tt.intent || p.Question != tt.q || p.Owner != tt.owner || p.Arg != tt.arg {
+				t.Errorf("Parse(%q) = %+v, want intent %s question %q owner %q arg %q", tt.in, p, tt.intent, tt.q, tt.owner, tt.arg)
+			}
+			if p.Intent == IntentError && p.Problem == "" {
+				t.Error("an error without a problem")
+			}
+		})
+	}
+}
+
+// journal is a Journal that keeps what it is given in memory.
+type journal struct {
+	mu     sync.Mutex
+	misses []Miss
+	votes  []Vote
+	fail   error
+}
+
+func (j *journal) RecordMiss(_ context.Context, m Miss) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.misses = append(j.misses, m)
+	return j.fail
+}
+
+func (j *journal) RecordVote(_ context.Context, v Vote) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.votes = append(j.votes, v)
+	return j.fail
+}
+
+// counts is a Telemetry that counts in memory.
+type counts struct {
+	mu        sync.Mutex
+	questions map[string]int
+	votes     int
+	failures  int
+}
+
+func (c *counts) Question(adapter string, band knowledge.Band, _ time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.questions == nil {
+		c.questions = map[string]int{}
+	}
+	c.questions[adapter+"/"+string(band)]++
+}
+func (c *counts) Vote(string, bool)      { c.mu.Lock(); c.votes++; c.mu.Unlock() }
+func (c *counts) Refused(string, string) {}
+func (c *counts) JournalFailed(string)   { c.mu.Lock(); c.failures++; c.mu.Unlock() }
+
+func TestHandle(t *testing.T) {
+	ctx := context.Background()
+	j, c := &journal{}, &counts{}
+	b := New(knowledge.Default(), Options{Journal: j, Telemetry: c})
+	tests := []struct {
+		text  string
+		kind  Kind
+		check func(t *testing.T, r Reply)
+	}{
+		{"@mmd who handles VPN issues?", KindAnswer, func(t *testing.T, r Reply) {
+			if r.Answer.Entry.ID != "customer/network-infrastructure-including-vpn" || r.Answer.Entry.Owner != knowledge.OwnerCustomer {
+				t.Errorf("answer %s", r.Answer.Entry.ID)
+			}
+			if r.Answer.URL != "https://learn.microsoft.com/en-us/microsoft-365/managed-desktop/prepare/network" {
+				t.Errorf("url %s", r.Answer.URL)
+			}
+			if r.Source.Date != "2022-12-06" || r.Question != "who handles VPN issues?" {
+				t.Errorf("source %+v question %q", r.Source, r.Question)
+			}
+		}},
+		{"who handles user support?", KindAnswer, func(t *testing.T, r Reply) {
+			if r.Also == nil || r.Answer.Entry.Side == r.Also.Entry.Side {
+				t.Fatalf("want both sides, got %+v / %+v", r.Answer, r.Also)
+			}
+		}},
+		{"who is responsible for printing?", KindAnswer, func(t *testing.T, r Reply) {
+			if r.Answer.URL != knowledge.DefaultPageURL {
+				t.Errorf("an entry without links should point to the page, got %s", r.Answer.URL)
+			}
+		}},
+		{"incidents on non-MMD devices", KindSuggest, func(t *testing.T, r Reply) {
+			if len(r.Alternatives) < 2 || len(r.Alternatives) > MaxChoices {
+				t.Errorf("%d alternatives", len(r.Alternatives))
+			}
+		}},
+		{"who runs payroll?", KindUnknown, func(t *testing.T, r Reply) {
+			if !strings.Contains(r.Text, "table") || len(r.Commands) == 0 {
+				t.Errorf("unknown should point to table and help: %q", r.Text)
+			}
+		}},
+		{"hi", KindHelp, func(t *testing.T, r Reply) {
+			if !strings.HasPrefix(r.Text, "Hello") || len(r.Commands) == 0 {
+				t.Errorf("greeting %q", r.Text)
+			}
+		}},
+		{"thanks!", KindHelp, func(t *testing.T, r Reply) {
+			if !strings.Contains(r.Text, "welcome") {
+				t.Errorf("thanks got %q", r.Text)
+			}
+		}},
+		{"table", KindTable, func(t *testing.T, r Reply) {
+			if len(r.Groups) != 3 || r.Groups[0].Owner != knowledge.OwnerMicrosoft || len(r.Groups[0].Entries)+len(r.Groups[1].Entries)+len(r.Groups[2].Entries) != 15 {
+				t.Errorf("groups %+v", r.Groups)
+			}
+		}},
+		{"list shared", KindTable, func(t *testing.T, r Reply) {
+			if len(r.Groups) != 1 || len(r.Groups[0].Entries) != 3 || r.Intent != IntentList {
+				t.Errorf("groups %+v", r.Groups)
+			}
+		}},
+		{"show customer/printing", KindAnswer, func(t *testing.T, r Reply) {
+			if r.Answer.Entry.ID != "customer/printing" {
+				t.Errorf("show %s", r.Answer.Entry.ID)
+			}
+		}},
+		{"show printng", KindSuggest, func(t *testing.T, r Reply) {
+			if r.Alternatives[0].ID != "customer/printing" {
+				t.Errorf("alternatives %+v", r.Alternatives)
+			}
+		}},
+		{"list everyone", KindError, func(t *testing.T, r Reply) {
+			if !strings.Contains(r.Text, "microsoft, customer or shared") {
+				t.Errorf("text %q", r.Text)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			r, err := b.Handle(ctx, Message{Text: tt.text, Adapter: "test"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Kind != tt.kind {
+				t.Fatalf("kind %s, want %s (band %s, matches %d)", r.Kind, tt.kind, r.Band, len(r.Matches))
+			}
+			tt.check(t, r)
+			if r.Summary() == "" {
+				t.Error("empty summary")
+			}
+		})
+	}
+	// Misses are recorded, answers are not; no user unless asked for.
+	if len(j.misses) != 2 {
+		t.Fatalf("recorded %d misses, want 2 (suggest and unknown): %+v", len(j.misses), j.misses)
+	}
+	if m := j.misses[1]; m.Question != "who runs payroll?" || m.Band != knowledge.BandUnknown || m.Adapter != "test" || m.User != "" {
+		t.Errorf("miss %+v", m)
+	}
+	if c.questions["test/answer"] != 3 || c.questions["test/unknown"] != 1 {
+		t.Errorf("telemetry %v", c.questions)
+	}
+}
+
+func TestHandleBadInput(t *testing.T) {
+	b := New(knowledge.Default(), Options{})
+	for _, text := range []string{"\xff\xfe who?", strings.Repeat("x", MaxQuestion+1)} {
+		r, err := b.Handle(context.Background(), Message{Text: text})
+		if !errors.Is(err, ErrBadInput) || r.Kind != KindError || r.Text == "" {
+			t.Errorf("Handle(%.20q) = %v, %v", text, r.Kind, err)
+		}
+	}
+}
+
+func TestJournalFailureNeverStopsAnAnswer(t *testing.T) {
+	j, c := &journal{fail: errors.New("disk full")}, &counts{}
+	b := New(knowledge.Default(), Options{Journal: j, Telemetry: c})
+	r, err := b.Handle(context.Background(), Message{Text: "who runs payroll?"})
+	if err != nil || r.Kind != KindUnknown {
+		t.Fatalf("got %v, %v", r.Kind, err)
+	}
+	if err := b.Feedback(context.Background(), Vote{EntryID: "customer/printing", Up: true}); err == nil {
+		t.Error("a failed vote should report its error to the adapter")
+	}
+	if c.failures != 2 || c.votes != 1 {
+		t.Errorf("failures %d votes %d", c.failures, c.votes)
+	}
+}
+
+func TestRecordUsers(t *testing.T) {
+	j := &journal{}
+	b := New(knowledge.Default(), Options{Journal: j, RecordUsers: true})
+	b.Handle(context.Background(), Message{Text: "asdfgh", User: "U1"})
+	b.Feedback(context.Background(), Vote{EntryID: "customer/printing", User: "U1"})
+	if j.misses[0].User != "U1" || j.votes[0].User != "U1" {
+		t.Errorf("users not recorded: %+v %+v", j.misses, j.votes)
+	}
+	j2 := &journal{}
+	b2 := New(knowledge.Default(), Options{Journal: j2})
+	b2.Feedback(context.Background(), Vote{EntryID: "customer/printing", User: "U1"})
+	if j2.votes[0].User != "" {
+		t.Error("user recorded without RecordUsers")
+	}
+}
+
+func TestSetKnowledge(t *testing.T) {
+	b := New(knowledge.Default(), Options{})
+	kb, err := knowledge.Load(knowledge.File{Name: "kb.yaml", Data: []byte("page: {title: T, description: D, date: 2025-01-01, url: https://example.com/}\nentries:\n  - title: Coffee machines\n    side: customer\n    description: Facilities keeps the coffee machines running.\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.SetKnowledge(kb)
+	r, _ := b.Handle(context.Background(), Message{Text: "table"})
+	if len(r.Groups) != 1 || r.Groups[0].Entries[0].ID != "customer/coffee-machines" {
+		t.Errorf("table after reload: %+v", r.Groups)
+	}
+}
+
+func TestJSON(t *testing.T) {
+	b := New(knowledge.Default(), Options{})
+	r, _ := b.Handle(context.Background(), Message{Text: "@mmd who handles VPN issues?"})
+	j := r.JSON()
+	if !j.Answered || j.Band != knowledge.BandAnswer || j.Intent != IntentAsk || j.Matches[0].ID != "customer/network-infrastructure-including-vpn" || j.Matches[0].URL == "" {
+		t.Errorf("json %+v", j)
+	}
+	r, _ = b.Handle(context.Background(), Message{Text: "hi"})
+	if j := r.JSON(); j.Answered || len(j.Matches) != 0 || j.Matches == nil {
+		t.Errorf("small talk json %+v", j)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"help", "list microsoft", "show x/y", "<at>mmd</at> table", "/mmd", "hi there", "\xff", "list shared extra words"} {
+		f.Add(s)
+	}
+	b := New(knowledge.Default(), Options{})
+	f.Fuzz(func(t *testing.T, s string) {
+		p := Parse(s)
+		switch p.Intent {
+		case IntentAsk, IntentHelp, IntentTable, IntentList, IntentShow, IntentSmallTalk, IntentError:
+		default:
+			t.Fatalf("intent %q", p.Intent)
+		}
+		if p.Intent == IntentList && p.Owner == "" {
+			t.Fatal("list without owner")
+		}
+		r, err := b.Handle(context.Background(), Message{Text: s})
+		if err != nil && !errors.Is(err, ErrBadInput) {
+			t.Fatalf("error %v", err)
+		}
+		if r.Kind == "" {
+			t.Fatal("reply without kind")
+		}
+		_ = r.Summary()
+		_ = r.JSON()
+	})
+}
