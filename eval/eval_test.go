@@ -52,11 +52,11 @@ func TestSecondSet(t *testing.T) { runSet(t, "testdata/more-questions.yaml") }
 
 func TestParseErrors(t *testing.T) {
 	for src, want := range map[string]string{
-		"":                          "empty",
-		"q: x":                      "a list",
+		"":                         "empty",
+		"q: x":                     "a list",
 		"- q: x\n  expect: nope\n": "cannot unmarshal",
-		"- expect: []\n":            "needs a question",
-		"- [":                       "not valid YAML",
+		"- expect: []\n":           "needs a question",
+		"- [":                      "not valid YAML",
 	} {
 		_, err := Parse("set.yaml", []byte(src))
 		if err == nil || !strings.Contains(err.Error(), want) || !strings.HasPrefix(err.Error(), "set.yaml") {

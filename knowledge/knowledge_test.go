@@ -118,7 +118,7 @@ func TestSlug(t *testing.T) {
 	for in, want := range map[string]string{
 		"Network infrastructure, including VPN":                          "network-infrastructure-including-vpn",
 		"Microsoft 365 Apps for enterprise configuration and management": "microsoft-365-apps-for-enterprise-configuration-and-management",
-		"  --Odd   Title!! ": "odd-title",
+		"  --Odd   Title!! ":                                             "odd-title",
 	} {
 		if got := Slug(in); got != want {
 			t.Errorf("Slug(%q) = %q, want %q", in, got, want)
