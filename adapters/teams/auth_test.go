@@ -34,34 +34,35 @@ func TestRefusedTokens(t *testing.T) {
 		channelID string
 		code      int
 		reason    string
+		why       string // in the log line
 	}{
-		{"no header", "", "", http.StatusUnauthorized, "no-token"},
-		{"basic scheme", "Basic dXNlcjpwYXNz", "", http.StatusUnauthorized, "malformed-token"},
-		{"not a JWT", "Bearer not-a-jwt", "", http.StatusUnauthorized, "malformed-token"},
-		{"wrong key", "Bearer " + sign(t, r.kid, other, goodClaims(svc)), "", http.StatusForbidden, "token"},
-		{"unknown kid", "Bearer " + sign(t, "key-unknown", other, goodClaims(svc)), "", http.StatusForbidden, "token"},
-		{"no kid", "Bearer " + sign(t, "", r.key, goodClaims(svc)), "", http.StatusForbidden, "token"},
-		{"alg none", "Bearer " + noneTok, "", http.StatusForbidden, "token"},
-		{"alg HS256 keyed with the public key", "Bearer " + hsTok, "", http.StatusForbidden, "token"},
-		{"wrong iss", "Bearer " + sign(t, r.kid, r.key, with(func(c jwt.MapClaims) { c["iss"] = "https://sts.windows.net/evil/" })), "", http.StatusForbidden, "token"},
-		{"wrong aud", "Bearer " + sign(t, r.kid, r.key, with(func(c jwt.MapClaims) { c["aud"] = "another-bot" })), "", http.StatusForbidden, "token"},
-		{"aud as an array", "Bearer " + sign(t, r.kid, r.key, with(func(c jwt.MapClaims) { c["aud"] = []string{testAppID} })), "", http.StatusForbidden, "token"},
-		{"expired", "Bearer " + sign(t, r.kid, r.key, with(func(c jwt.MapClaims) { c["exp"] = time.Now().Add(-6 * time.Minute).Unix() })), "", http.StatusForbidden, "token"},
-		{"not yet valid", "Bearer " + sign(t, r.kid, r.key, with(func(c jwt.MapClaims) { c["nbf"] = time.Now().Add(6 * time.Minute).Unix() })), "", http.StatusForbidden, "token"},
-		{"missing exp", "Bearer " + sign(t, r.kid, r.key, with(func(c jwt.MapClaims) { delete(c, "exp") })), "", http.StatusForbidden, "token"},
-		{"exp of the wrong type", "Bearer " + sign(t, r.kid, r.key, with(func(c jwt.MapClaims) { c["exp"] = "tomorrow" })), "", http.StatusForbidden, "token"},
-		{"serviceurl mismatch", "Bearer " + sign(t, r.kid, r.key, with(func(c jwt.MapClaims) { c["serviceurl"] = "https://smba.trafficmanager.net/emea/" })), "", http.StatusForbidden, "token"},
-		{"no serviceurl", "Bearer " + sign(t, r.kid, r.key, with(func(c jwt.MapClaims) { delete(c, "serviceurl") })), "", http.StatusForbidden, "token"},
-		{"channel not endorsed", "Bearer " + r.token(), "slack", http.StatusForbidden, "token"},
+		{"no header", "", "", http.StatusUnauthorized, "no-token", "no bearer token"},
+		{"basic scheme", "Basic dXNlcjpwYXNz", "", http.StatusUnauthorized, "malformed-token", "malformed"},
+		{"not a JWT", "Bearer not-a-jwt", "", http.StatusUnauthorized, "malformed-token", "malformed"},
+		{"wrong key", "Bearer " + sign(t, r.kid, other, goodClaims(svc)), "", http.StatusForbidden, "token", "verification error"},
+		{"unknown kid", "Bearer " + sign(t, "key-unknown", other, goodClaims(svc)), "", http.StatusForbidden, "token", "unknown signing key"},
+		{"no kid", "Bearer " + sign(t, "", r.key, goodClaims(svc)), "", http.StatusForbidden, "token", "no key id"},
+		{"alg none", "Bearer " + noneTok, "", http.StatusForbidden, "token", "signing method none is invalid"},
+		{"alg HS256 keyed with the public key", "Bearer " + hsTok, "", http.StatusForbidden, "token", "signing method HS256 is invalid"},
+		{"wrong iss", "Bearer " + sign(t, r.kid, r.key, with(func(c jwt.MapClaims) { c["iss"] = "https://sts.windows.net/evil/" })), "", http.StatusForbidden, "token", "invalid issuer"},
+		{"wrong aud", "Bearer " + sign(t, r.kid, r.key, with(func(c jwt.MapClaims) { c["aud"] = "another-bot" })), "", http.StatusForbidden, "token", "invalid audience"},
+		{"aud as an array", "Bearer " + sign(t, r.kid, r.key, with(func(c jwt.MapClaims) { c["aud"] = []string{testAppID} })), "", http.StatusForbidden, "token", "aud is not a single string"},
+		{"expired", "Bearer " + sign(t, r.kid, r.key, with(func(c jwt.MapClaims) { c["exp"] = time.Now().Add(-6 * time.Minute).Unix() })), "", http.StatusForbidden, "token", "token is expired"},
+		{"not yet valid", "Bearer " + sign(t, r.kid, r.key, with(func(c jwt.MapClaims) { c["nbf"] = time.Now().Add(6 * time.Minute).Unix() })), "", http.StatusForbidden, "token", "token is not valid yet"},
+		{"missing exp", "Bearer " + sign(t, r.kid, r.key, with(func(c jwt.MapClaims) { delete(c, "exp") })), "", http.StatusForbidden, "token", "exp claim is required"},
+		{"exp of the wrong type", "Bearer " + sign(t, r.kid, r.key, with(func(c jwt.MapClaims) { c["exp"] = "tomorrow" })), "", http.StatusForbidden, "token", "token is malformed"},
+		{"serviceurl mismatch", "Bearer " + sign(t, r.kid, r.key, with(func(c jwt.MapClaims) { c["serviceurl"] = "https://smba.trafficmanager.net/emea/" })), "", http.StatusForbidden, "token", "serviceurl claim"},
+		{"no serviceurl", "Bearer " + sign(t, r.kid, r.key, with(func(c jwt.MapClaims) { delete(c, "serviceurl") })), "", http.StatusForbidden, "token", "serviceurl claim"},
+		{"channel not endorsed", "Bearer " + r.token(), "slack", http.StatusForbidden, "token", "not endorsed for channel"},
 		{"within the skew", "Bearer " + sign(t, r.kid, r.key, with(func(c jwt.MapClaims) {
 			c["exp"] = time.Now().Add(-4 * time.Minute).Unix()
 			c["nbf"] = time.Now().Add(4 * time.Minute).Unix()
-		})), "", http.StatusOK, ""},
-		{"good", "Bearer " + r.token(), "", http.StatusOK, ""},
+		})), "", http.StatusOK, "", ""},
+		{"good", "Bearer " + r.token(), "", http.StatusOK, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			before := r.tel.count(tt.reason)
+			before, logged := r.tel.count(tt.reason), len(r.logs.String())
 			act := message(svc, "help", false)
 			if tt.channelID != "" {
 				act["channelId"] = tt.channelID
@@ -72,6 +73,9 @@ func TestRefusedTokens(t *testing.T) {
 			}
 			if tt.reason != "" && r.tel.count(tt.reason) != before+1 {
 				t.Errorf("refusals for %q: %d, want %d", tt.reason, r.tel.count(tt.reason), before+1)
+			}
+			if line := r.logs.String()[logged:]; !strings.Contains(line, tt.why) {
+				t.Errorf("log %q does not say %q", line, tt.why)
 			}
 		})
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"strings"
 )
 
@@ -87,7 +88,7 @@ func (c Config) Validate() error {
 		}
 	}
 	for _, h := range c.ServiceURLAllow {
-		if strings.ContainsAny(h, "/:@ ") && !strings.HasPrefix(h, "[") {
+		if strings.ContainsAny(h, "/:@ ") && net.ParseIP(strings.Trim(h, "[]")) == nil {
 			return fmt.Errorf("teams: TEAMS_SERVICE_URL_ALLOW takes host names, not %q", h)
 		}
 	}
