@@ -17,6 +17,9 @@ type pageView struct {
 	Query string
 	// Problem is a safe sentence about bad input (the status is then 400).
 	Problem string
+	// Invalid names the field the problem is about: "q", "owner" or
+	// "filter"; "" when none.
+	Invalid string
 	// Reply is the answer to the question or the choice; nil when none.
 	Reply *replyView
 	// Table is the whole responsibility table, filtered.

@@ -110,7 +110,7 @@ func (s *Site) page(r *http.Request) (*pageView, int) {
 	form, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		s.refuse(ctx, "query")
-		v.Problem = "That address is not valid: its query string cannot be read."
+		v.Problem, v.Invalid = "That address is not valid: its query string cannot be read.", "q"
 		v.Table = tableOf(kb, "", "")
 		return v, http.StatusBadRequest
 	}
@@ -126,14 +126,14 @@ func (s *Site) page(r *http.Request) (*pageView, int) {
 	if strings.TrimSpace(filter) != "" {
 		if msg, reason := checkText(filter, "filter"); msg != "" {
 			s.refuse(ctx, reason)
-			v.Problem, status, filter = msg, http.StatusBadRequest, ""
+			v.Problem, v.Invalid, status, filter = msg, "filter", http.StatusBadRequest, ""
 		}
 	}
 	if ownerArg != "" && ownerArg != "all" {
 		o, err := knowledge.ParseOwner(ownerArg)
 		if err != nil {
 			s.refuse(ctx, "owner")
-			v.Problem, status = "There is no owner "+strconv.Quote(clip(strings.ToValidUTF8(ownerArg, "\uFFFD")))+": choose Microsoft, your organisation or shared.", http.StatusBadRequest
+			v.Problem, v.Invalid, status = "There is no owner "+strconv.Quote(clip(strings.ToValidUTF8(ownerArg, "\uFFFD")))+": choose Microsoft, your organisation or shared.", "owner", http.StatusBadRequest
 		}
 		owner = o
 	}
@@ -152,13 +152,13 @@ func (s *Site) page(r *http.Request) (*pageView, int) {
 		v.Query = q
 		if msg, reason := checkText(q, "question"); msg != "" {
 			s.refuse(ctx, reason)
-			v.Problem, status = msg, http.StatusBadRequest
+			v.Problem, v.Invalid, status = msg, "q", http.StatusBadRequest
 			break
 		}
 		rep, err := s.answer(ctx, q)
 		if err != nil {
 			if rep.Kind == bot.KindError {
-				v.Problem, status = rep.Text, http.StatusBadRequest
+				v.Problem, v.Invalid, status = rep.Text, "q", http.StatusBadRequest
 				break
 			}
 			v.Problem, status = "Something went wrong answering that question. Try again.", http.StatusInternalServerError

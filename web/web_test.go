@@ -127,7 +127,7 @@ func TestGolden(t *testing.T) {
 				}
 				data = v.Reply
 			case "table":
-				data = v.Table
+				data = v
 			}
 			var buf bytes.Buffer
 			if err := templates.ExecuteTemplate(&buf, tt.template, data); err != nil {
@@ -198,7 +198,7 @@ func TestPage(t *testing.T) {
 		{"blank question", "/?q=+%09", 400, []string{"Type a question first"}, nil},
 		{"too long", "/?q=" + long, 400, []string{"That question is too long: use at most 2000 characters."}, nil},
 		{"invalid UTF-8", "/?q=%ff%fe", 400, []string{"That question is not valid text: it must be UTF-8.", `value="�"`}, nil},
-		{"bad owner", "/?owner=bogus", 400, []string{"There is no owner &#34;bogus&#34;", "Showing 15 of 15"}, nil},
+		{"bad owner", "/?owner=bogus", 400, []string{"There is no owner &#34;bogus&#34;", "Showing 15 of 15", `<select id="owner" name="owner" aria-invalid="true"`}, []string{`placeholder="who handles VPN issues?" aria-describedby="q-hint" aria-invalid`}},
 		{"bad filter", "/?filter=%ff", 400, []string{"That filter is not valid text"}, nil},
 		{"bad show", "/?show=", 400, []string{"That entry is empty."}, nil},
 		{"bad query string", "/?q=a;b", 400, []string{"That address is not valid"}, nil},

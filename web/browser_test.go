@@ -1,0 +1,331 @@
+package web
+
+import (
+	"context"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/mmdbot/mmdbot/knowledge"
+)
+
+// browserTimeout bounds a whole browser test, start of Chromium included.
+const browserTimeout = 90 * time.Second
+
+// chromium returns the path of the Chromium to test with: $MMD_CHROMIUM, or
+// "chromium" on the PATH. Without one the test is skipped, unless
+// MMD_REQUIRE_CHROMIUM=1 (as CI sets it), which makes it fail.
+func chromium(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("MMD_CHROMIUM"); p != "" {
+		return p
+	}
+	p, err := exec.LookPath("chromium")
+	if err != nil {
+		msg := "the page is not tested in a browser: Chromium is not installed (apt-get install chromium, or set MMD_CHROMIUM to its path)"
+		if os.Getenv("MMD_REQUIRE_CHROMIUM") == "1" {
+			t.Fatal(msg + "; MMD_REQUIRE_CHROMIUM=1 requires it")
+		}
+		t.Skip(msg)
+	}
+	return p
+}
+
+// newBrowser starts a headless Chromium with a fresh profile and returns a
+// context for its first tab; everything ends with ctx or the test.
+func newBrowser(t *testing.T, ctx context.Context) context.Context {
+	t.Helper()
+	path := chromium(t)
+	dir, err := os.MkdirTemp("", "mmdbot-chromium-")
+	if err != nil {
+		t.Fatalf("make the browser's profile directory: %v", err)
+	}
+	t.Cleanup(func() {
+		// Chromium's helpers can still write in the profile for a moment
+		// after the browser ends.
+		for range 50 {
+			if os.RemoveAll(dir) == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.UserDataDir(dir),
+	)
+	t.Cleanup(cancelAlloc)
+	tab, cancelTab := chromedp.NewContext(allocCtx)
+	t.Cleanup(cancelTab)
+	if err := chromedp.Do(tab); err != nil {
+		t.Fatalf("start Chromium (%s): %v", path, err)
+	}
+	return tab
+}
+
+// visibleTitles are the titles of the table's rows that can be seen.
+const visibleTitles = `Array.from(document.querySelectorAll('#table .row'))
+	.filter(r => r.offsetParent !== null)
+	.map(r => r.getAttribute('data-title'))`
+
+func TestBrowser(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), browserTimeout)
+	defer cancel()
+	s, _ := newTestSite(t)
+	srv := httptest.NewServer(newMux(s))
+	defer srv.Close()
+	tab := newBrowser(t, ctx)
+
+	run := func(name string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(tab, steps...); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(tab, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("read %s: %v", sel, err)
+		}
+		return strings.TrimSpace(s)
+	}
+	eval := func(js string) string {
+		t.Helper()
+		s, err := chromedp.Run(tab, chromedp.Evaluate[string](js))
+		if err != nil {
+			t.Fatalf("evaluate %s: %v", js, err)
+		}
+		return s
+	}
+
+	// Ask: type the question, press Enter, see the owner and the Learn link.
+	run("open the page", chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.ID("q")))
+	if _, err := chromedp.RunResponse(tab, chromedp.SendKeys(chromedp.ID("q"), "who handles VPN issues?"+kb.Enter)); err != nil {
+		t.Fatalf("ask: %v", err)
+	}
+	run("see the answer", chromedp.WaitVisible(chromedp.CSS("#answer .answer .owner-name")))
+	if got := text("#answer .answer .owner-name"); got != "Your organisation" {
+		t.Errorf("owner %q, want Your organisation", got)
+	}
+	if got := text("#answer .answer h3"); got != "Network infrastructure, including VPN" {
+		t.Errorf("answer %q", got)
+	}
+	learn, err := chromedp.Run(tab, chromedp.AttributeValue(chromedp.CSS("#answer .learn a"), "href"))
+	if err != nil || !learn.Exists || !strings.HasPrefix(learn.Value, "https://learn.microsoft.com/") {
+		t.Errorf("Learn link %+v, %v", learn, err)
+	}
+	if got := text("#answer .learn a"); !strings.HasPrefix(got, "Read more on Microsoft Learn") {
+		t.Errorf("Learn link text %q", got)
+	}
+	loc, err := chromedp.Run(tab, chromedp.Location())
+	if err != nil {
+		t.Fatalf("location: %v", err)
+	}
+	if u, err := url.Parse(loc); err != nil || u.Query().Get("q") != "who handles VPN issues?" {
+		t.Errorf("the answer's address %q does not hold the question", loc)
+	}
+
+	// The stylesheet and the script load under the Content-Security-Policy.
+	if got := eval(`getComputedStyle(document.querySelector('.owner-name')).fontWeight`); got != "800" {
+		t.Errorf("the stylesheet did not apply: owner font weight %q", got)
+	}
+	if got := eval(`document.getElementById('filter-form').getAttribute('data-live') || ''`); got != "true" {
+		t.Errorf("the script did not run")
+	}
+
+	// Filter the table by typing "print".
+	run("type in the filter", chromedp.SendKeys(chromedp.ID("filter"), "print"))
+	got, err := chromedp.Run(tab, chromedp.Evaluate[[]string](visibleTitles))
+	if err != nil || !slices.Equal(got, []string{"Printing"}) {
+		t.Errorf("after typing print, the table shows %q (%v), want Printing only", got, err)
+	}
+	if _, err := chromedp.Run(tab, chromedp.Poll[bool](`document.getElementById('filter-status').textContent.includes('Showing 1 of 15')`, chromedp.WithPollingTimeout(5*time.Second))); err != nil {
+		t.Errorf("the filter status was not updated: %q", text("#filter-status"))
+	}
+	if loc, _ := chromedp.Run(tab, chromedp.Location()); !strings.Contains(loc, "filter=print") {
+		t.Errorf("the address %q does not hold the filter", loc)
+	}
+
+	// The owner filter applies at once.
+	run("clear the filter and choose Microsoft", chromedp.Evaluate[chromedp.Void](`(() => {
+		const f = document.getElementById('filter'); f.value = ''; f.dispatchEvent(new Event('input'));
+		const o = document.getElementById('owner'); o.value = 'microsoft'; o.dispatchEvent(new Event('change'));
+	})()`))
+	got, _ = chromedp.Run(tab, chromedp.Evaluate[[]string](visibleTitles))
+	var want []string
+	for _, e := range s.bot.Knowledge().ByOwner(knowledge.OwnerMicrosoft) {
+		want = append(want, e.Title)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("owner microsoft: the table shows %q, want %q", got, want)
+	}
+
+	// The script keeps the same titles as the server for any text.
+	run("show every owner", chromedp.Evaluate[chromedp.Void](`(() => { const o = document.getElementById('owner'); o.value = ''; o.dispatchEvent(new Event('change')); })()`))
+	var titles []string
+	for _, e := range s.bot.Knowledge().Entries() {
+		titles = append(titles, e.Title)
+	}
+	for _, pattern := range []string{"print", "vpn", "mgmt", "mon", "i", "sup", "net", "m365", "USER", " apps ", "sec mon", "é", "x", "Ma", "change management", "zzz"} {
+		run("filter "+pattern, chromedp.Evaluate[chromedp.Void](`(() => { const f = document.getElementById('filter'); f.value = `+jsString(pattern)+`; f.dispatchEvent(new Event('input')); })()`))
+		got, err := chromedp.Run(tab, chromedp.Evaluate[[]string](visibleTitles))
+		if err != nil {
+			t.Fatalf("filter %q: %v", pattern, err)
+		}
+		keep := titleFilter(pattern, titles)
+		var want []string
+		for _, o := range knowledge.Owners {
+			for _, e := range s.bot.Knowledge().ByOwner(o) {
+				if keep == nil || keep[e.Title] {
+					want = append(want, e.Title)
+				}
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("filter %q: the script shows %q, the server %q", pattern, got, want)
+		}
+	}
+
+	// A "did you mean" choice is a link to its answer.
+	run("ask something vague", chromedp.Navigate(srv.URL+"/?q=monitoring"), chromedp.WaitVisible(chromedp.CSS(".choices a")))
+	if _, err := chromedp.RunResponse(tab, chromedp.Click(chromedp.CSS(".choices a"))); err != nil {
+		t.Fatalf("pick a choice: %v", err)
+	}
+	run("see the chosen answer", chromedp.WaitVisible(chromedp.CSS("#answer .answer")))
+	if got := text("#answer .answer .owner-name"); got != "Microsoft" {
+		t.Errorf("the choice's owner %q, want Microsoft", got)
+	}
+	if got := eval(`document.getElementById('q').value`); got != "monitoring" {
+		t.Errorf("the question box holds %q after a choice, want monitoring", got)
+	}
+
+	// The keyboard reaches the skip link first, then the question box.
+	run("tab", chromedp.Navigate(srv.URL+"/"), chromedp.KeyEvent(kb.Tab))
+	if got := eval(`document.activeElement.className`); got != "skip" {
+		t.Errorf("the first Tab focuses %q, want the skip link", got)
+	}
+	run("tab again", chromedp.KeyEvent(kb.Tab))
+	if got := eval(`document.activeElement.id`); got != "q" {
+		t.Errorf("the second Tab focuses %q, want the question box", got)
+	}
+	if got := eval(`getComputedStyle(document.activeElement).outlineStyle`); got == "none" {
+		t.Errorf("the focused question box has no visible outline")
+	}
+
+	// The layout fits a phone: nothing wider than the screen.
+	run("phone", chromedp.EmulateViewport(375, 812, chromedp.EmulateScale(2)), chromedp.Navigate(srv.URL+"/?q=who+packages+our+apps%3F"), chromedp.WaitVisible(chromedp.CSS(".answer")))
+	if got := eval(`String(document.documentElement.scrollWidth)`); got != "375" {
+		t.Errorf("on a 375 px screen the page is %s px wide", got)
+	}
+
+	if dir := os.Getenv("MMD_SCREENSHOTS"); dir != "" {
+		screenshots(t, tab, srv.URL, dir)
+	}
+}
+
+// TestBrowserWithoutScript uses the page with JavaScript off: asking and
+// filtering work through plain forms.
+func TestBrowserWithoutScript(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), browserTimeout)
+	defer cancel()
+	s, _ := newTestSite(t)
+	srv := httptest.NewServer(newMux(s))
+	defer srv.Close()
+	tab := newBrowser(t, ctx)
+	if _, err := chromedp.Call(tab, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+		t.Fatalf("turn JavaScript off: %v", err)
+	}
+	if err := chromedp.Do(tab, chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.ID("filter"))); err != nil {
+		t.Fatalf("open the page: %v", err)
+	}
+	if _, err := chromedp.RunResponse(tab, chromedp.SendKeys(chromedp.ID("filter"), "print"+kb.Enter)); err != nil {
+		t.Fatalf("filter: %v", err)
+	}
+	loc, _ := chromedp.Run(tab, chromedp.Location())
+	if !strings.Contains(loc, "filter=print") || !strings.HasSuffix(loc, "#table") {
+		t.Errorf("the filter form went to %q", loc)
+	}
+	status, err := chromedp.Run(tab, chromedp.Text(chromedp.ID("filter-status")))
+	if err != nil || !strings.Contains(status, "Showing 1 of 15") {
+		t.Errorf("status %q, %v", status, err)
+	}
+	if _, err := chromedp.RunResponse(tab, chromedp.SendKeys(chromedp.ID("q"), "who fixes printers?"+kb.Enter)); err != nil {
+		t.Fatalf("ask: %v", err)
+	}
+	owner, err := chromedp.Run(tab, chromedp.Text(chromedp.CSS("#answer .owner-name")))
+	if err != nil || owner != "Your organisation" {
+		t.Errorf("owner %q, %v", owner, err)
+	}
+}
+
+// screenshots saves pictures of the page at desktop and phone widths, for a
+// person to look at (MMD_SCREENSHOTS=dir go test -run TestBrowser ./web).
+func screenshots(t *testing.T, tab context.Context, base, dir string) {
+	t.Helper()
+	pages := map[string]string{
+		"answer":  "/?q=who+handles+VPN+issues%3F",
+		"shared":  "/?q=who+packages+our+apps%3F",
+		"both":    "/?q=security",
+		"suggest": "/?q=monitoring",
+		"unknown": "/?q=who+books+the+office+party%3F",
+		"bad":     "/?q=+",
+		"filter":  "/?owner=customer&filter=sup#table",
+	}
+	sizes := []struct {
+		name          string
+		width, height int64
+	}{{"desktop", 1280, 900}, {"phone", 390, 844}}
+	for _, size := range sizes {
+		for name, target := range pages {
+			buf, err := chromedp.Run(tab, func(ctx context.Context, tg *chromedp.Target) ([]byte, error) {
+				if _, err := chromedp.EmulateViewport(size.width, size.height)(ctx, tg); err != nil {
+					return nil, err
+				}
+				if _, err := chromedp.Navigate(base + target)(ctx, tg); err != nil {
+					return nil, err
+				}
+				return chromedp.FullScreenshot(100)(ctx, tg) // 100: PNG
+			})
+			if err != nil {
+				t.Fatalf("screenshot %s: %v", name, err)
+			}
+			top, err := chromedp.Run(tab, chromedp.CaptureScreenshot())
+			if err != nil {
+				t.Fatalf("screenshot %s: %v", name, err)
+			}
+			for file, b := range map[string][]byte{"full": buf, "top": top} {
+				if err := os.WriteFile(filepath.Join(dir, size.name+"-"+name+"-"+file+".png"), b, 0o644); err != nil {
+					t.Fatalf("save screenshot: %v", err)
+				}
+			}
+		}
+	}
+}
+
+// jsString quotes s as a JavaScript string literal.
+func jsString(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`, "\r", `\r`, "\u2028", `\u2028`, "\u2029", `\u2029`)
+	return "'" + r.Replace(s) + "'"
+}
