@@ -97,6 +97,7 @@ job jobs duty task tasks role roles charge care look looks looking deal deals de
 sort take takes taking go goes going come comes coming make makes making do
 person people guy guys folks somebody whoever party side
 like want wants wanted know knows tell say says said ask asks asked
+morning afternoon evening quick hope well sorry again anyway btw fyi
 actually really basically probably maybe currently now today just right
 problem problems issue issues question questions thing things stuff
 hook call reach send`)
@@ -108,7 +109,8 @@ machine machines workstation workstations endpoint endpoints fleet tenant org or
 user users employee employees staff colleague colleagues manage manages managed managing management manager
 support supports supported supporting help helps helping fix fixes fixed fixing setup set sets configure
 location locations site sites
-responsible`)
+responsible finance accounting legal engineering sales marketing analyst analysts department departments
+floor building`)
 
 func setOf(words string) map[string]bool {
 	m := map[string]bool{}
