@@ -1,0 +1,416 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// kind is how a setting's text is read.
+type kind int
+
+const (
+	kindString kind = iota
+	kindBool
+	kindDuration
+	kindList  // comma-separated
+	kindLevel // a log/slog level
+)
+
+// setting is one line of the configuration table. The table drives the
+// flags of mmdbot serve, the environment variables read, what --check prints
+// (secrets masked) and docs/configuration.md.
+type setting struct {
+	flag   string // flag name without dashes; empty: environment only
+	env    string // environment variable; empty: flag only
+	def    string // default, as text
+	kind   kind
+	secret bool // never printed, never logged
+	// prefix, for a secret, is the known prefix --check may show
+	// ("xoxb-"), so that a token of the wrong kind is visible.
+	prefix string
+	group  string // "server", "slack" or "teams"
+	doc    string // what it sets or turns on, for the flag usage and the docs
+}
+
+// settings lists every setting of mmdbot serve.
+var settings = []setting{
+	{flag: "addr", env: "MMD_ADDR", def: ":8080", group: "server",
+		doc: "address the HTTP server listens on: the web page, its JSON API, /healthz, /readyz, /metrics and the Slack and Teams endpoints"},
+	{flag: "kb", env: "MMD_KB", group: "server",
+		doc: "knowledge file (Learn-format Markdown or mmdbot YAML) that replaces or extends the embedded one; reloaded when it changes and on SIGHUP"},
+	{flag: "data", env: "MMD_DATA", def: "mmdbot.db", group: "server",
+		doc: "SQLite file recording unanswered questions and feedback (`mmdbot report`); `--data=` records nothing"},
+	{flag: "retention", env: "MMD_RETENTION", def: "2160h", kind: kindDuration, group: "server",
+		doc: "how long unanswered questions and feedback are kept (2160h is 90 days)"},
+	{flag: "record-users", env: "MMD_RECORD_USERS", def: "false", kind: kindBool, group: "server",
+		doc: "keep the user id with unanswered questions and votes (off: they are recorded without it)"},
+	{flag: "log-format", env: "MMD_LOG_FORMAT", def: "text", group: "server",
+		doc: "log format: text or json"},
+	{flag: "log-level", env: "MMD_LOG_LEVEL", def: "info", kind: kindLevel, group: "server",
+		doc: "least level logged: debug, info, warn or error (debug also logs /healthz, /readyz and /metrics requests)"},
+	{flag: "shutdown-timeout", env: "MMD_SHUTDOWN_TIMEOUT", def: "10s", kind: kindDuration, group: "server",
+		doc: "on SIGINT or SIGTERM, how long requests in flight and Socket Mode get to finish"},
+	{env: "SLACK_BOT_TOKEN", secret: true, prefix: "xoxb-", group: "slack",
+		doc: "Slack bot token (xoxb-…); with SLACK_APP_TOKEN or SLACK_SIGNING_SECRET it turns the Slack adapter on"},
+	{env: "SLACK_APP_TOKEN", secret: true, prefix: "xapp-", group: "slack",
+		doc: "Slack app-level token (xapp-…, scope connections:write): turns on Socket Mode, no public URL needed"},
+	{env: "SLACK_SIGNING_SECRET", secret: true, group: "slack",
+		doc: "Slack signing secret: turns on the Events API, slash commands and interactions over HTTP (/slack/events, /slack/commands, /slack/interactions)"},
+	{env: "SLACK_API_URL", group: "slack",
+		doc: "Slack Web API base URL (tests point it at a fake Slack); default Slack's own"},
+	{env: "SLACK_ALLOWED_CHANNELS", kind: kindList, group: "slack",
+		doc: "comma-separated channel ids the bot answers in; empty: every channel it is invited to"},
+	{env: "MICROSOFT_APP_ID", group: "teams",
+		doc: "Microsoft app id of the Azure Bot; with MICROSOFT_APP_PASSWORD it turns the Teams adapter on (POST /api/messages)"},
+	{env: "MICROSOFT_APP_PASSWORD", secret: true, group: "teams",
+		doc: "client secret of the Microsoft app"},
+	{env: "MICROSOFT_APP_TENANT_ID", group: "teams",
+		doc: "tenant of a single-tenant Azure Bot; empty: multi-tenant"},
+	{env: "TEAMS_OPENID_METADATA_URL", group: "teams",
+		doc: "Bot Framework OpenID metadata URL (tests point it at a fake); default the Bot Framework's"},
+	{env: "TEAMS_TOKEN_URL", group: "teams",
+		doc: "token endpoint for the bot's replies (tests point it at a fake); default Microsoft's"},
+	{env: "TEAMS_SERVICE_URL_ALLOW", kind: kindList, group: "teams",
+		doc: "comma-separated extra hosts the bot may send replies (and its token) to, besides the Bot Framework's own"},
+	{flag: "teams-dev", env: "MMD_TEAMS_DEV", def: "false", kind: kindBool, group: "teams",
+		doc: "turn the Teams adapter on without authentication, for the Bot Framework Emulator on this machine; never in production"},
+}
+
+// slackSettings is the Slack part of the configuration.
+type slackSettings struct {
+	BotToken, AppToken, SigningSecret string
+	APIURL                            string
+	AllowedChannels                   []string
+}
+
+// configured reports whether any Slack credential is set: the adapter is
+// meant to be on, and must then be completely configured.
+func (s slackSettings) configured() bool {
+	return s.BotToken != "" || s.AppToken != "" || s.SigningSecret != ""
+}
+
+// teamsSettings is the Teams part of the configuration.
+type teamsSettings struct {
+	AppID, AppPassword, TenantID string
+	OpenIDMetadataURL, TokenURL  string
+	ServiceURLAllow              []string
+	Dev                          bool
+}
+
+// configured reports whether the Teams adapter is meant to be on.
+func (s teamsSettings) configured() bool {
+	return s.AppID != "" || s.AppPassword != "" || s.Dev
+}
+
+// config is the configuration of mmdbot serve.
+type config struct {
+	Addr            string
+	KB              string
+	Data            string
+	Retention       time.Duration
+	RecordUsers     bool
+	LogFormat       string
+	LogLevel        slog.Level
+	ShutdownTimeout time.Duration
+	Slack           slackSettings
+	Teams           teamsSettings
+
+	// shown is every setting as --check prints it: value masked, source.
+	shown []shownSetting
+}
+
+// shownSetting is one setting as --check prints it.
+type shownSetting struct {
+	setting
+	value  string // masked when secret
+	source string // flag, env or default
+}
+
+// textValue is a flag.Value holding a setting's text; bool settings take
+// no argument (--record-users), like flag.Bool.
+type textValue struct {
+	s    *string
+	bool bool
+}
+
+func (v textValue) String() string {
+	if v.s == nil {
+		return ""
+	}
+	return *v.s
+}
+
+func (v textValue) Set(s string) error {
+	if v.bool {
+		if _, err := strconv.ParseBool(s); err != nil {
+			return errors.New("want true or false")
+		}
+	}
+	*v.s = s
+	return nil
+}
+
+func (v textValue) IsBoolFlag() bool { return v.bool }
+
+// defineSettings adds a flag for every setting that has one, its default
+// taken from the environment when set there, and returns the texts the flags
+// fill.
+func defineSettings(e env, fs *flag.FlagSet) map[string]*string {
+	texts := map[string]*string{}
+	for _, s := range settings {
+		v := s.def
+		if s.env != "" {
+			v = envOr(e, s.env, s.def)
+		}
+		texts[s.key()] = &v
+		if s.flag == "" {
+			continue
+		}
+		usage := s.doc
+		if s.env != "" {
+			usage += " (env " + s.env + ")"
+		}
+		// The usage shows the built-in default, never an environment value.
+		fs.Var(textValue{s: &v, bool: s.kind == kindBool}, s.flag, usage)
+		if f := fs.Lookup(s.flag); f != nil {
+			f.DefValue = s.def
+		}
+	}
+	return texts
+}
+
+// key names a setting: its flag with dashes, or its variable.
+func (s setting) key() string {
+	if s.flag != "" {
+		return "--" + s.flag
+	}
+	return s.env
+}
+
+// configFrom reads the configuration from the parsed flags and the
+// environment. Its error lists every problem, one sentence each.
+func configFrom(e env, fs *flag.FlagSet, texts map[string]*string) (config, error) {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var (
+		c    config
+		errs []error
+	)
+	get := func(key string) string { return strings.TrimSpace(*texts[key]) }
+	for _, s := range settings {
+		v := get(s.key())
+		src := "default"
+		switch {
+		case s.flag != "" && set[s.flag]:
+			src = "flag"
+		case s.env != "" && e.getenv(s.env) != "":
+			src = "env"
+		}
+		c.shown = append(c.shown, shownSetting{setting: s, value: s.show(v), source: src})
+		if err := s.check(v); err != nil {
+			errs = append(errs, fmt.Errorf("%s %s", s.key(), err))
+		}
+	}
+	dur := func(key string) time.Duration { d, _ := time.ParseDuration(get(key)); return d }
+	boolean := func(key string) bool { b, _ := strconv.ParseBool(get(key)); return b }
+	c.Addr = get("--addr")
+	c.KB = get("--kb")
+	c.Data = get("--data")
+	c.Retention = dur("--retention")
+	c.RecordUsers = boolean("--record-users")
+	c.LogFormat = get("--log-format")
+	_ = c.LogLevel.UnmarshalText([]byte(get("--log-level")))
+	c.ShutdownTimeout = dur("--shutdown-timeout")
+	c.Slack = slackSettings{
+		BotToken:        get("SLACK_BOT_TOKEN"),
+		AppToken:        get("SLACK_APP_TOKEN"),
+		SigningSecret:   get("SLACK_SIGNING_SECRET"),
+		APIURL:          get("SLACK_API_URL"),
+		AllowedChannels: list(get("SLACK_ALLOWED_CHANNELS")),
+	}
+	c.Teams = teamsSettings{
+		AppID:             get("MICROSOFT_APP_ID"),
+		AppPassword:       get("MICROSOFT_APP_PASSWORD"),
+		TenantID:          get("MICROSOFT_APP_TENANT_ID"),
+		OpenIDMetadataURL: get("TEAMS_OPENID_METADATA_URL"),
+		TokenURL:          get("TEAMS_TOKEN_URL"),
+		ServiceURLAllow:   list(get("TEAMS_SERVICE_URL_ALLOW")),
+		Dev:               boolean("--teams-dev"),
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		errs = append(errs, fmt.Errorf("--log-format %q is not a log format: want text or json", c.LogFormat))
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("--addr %q is not an address to listen on: want host:port or :port, such as :8080", c.Addr))
+	}
+	if c.ShutdownTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("--shutdown-timeout must be more than zero, such as 10s"))
+	}
+	if c.Retention <= 0 {
+		errs = append(errs, fmt.Errorf("--retention must be more than zero, such as 720h"))
+	}
+	errs = append(errs, checkAdapters(c)...)
+	return c, errors.Join(errs...)
+}
+
+// check reports whether text is a valid value of the setting.
+func (s setting) check(v string) error {
+	switch s.kind {
+	case kindBool:
+		if _, err := strconv.ParseBool(v); err != nil {
+			return fmt.Errorf("%q is not true or false", v)
+		}
+	case kindDuration:
+		if _, err := time.ParseDuration(v); err != nil {
+			return fmt.Errorf("%q is not a duration such as 30s, 10m or 720h", v)
+		}
+	case kindLevel:
+		var l slog.Level
+		if err := l.UnmarshalText([]byte(v)); err != nil {
+			return fmt.Errorf("%q is not a log level: want debug, info, warn or error", v)
+		}
+	}
+	return nil
+}
+
+// show returns the value as --check prints it: a secret is masked, showing
+// at most its well-known prefix.
+func (s setting) show(v string) string {
+	switch {
+	case v == "":
+		return "(not set)"
+	case !s.secret:
+		return v
+	case s.prefix != "" && strings.HasPrefix(v, s.prefix):
+		return s.prefix + "********"
+	}
+	return "********"
+}
+
+// list splits a comma-separated list, dropping empty items.
+func list(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// checkAdapters returns one sentence per problem of a half-configured
+// adapter: an adapter is either off (nothing set) or completely configured.
+func checkAdapters(c config) []error {
+	var errs []error
+	if s := c.Slack; s.configured() {
+		for _, err := range validateSlack(s) {
+			errs = append(errs, fmt.Errorf("slack: %w", err))
+		}
+	}
+	if t := c.Teams; t.configured() {
+		for _, err := range validateTeams(t) {
+			errs = append(errs, fmt.Errorf("teams: %w", err))
+		}
+	}
+	return errs
+}
+
+// validateSlack says what is missing or wrong in a Slack configuration.
+func validateSlack(s slackSettings) []error {
+	var errs []error
+	switch {
+	case s.BotToken == "":
+		errs = append(errs, errors.New("SLACK_BOT_TOKEN is not set: set it to the bot token (xoxb-…) from the app's OAuth & Permissions page"))
+	case !strings.HasPrefix(s.BotToken, "xoxb-"):
+		errs = append(errs, errors.New("SLACK_BOT_TOKEN is not a bot token: it must start with xoxb- (OAuth & Permissions, Bot User OAuth Token)"))
+	}
+	if s.AppToken != "" && !strings.HasPrefix(s.AppToken, "xapp-") {
+		errs = append(errs, errors.New("SLACK_APP_TOKEN is not an app-level token: it must start with xapp- (Basic Information, App-Level Tokens, scope connections:write)"))
+	}
+	if s.AppToken == "" && s.SigningSecret == "" {
+		errs = append(errs, errors.New("neither SLACK_APP_TOKEN (Socket Mode) nor SLACK_SIGNING_SECRET (Events API over HTTP) is set: set one of them"))
+	}
+	return errs
+}
+
+// validateTeams says what is missing in a Teams configuration.
+func validateTeams(t teamsSettings) []error {
+	switch {
+	case t.AppID != "" && t.AppPassword == "":
+		return []error{errors.New("MICROSOFT_APP_ID is set but MICROSOFT_APP_PASSWORD is not: set it to the client secret of the Microsoft app")}
+	case t.AppID == "" && t.AppPassword != "":
+		return []error{errors.New("MICROSOFT_APP_PASSWORD is set but MICROSOFT_APP_ID is not: set it to the Microsoft app id of the Azure Bot")}
+	}
+	return nil
+}
+
+// adapterState says whether an adapter is on, and how; or how to turn it on.
+type adapterState struct {
+	name string
+	on   bool
+	how  string // the mode when on, how to turn it on when off
+}
+
+func (s adapterState) String() string {
+	if s.on {
+		return s.name + ": on (" + s.how + ")"
+	}
+	return s.name + ": off: to turn it on, " + s.how
+}
+
+// adapterStates returns the state of each chat adapter.
+func adapterStates(c config) []adapterState {
+	slack := adapterState{name: "slack", how: "set SLACK_BOT_TOKEN (xoxb-…) and SLACK_APP_TOKEN (xapp-…, Socket Mode) or SLACK_SIGNING_SECRET (Events API)"}
+	if s := c.Slack; s.configured() {
+		var modes []string
+		if s.AppToken != "" {
+			modes = append(modes, "Socket Mode")
+		}
+		if s.SigningSecret != "" {
+			modes = append(modes, "Events API at /slack/events, /slack/commands, /slack/interactions")
+		}
+		if len(validateSlack(s)) > 0 {
+			modes = []string{"not completely configured"}
+		}
+		slack.on, slack.how = true, strings.Join(modes, "; ")
+	}
+	teams := adapterState{name: "teams", how: "set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD (or --teams-dev to try it with the Bot Framework Emulator)"}
+	if t := c.Teams; t.configured() {
+		teams.on, teams.how = true, "Bot Framework at /api/messages"
+		switch {
+		case len(validateTeams(t)) > 0:
+			teams.how = "not completely configured"
+		case t.Dev:
+			teams.how += ", development mode: no authentication"
+		}
+	}
+	return []adapterState{slack, teams}
+}
+
+// printConfig writes the configuration as --check shows it, secrets masked.
+func printConfig(w io.Writer, c config) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SETTING\tVARIABLE\tVALUE\tFROM")
+	for _, s := range c.shown {
+		fl := "--" + s.flag
+		if s.flag == "" {
+			fl = "-"
+		}
+		ev := s.env
+		if ev == "" {
+			ev = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", fl, ev, s.value, s.source)
+	}
+	tw.Flush()
+}

@@ -1,0 +1,256 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/mmdbot/mmdbot/adapters/text"
+	"github.com/mmdbot/mmdbot/bot"
+	"github.com/mmdbot/mmdbot/metrics"
+	"github.com/mmdbot/mmdbot/store"
+)
+
+// deps is what the handlers of mmdbot serve need.
+type deps struct {
+	log      *slog.Logger
+	bot      *bot.Bot
+	metrics  *metrics.Metrics
+	store    *store.Store // nil when nothing is recorded
+	adapters *adapters
+	draining *atomic.Bool // set once shutdown begins
+}
+
+// newHandler returns the HTTP handler of mmdbot serve: the route table
+// inside the middleware every request goes through.
+func newHandler(d deps) http.Handler {
+	mux := http.NewServeMux()
+	addRoutes(mux, d)
+	var h http.Handler = mux
+	h = recoverPanics(d.log, h)
+	h = logRequests(d.log, d.metrics, h)
+	return h
+}
+
+// addRoutes is the route table: every endpoint mmdbot serves.
+func addRoutes(mux *http.ServeMux, d deps) {
+	// The web page and its JSON API, always on.
+	mux.Handle("GET /{$}", handlePage(d.bot))
+	mux.Handle("GET /api/ask", handleAsk(d.bot))
+
+	// Operations: liveness, readiness, metrics.
+	mux.Handle("GET /healthz", handleHealthz())
+	mux.Handle("GET /readyz", handleReadyz(d))
+	mux.Handle("GET /metrics", d.metrics.Handler(d.log))
+
+	// Chat adapters, when configured.
+	d.adapters.addRoutes(mux)
+}
+
+// handleHealthz answers 200 while the process serves HTTP at all.
+func handleHealthz() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		w.Write([]byte("ok\n"))
+	})
+}
+
+// readiness is the body of /readyz.
+type readiness struct {
+	Status string            `json:"status"` // "ready" or "not ready"
+	Checks map[string]string `json:"checks"` // what was checked: "ok", "off" or what is wrong
+}
+
+// readyTimeout bounds the checks of one /readyz request.
+const readyTimeout = 2 * time.Second
+
+// handleReadyz answers 200 when mmdbot can answer: knowledge loaded, data
+// store answering, configured adapters connected, not shutting down; 503
+// otherwise. The body says which check failed, never why in detail: that
+// goes to the log.
+func handleReadyz(d deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+		defer cancel()
+		res := readiness{Status: "ready", Checks: map[string]string{}}
+		fail := func(check, what string) {
+			res.Status = "not ready"
+			res.Checks[check] = what
+		}
+		if d.draining.Load() {
+			fail("server", "shutting down")
+		} else {
+			res.Checks["server"] = "ok"
+		}
+		if kb := d.bot.Knowledge(); kb == nil || len(kb.Entries()) == 0 {
+			fail("knowledge", "no entries")
+		} else {
+			res.Checks["knowledge"] = "ok"
+		}
+		switch {
+		case d.store == nil:
+			res.Checks["store"] = "off"
+		default:
+			if err := d.store.Ping(ctx); err != nil {
+				d.log.LogAttrs(ctx, slog.LevelWarn, "readiness: data store", slog.String("error", err.Error()))
+				fail("store", "not answering")
+			} else {
+				res.Checks["store"] = "ok"
+			}
+		}
+		for name, ready := range d.adapters.readiness() {
+			switch {
+			case ready == nil:
+				res.Checks[name] = "off"
+			case ready():
+				res.Checks[name] = "ok"
+			default:
+				fail(name, "not connected")
+			}
+		}
+		code := http.StatusOK
+		if res.Status != "ready" {
+			code = http.StatusServiceUnavailable
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		writeJSONResponse(w, code, res)
+	})
+}
+
+// writeJSONResponse writes v as the JSON body of a response.
+func writeJSONResponse(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}
+
+// handleAsk answers ?q= as JSON, the same as `mmdbot ask --json`.
+func handleAsk(b *bot.Bot) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query().Get("q")
+		if strings.TrimSpace(q) == "" {
+			writeJSONResponse(w, http.StatusBadRequest, map[string]string{"error": "give a question in q, for example /api/ask?q=who+handles+VPN+issues"})
+			return
+		}
+		rep, err := b.Handle(r.Context(), bot.Message{Text: q, Via: bot.ViaWeb, Adapter: "web"})
+		if err != nil {
+			writeJSONResponse(w, http.StatusBadRequest, map[string]string{"error": rep.Text})
+			return
+		}
+		writeJSONResponse(w, http.StatusOK, rep.JSON())
+	})
+}
+
+var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>mmdbot</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body><h1>Who is responsible for this?</h1>
+<form method="get" action="/"><input name="q" value="{{.Q}}" size="60" autofocus placeholder="who handles VPN issues?"> <button>Ask</button></form>
+{{if .A}}<pre>{{.A}}</pre>{{end}}
+</body></html>
+`))
+
+// handlePage serves a plain page to ask a question.
+func handlePage(b *bot.Bot) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query().Get("q")
+		data := struct{ Q, A string }{Q: q}
+		if strings.TrimSpace(q) != "" {
+			rep, _ := b.Handle(r.Context(), bot.Message{Text: q, Via: bot.ViaWeb, Adapter: "web"})
+			data.A = text.Render(rep)
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		pageTemplate.Execute(w, data)
+	})
+}
+
+// quietRoutes are logged at debug level: probes and scrapes every few
+// seconds would drown the rest.
+var quietRoutes = map[string]bool{"GET /healthz": true, "GET /readyz": true, "GET /metrics": true}
+
+// logRequests logs one line per request (method, path without the query,
+// route, status, bytes, latency) and counts it. It never logs headers,
+// bodies or the query string: they can hold tokens and signatures.
+func logRequests(log *slog.Logger, m *metrics.Metrics, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &recorder{ResponseWriter: w}
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		next.ServeHTTP(rec, r)
+		elapsed := time.Since(start)
+		// The mux sets r.Pattern on the request it was given.
+		route := r.Pattern
+		m.Request(route, rec.status(), elapsed)
+		level := slog.LevelInfo
+		switch {
+		case rec.status() >= 500:
+			level = slog.LevelError
+		case quietRoutes[route]:
+			level = slog.LevelDebug
+		}
+		log.LogAttrs(r.Context(), level, "request",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("route", route),
+			slog.Int("status", rec.status()), slog.Int64("bytes", rec.bytes), slog.Duration("latency", elapsed))
+	})
+}
+
+// recorder remembers the status and size of a response.
+type recorder struct {
+	http.ResponseWriter
+	code  int
+	bytes int64
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if r.code == 0 {
+		r.code = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(p []byte) (int, error) {
+	if r.code == 0 {
+		r.code = http.StatusOK
+	}
+	n, err := r.ResponseWriter.Write(p)
+	r.bytes += int64(n)
+	return n, err
+}
+
+func (r *recorder) status() int {
+	if r.code == 0 {
+		return http.StatusOK
+	}
+	return r.code
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer
+// (flushing, deadlines).
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// recoverPanics turns a panic in a handler into a 500 and a log line with
+// the route, instead of a dropped connection.
+func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			log.LogAttrs(r.Context(), slog.LevelError, "handler panicked", slog.String("route", r.Pattern), slog.Any("panic", v))
+			http.Error(w, "Internal server error", http.StatusInternalServerError)
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
