@@ -152,6 +152,13 @@ func answerSection(a *bot.Answer) []any {
 		textBlock{Type: "TextBlock", Text: e.Title, Wrap: true, Size: "Medium", Weight: "Bolder", Spacing: "Small"},
 	}}
 	out := []any{head}
+	if e.Split != nil {
+		// Who does what comes right after who: the description follows.
+		out = append(out, factSet{Type: "FactSet", Facts: []fact{
+			{Title: "Microsoft", Value: e.Split.Microsoft},
+			{Title: "Your organisation", Value: e.Split.Customer},
+		}})
+	}
 	for _, bl := range e.Blocks {
 		if bl.Text != "" {
 			out = append(out, tb(bl.Text))
@@ -164,12 +171,6 @@ func answerSection(a *bot.Answer) []any {
 			}
 			out = append(out, t)
 		}
-	}
-	if e.Split != nil {
-		out = append(out, factSet{Type: "FactSet", Facts: []fact{
-			{Title: "Microsoft", Value: e.Split.Microsoft},
-			{Title: "Your organisation", Value: e.Split.Customer},
-		}})
 	}
 	if c := e.Contact; c != nil {
 		s := "**Contact:** " + c.Text

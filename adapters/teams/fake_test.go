@@ -61,11 +61,11 @@ type publishedKey struct {
 
 // channel stands for the Bot Framework's OpenID metadata and key endpoints.
 type channel struct {
-	srv       *httptest.Server
-	mu        sync.Mutex
-	keys      []publishedKey
-	metaHits  atomic.Int32
-	jwksHits  atomic.Int32
+	srv      *httptest.Server
+	mu       sync.Mutex
+	keys     []publishedKey
+	metaHits atomic.Int32
+	jwksHits atomic.Int32
 }
 
 func newChannel(t testing.TB, keys ...publishedKey) *channel {
@@ -74,8 +74,8 @@ func newChannel(t testing.TB, keys ...publishedKey) *channel {
 	mux.HandleFunc("GET /v1/.well-known/openidconfiguration", func(w http.ResponseWriter, r *http.Request) {
 		c.metaHits.Add(1)
 		json.NewEncoder(w).Encode(map[string]any{
-			"issuer":   Issuer,
-			"jwks_uri": c.srv.URL + "/v1/.well-known/keys",
+			"issuer":                                Issuer,
+			"jwks_uri":                              c.srv.URL + "/v1/.well-known/keys",
 			"id_token_signing_alg_values_supported": []string{"RS256"},
 		})
 	})
@@ -261,17 +261,17 @@ func (s *syncBuffer) String() string {
 
 // rig is an adapter wired to fake Bot Framework services.
 type rig struct {
-	t         testing.TB
-	ch        *channel
-	tokens    *tokenEndpoint
-	conn      *connectorServer
-	adapter   *Adapter
-	srv       *httptest.Server
-	tel       *telemetry
-	store     *store.Store
-	logs      *syncBuffer
-	key       *rsa.PrivateKey
-	kid       string
+	t       testing.TB
+	ch      *channel
+	tokens  *tokenEndpoint
+	conn    *connectorServer
+	adapter *Adapter
+	srv     *httptest.Server
+	tel     *telemetry
+	store   *store.Store
+	logs    *syncBuffer
+	key     *rsa.PrivateKey
+	kid     string
 }
 
 func newRig(t testing.TB) *rig {

@@ -1,0 +1,209 @@
+package teams
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mmdbot/mmdbot/bot"
+	"github.com/mmdbot/mmdbot/knowledge"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+func marshalIndent(t testing.TB, v any) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// golden compares got with testdata/cards/name, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", "cards", name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to write it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file; run go test -update and review the diff.\ngot:\n%s", path, got)
+	}
+}
+
+func testBot() *bot.Bot { return bot.New(knowledge.Default(), bot.Options{}) }
+
+func ask(t *testing.T, b *bot.Bot, q string) bot.Reply {
+	t.Helper()
+	r, err := b.Handle(context.Background(), bot.Message{Text: q, Via: bot.ViaDirect, Adapter: "teams"})
+	if err != nil && r.Kind != bot.KindError {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestCardGolden renders every kind of reply and compares the cards with the
+// golden files, which TestCardsLoadInAdaptiveCardsParser checks too.
+func TestCardGolden(t *testing.T) {
+	b := testBot()
+	both := b.Show("microsoft/user-support")
+	both.Also = b.Show("customer/user-support").Answer
+	both.Question = "who supports our users?"
+	tests := []struct {
+		name  string
+		reply bot.Reply
+		kind  bot.Kind
+	}{
+		{"answer-customer", ask(t, b, "who handles VPN issues?"), bot.KindAnswer},
+		{"answer-microsoft-contact", ask(t, b, "who patches windows"), bot.KindAnswer},
+		{"answer-shared-split", ask(t, b, "who manages apps?"), bot.KindAnswer},
+		{"answer-both-sides", both, bot.KindAnswer},
+		{"suggest", ask(t, b, "who handles Microsoft 365 apps updates"), bot.KindSuggest},
+		{"show-misspelt", b.Show("customer/prnting"), bot.KindSuggest},
+		{"unknown", ask(t, b, "who feeds the office cat?"), bot.KindUnknown},
+		{"help", ask(t, b, "help"), bot.KindHelp},
+		{"smalltalk", ask(t, b, "hello"), bot.KindHelp},
+		{"table", ask(t, b, "table"), bot.KindTable},
+		{"list-microsoft", ask(t, b, "list microsoft"), bot.KindTable},
+		{"error", ask(t, b, "list everyone"), bot.KindError},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.reply.Kind != tt.kind {
+				t.Fatalf("the bot's reply is %s, want %s: the knowledge changed; pick another question", tt.reply.Kind, tt.kind)
+			}
+			cards := RenderCards(tt.reply)
+			for i, c := range cards {
+				name := tt.name + ".json"
+				if len(cards) > 1 {
+					name = fmt.Sprintf("%s-%d.json", tt.name, i+1)
+				}
+				golden(t, name, marshalIndent(t, c))
+			}
+		})
+	}
+	t.Run("welcome", func(t *testing.T) {
+		r := bot.Reply{Kind: bot.KindHelp, Intent: bot.IntentHelp, Commands: bot.Commands(), Source: b.Knowledge().Page()}
+		golden(t, "welcome.json", marshalIndent(t, WelcomeCard(r)))
+	})
+	t.Run("activity", func(t *testing.T) {
+		in := &incoming{}
+		in.ID, in.ServiceURL = "1700000000001", "https://smba.trafficmanager.net/emea/"
+		in.From.ID, in.From.Name = "29:user-1", "Ada"
+		in.Recipient.ID, in.Recipient.Name = botID, "mmd"
+		in.Conversation.ID, in.Conversation.ConversationType, in.Conversation.TenantID = "a:personal-chat-1", "personal", "tenant-1"
+		r := ask(t, b, "who does printing")
+		golden(t, "activity-answer.json", marshalIndent(t, in.cardMessage(RenderCards(r)[0], r.Summary())))
+	})
+	t.Run("compose-query", func(t *testing.T) {
+		a, err := New(Config{Dev: true}, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var q searchQuery
+		json.Unmarshal([]byte(`{"commandId":"searchQuery","parameters":[{"name":"searchQuery","value":"printer"}],"queryOptions":{"skip":0,"count":3}}`), &q)
+		golden(t, "compose-query.json", marshalIndent(t, a.search(q)))
+	})
+}
+
+// bigTable is a table of n made-up entries with long titles.
+func bigTable(n int) bot.Reply {
+	r := bot.Reply{Kind: bot.KindTable, Intent: bot.IntentTable, Source: knowledge.Default().Page()}
+	for _, o := range knowledge.Owners {
+		g := bot.Group{Owner: o}
+		for i := range n / 3 {
+			title := fmt.Sprintf("Responsibility %d of %s: %s", i, o, strings.Repeat("management and monitoring of things ", 3))
+			g.Entries = append(g.Entries, &knowledge.Entry{ID: fmt.Sprintf("%s/%s-%d", o, "responsibility", i), Title: title, Owner: o})
+		}
+		r.Groups = append(r.Groups, g)
+	}
+	return r
+}
+
+func TestTableSplitUnderMessageLimit(t *testing.T) {
+	for _, n := range []int{3, 30, 300, 900} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			r := bigTable(n)
+			in := &incoming{}
+			in.ID, in.ServiceURL, in.Conversation.ID = "1", "https://smba.trafficmanager.net/emea/", "19:x@thread.tacv2"
+			cards := RenderCards(r)
+			seen := map[string]int{}
+			for i, c := range cards {
+				raw, _ := json.Marshal(in.cardMessage(c, r.Summary()))
+				if len(raw) > MaxMessage {
+					t.Errorf("card %d of %d: message of %d bytes, over %d", i+1, len(cards), len(raw), MaxMessage)
+				}
+				for _, g := range r.Groups {
+					for _, e := range g.Entries {
+						if bytes.Contains(raw, []byte(`"id":"`+e.ID+`"`)) {
+							seen[e.ID]++
+						}
+					}
+				}
+			}
+			for _, g := range r.Groups {
+				for _, e := range g.Entries {
+					if seen[e.ID] != 1 {
+						t.Errorf("%s is on %d cards, want 1", e.ID, seen[e.ID])
+					}
+				}
+			}
+			if n >= 300 && len(cards) < 2 {
+				t.Errorf("%d entries on %d card", n, len(cards))
+			}
+			if len(cards) > 1 && !strings.Contains(cards[1].FallbackText, "(2 of") {
+				t.Errorf("second card's fallback: %.80q", cards[1].FallbackText)
+			}
+		})
+	}
+}
+
+// TestCardsLoadInAdaptiveCardsParser loads every golden card in the official
+// Adaptive Cards parser (npm adaptivecards), which must report no error and
+// no warning. It needs `npm ci` in testdata/cardcheck; without it the test is
+// skipped, unless MMD_REQUIRE_CARDCHECK=1.
+func TestCardsLoadInAdaptiveCardsParser(t *testing.T) {
+	dir := filepath.Join("testdata", "cardcheck")
+	node, err := exec.LookPath("node")
+	_, modErr := os.Stat(filepath.Join(dir, "node_modules", "adaptivecards", "package.json"))
+	if err != nil || modErr != nil {
+		msg := "the Adaptive Cards parser is not installed: run `npm ci` in adapters/teams/testdata/cardcheck (and have node on PATH)"
+		if os.Getenv("MMD_REQUIRE_CARDCHECK") == "1" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	// A large table too, to check the split cards.
+	tmp := t.TempDir()
+	for i, c := range RenderCards(bigTable(600)) {
+		os.WriteFile(filepath.Join(tmp, fmt.Sprintf("big-table-%d.json", i+1)), marshalIndent(t, c), 0o644)
+	}
+	cmd := exec.Command(node, "check.js", filepath.Join("..", "cards"), tmp)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the Adaptive Cards parser refuses cards: %v\n%s", err, out)
+	}
+	t.Logf("%s", bytes.TrimSpace(out))
+}
