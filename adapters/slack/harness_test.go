@@ -169,7 +169,7 @@ type harness struct {
 	slack *fakeSlack
 	tel   *telemetry
 	store *store.Store
-	logs  *bytes.Buffer
+	logs  *syncWriter
 }
 
 type option func(*Config)
@@ -188,8 +188,8 @@ func startHarness(t *testing.T, f *fakeSlack, opts ...option) *harness {
 	}
 	t.Cleanup(func() { st.Close() })
 	tel := &telemetry{}
-	var logs bytes.Buffer
-	logger := slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	logs := &syncWriter{w: &bytes.Buffer{}}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	b := bot.New(knowledge.Default(), bot.Options{Journal: st, Telemetry: tel, RecordUsers: true})
 	cfg := Config{BotToken: testBotToken, SigningSecret: testSecret, APIURL: f.GetAPIURL(), Workers: 2, Logger: logger}
 	for _, o := range opts {
@@ -218,12 +218,19 @@ func startHarness(t *testing.T, f *fakeSlack, opts ...option) *harness {
 			}
 		}
 	})
-	return &harness{a: a, slack: f, tel: tel, store: st, logs: &logs}
+	return &harness{a: a, slack: f, tel: tel, store: st, logs: logs}
 }
 
+// syncWriter is a log buffer safe for concurrent use.
 type syncWriter struct {
 	mu sync.Mutex
-	w  io.Writer
+	w  *bytes.Buffer
+}
+
+func (s *syncWriter) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.String()
 }
 
 func (s *syncWriter) Write(p []byte) (int, error) {

@@ -80,9 +80,11 @@ func (a *Adapter) onSocketEvent(ctx context.Context, sm *socketmode.Client, evt 
 		if a.onInteraction(cb) {
 			a.ack(ctx, sm, evt.Request, nil)
 		}
-	case socketmode.EventTypeErrorBadMessage, socketmode.EventTypeIncomingError:
+	case socketmode.EventTypeErrorBadMessage:
 		a.bot.Telemetry().Refused(adapterName, "bad-request")
-		a.log.LogAttrs(ctx, slog.LevelWarn, "slack socket mode message not understood", slog.String("event", string(evt.Type)))
+		a.log.LogAttrs(ctx, slog.LevelWarn, "slack socket mode message not understood")
+	case socketmode.EventTypeIncomingError:
+		a.log.LogAttrs(ctx, slog.LevelDebug, "slack socket mode read failed: reconnecting")
 	}
 }
 
