@@ -492,29 +492,34 @@ func (b *Base) search(question string, trace *[]Contribution) Result {
 			*trace = append(*trace, Contribution{b.entries[e].ID, "argued against: score ×" + strconv.FormatFloat(againstFactor, 'f', -1, 64), 0})
 		}
 	}
-	order := make([]int, 0, ix.n)
-	for i, s := range scores {
-		if s > 0 {
-			order = append(order, i)
-		}
-	}
-	slices.SortStableFunc(order, func(a, c int) int {
-		switch {
-		case scores[a] > scores[c]:
-			return -1
-		case scores[a] < scores[c]:
-			return 1
-		}
-		return 0
-	})
-	for k, i := range order {
-		if k == MaxMatches {
-			break
-		}
+	order := topK(scores, MaxMatches)
+	for _, i := range order {
 		r.Matches = append(r.Matches, Match{Entry: b.entries[i], Score: round(scores[i])})
 	}
 	r.Confidence, r.Band, r.Alternatives, r.BothSides = judge(r, scores, order)
 	return r
+}
+
+// topK returns the indexes of the k highest positive scores, best first;
+// ties keep page order. It runs in one pass, whatever the number of entries.
+func topK(scores []float64, k int) []int {
+	top := make([]int, 0, k+1)
+	for i, s := range scores {
+		if s <= 0 || (len(top) == k && s <= scores[top[k-1]]) {
+			continue
+		}
+		j := len(top)
+		top = append(top, i)
+		for j > 0 && scores[top[j-1]] < s {
+			top[j] = top[j-1]
+			j--
+		}
+		top[j] = i
+		if len(top) > k {
+			top = top[:k]
+		}
+	}
+	return top
 }
 
 // isNoise reports whether a word is too short or numeric to count for or
