@@ -303,7 +303,7 @@ func screenshots(t *testing.T, tab context.Context, base, dir string) {
 				if _, err := chromedp.EmulateViewport(size.width, size.height)(ctx, tg); err != nil {
 					return nil, err
 				}
-				if _, err := chromedp.Navigate(base + target)(ctx, tg); err != nil {
+				if _, err := chromedp.Navigate(base+target)(ctx, tg); err != nil {
 					return nil, err
 				}
 				return chromedp.FullScreenshot(100)(ctx, tg) // 100: PNG

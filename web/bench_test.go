@@ -1,0 +1,55 @@
+package web
+
+import (
+	"net/http/httptest"
+	"testing"
+
+	"github.com/mmdbot/mmdbot/knowledge"
+)
+
+// BenchmarkPage renders the page for one question, table included, and
+// reports the page's size.
+func BenchmarkPage(b *testing.B) {
+	s, _ := newTestSite(b)
+	h := s.Page()
+	var size int
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", "/?q=who+handles+VPN+issues%3F", nil))
+		if rec.Code != 200 {
+			b.Fatalf("status %d", rec.Code)
+		}
+		size = rec.Body.Len()
+	}
+	b.ReportMetric(float64(size), "bytes/page")
+}
+
+// BenchmarkAsk answers one question through the JSON API.
+func BenchmarkAsk(b *testing.B) {
+	s, _ := newTestSite(b)
+	h := s.Ask()
+	var size int
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", "/api/ask?q=who+handles+VPN+issues%3F", nil))
+		if rec.Code != 200 {
+			b.Fatalf("status %d", rec.Code)
+		}
+		size = rec.Body.Len()
+	}
+	b.ReportMetric(float64(size), "bytes/reply")
+}
+
+// BenchmarkTitleFilter filters the titles as the table filter does.
+func BenchmarkTitleFilter(b *testing.B) {
+	var titles []string
+	for _, e := range knowledge.Default().Entries() {
+		titles = append(titles, e.Title)
+	}
+	kept := 0
+	for b.Loop() {
+		kept = len(titleFilter("mon", titles))
+	}
+	b.ReportMetric(float64(kept), "titles-kept")
+	b.ReportMetric(float64(len(titles)), "titles")
+}
