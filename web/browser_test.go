@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -296,11 +297,17 @@ func screenshots(t *testing.T, tab context.Context, base, dir string) {
 	sizes := []struct {
 		name          string
 		width, height int64
-	}{{"desktop", 1280, 900}, {"phone", 390, 844}}
+		scheme        string
+	}{{"desktop", 1280, 900, "light"}, {"phone", 390, 844, "light"}, {"phone-dark", 390, 844, "dark"}}
 	for _, size := range sizes {
 		for name, target := range pages {
 			buf, err := chromedp.Run(tab, func(ctx context.Context, tg *chromedp.Target) ([]byte, error) {
 				if _, err := chromedp.EmulateViewport(size.width, size.height)(ctx, tg); err != nil {
+					return nil, err
+				}
+				if _, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+					Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: size.scheme}},
+				}); err != nil {
 					return nil, err
 				}
 				if _, err := chromedp.Navigate(base+target)(ctx, tg); err != nil {
