@@ -91,6 +91,7 @@ const visibleTitles = `Array.from(document.querySelectorAll('#table .row'))
 	.map(r => r.getAttribute('data-title'))`
 
 func TestBrowser(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(t.Context(), browserTimeout)
 	defer cancel()
 	s, _ := newTestSite(t)
@@ -249,6 +250,7 @@ func TestBrowser(t *testing.T) {
 // TestBrowserWithoutScript uses the page with JavaScript off: asking and
 // filtering work through plain forms.
 func TestBrowserWithoutScript(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(t.Context(), browserTimeout)
 	defer cancel()
 	s, _ := newTestSite(t)

@@ -65,6 +65,8 @@ type answerView struct {
 	OnLearn  bool
 	// More are the entry's other links.
 	More []knowledge.Link
+	// Href is the page's own link to this answer, to paste in a ticket.
+	Href string
 }
 
 // choiceView is one "did you mean" choice.
@@ -105,7 +107,7 @@ func replyOf(r bot.Reply, q string) *replyView {
 // answerOf prepares one answer: the Learn link's text is the entry's link
 // with that address, or the source page's title.
 func answerOf(a *bot.Answer, src knowledge.Page) answerView {
-	v := answerView{Entry: a.Entry, URL: a.URL, Anchor: "entry-" + anchor(a.Entry.ID)}
+	v := answerView{Entry: a.Entry, URL: a.URL, Anchor: "entry-" + anchor(a.Entry.ID), Href: showHref(a.Entry.ID, "")}
 	if u, err := url.Parse(a.URL); err == nil && u.Host == "learn.microsoft.com" {
 		v.OnLearn = true
 	}
@@ -170,8 +172,6 @@ type groupView struct {
 type rowView struct {
 	Answer answerView
 	Hidden bool
-	// Href shows the entry's answer at the top of the page.
-	Href string
 }
 
 // OwnerChoices lists the owner filter's choices: "" for all, then each owner.
@@ -197,7 +197,7 @@ func tableOf(kb *knowledge.Base, owner knowledge.Owner, filter string) tableView
 				continue
 			}
 			t.Total++
-			row := rowView{Answer: answerOf(&bot.Answer{Entry: e, URL: entryURL(e, src)}, src), Href: showHref(e.ID, "")}
+			row := rowView{Answer: answerOf(&bot.Answer{Entry: e, URL: entryURL(e, src)}, src)}
 			row.Hidden = (owner != "" && o != owner) || (keep != nil && !keep[e.Title])
 			if !row.Hidden {
 				t.Shown++

@@ -133,7 +133,7 @@ func (s *Site) page(r *http.Request) (*pageView, int) {
 		o, err := knowledge.ParseOwner(ownerArg)
 		if err != nil {
 			s.refuse(ctx, "owner")
-			v.Problem, v.Invalid, status = "There is no owner "+strconv.Quote(clip(strings.ToValidUTF8(ownerArg, "\uFFFD")))+": choose Microsoft, your organisation or shared.", "owner", http.StatusBadRequest
+			v.Problem, v.Invalid, status = "There is no owner "+strconv.Quote(clip(strings.ToValidUTF8(ownerArg, "\uFFFD"), maxEcho))+": choose Microsoft, your organisation or shared.", "owner", http.StatusBadRequest
 		}
 		owner = o
 	}
@@ -169,11 +169,7 @@ func (s *Site) page(r *http.Request) (*pageView, int) {
 			owner = rep.Groups[0].Owner
 		}
 	}
-	if utf8.ValidString(v.Query) {
-		v.Query = clip(v.Query)
-	} else {
-		v.Query = strings.ToValidUTF8(v.Query, "\uFFFD")
-	}
+	v.Query = clip(strings.ToValidUTF8(v.Query, "\uFFFD"), MaxInput)
 	v.Table = tableOf(kb, owner, filter)
 	return v, status
 }
@@ -231,9 +227,9 @@ func (s *Site) Ask() http.Handler {
 }
 
 // Entries returns the handler of GET /api/entries[?owner=]: the entries of
-// the owner asked (all of them by default, Microsoft's, then your
-// organisation's, then the shared ones) as a JSON array, the same as
-// `mmdbot table --format json`.
+// the owner asked (all of them when owner is absent or empty: Microsoft's,
+// then your organisation's, then the shared ones) as a JSON array, the
+// same as `mmdbot table --format json`. An unknown owner gets a 400.
 func (s *Site) Entries() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		setAPIHeaders(w.Header())
@@ -249,11 +245,11 @@ func (s *Site) Entries() http.Handler {
 			return
 		}
 		owners := knowledge.Owners
-		if arg, ok := first(form, "owner"); ok {
+		if arg, _ := first(form, "owner"); arg != "" {
 			o, err := knowledge.ParseOwner(arg)
 			if err != nil || !utf8.ValidString(arg) {
 				s.refuse(r.Context(), "owner")
-				writeError(w, http.StatusBadRequest, "Unknown owner "+strconv.Quote(clip(strings.ToValidUTF8(arg, "\uFFFD")))+": want microsoft, customer or shared.")
+				writeError(w, http.StatusBadRequest, "Unknown owner "+strconv.Quote(clip(strings.ToValidUTF8(arg, "\uFFFD"), maxEcho))+": want microsoft, customer or shared.")
 				return
 			}
 			owners = []knowledge.Owner{o}
@@ -300,13 +296,16 @@ func first(form url.Values, key string) (string, bool) {
 	return vs[0], true
 }
 
-// clip shortens s for echoing it back in a message or the question box.
-func clip(s string) string {
-	const max = MaxInput
-	if utf8.RuneCountInString(s) <= max {
+// maxEcho bounds, in characters, what a message repeats of bad input.
+const maxEcho = 40
+
+// clip shortens s to at most n characters, for echoing it back in a
+// message or the question box.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
-	return string([]rune(s)[:max])
+	return string([]rune(s)[:n]) + "…"
 }
 
 // allowMethod reports whether the request is a GET or a HEAD, and sets the

@@ -181,6 +181,8 @@ func TestPage(t *testing.T) {
 			`<a href="https://learn.microsoft.com/en-us/microsoft-365/managed-desktop/prepare/network">Read more on Microsoft Learn: Proxy Configuration</a>`,
 			`Source: <a href="https://learn.microsoft.com/en-us/microsoft-365/managed-desktop/intro/roles-and-responsibilities">Microsoft Managed Desktop roles and responsibilities</a>, as of <time datetime="2022-12-06">6 December 2022</time>`,
 			`value="who handles VPN issues?"`,
+			`<a href="?show=customer%2Fnetwork-infrastructure-including-vpn#answer">Link to this answer</a>`,
+			`<section id="answer" class="answer-area" aria-live="polite"`,
 		}, nil},
 		{"contact", "/?q=who+patches+windows", 200, []string{`<span class="label">Contact:</span> <a href="https://learn.microsoft.com/en-us/microsoft-365/managed-desktop/operate/support-request">`}, nil},
 		{"shared", "/?q=who+packages+our+apps%3F", 200, []string{`Shared: Microsoft and your organisation`, `<dt>Microsoft</dt>`, `<dt>Your organisation</dt>`}, nil},
@@ -333,6 +335,7 @@ func TestEntries(t *testing.T) {
 		owners []knowledge.Owner
 	}{
 		{"", knowledge.Owners},
+		{"?owner=", knowledge.Owners},
 		{"?owner=microsoft", []knowledge.Owner{knowledge.OwnerMicrosoft}},
 		{"?owner=customer", []knowledge.Owner{knowledge.OwnerCustomer}},
 		{"?owner=shared", []knowledge.Owner{knowledge.OwnerShared}},
@@ -366,7 +369,7 @@ func TestEntries(t *testing.T) {
 	}) {
 		t.Errorf("entries are not in microsoft, customer, shared order")
 	}
-	for _, q := range []string{"?owner=bogus", "?owner=", "?owner=%ff", "?owner=a;b"} {
+	for _, q := range []string{"?owner=bogus", "?owner=%ff", "?owner=a;b", "?owner=" + strings.Repeat("x", 3000)} {
 		r := get(t, "GET", srv.URL+"/api/entries"+q)
 		var e struct{ Error string }
 		if err := json.Unmarshal([]byte(r.body), &e); err != nil || r.status != 400 || e.Error == "" {
