@@ -3,6 +3,7 @@ package slack
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -383,4 +384,54 @@ func TestAppHome(t *testing.T) {
 	if view["type"] != "home" || len(hs) < 4 || !strings.Contains(strings.Join(hs, "|"), "Microsoft (6)") {
 		t.Errorf("home view: type %v, headers %q", view["type"], hs)
 	}
+}
+
+// bigKnowledge is a knowledge base of n entries in mmdbot's YAML schema.
+func bigKnowledge(t *testing.T, n int) *knowledge.Base {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("page:\n  title: Contoso responsibilities\n  description: Who does what.\n  date: 2025-01-31\n  url: https://intranet.contoso.example/it\nentries:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  - title: Responsibility number %d with a long title & <angle brackets>\n    side: customer\n    owner: customer\n    description: %s\n",
+			i, strings.Repeat("Contoso's IT does this part of the work. ", 20))
+	}
+	kb, err := knowledge.Load(knowledge.File{Name: "big.yaml", Data: []byte(b.String())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kb
+}
+
+// TestSlashCommandLargeTable: a table too large for one message is
+// acknowledged at once and delivered through response_url, split within
+// Block Kit's limits, every entry present.
+func TestSlashCommandLargeTable(t *testing.T) {
+	h := newHarness(t)
+	h.a.bot.SetKnowledge(bigKnowledge(t, 150))
+	rec := do(t, h.a.Commands(), formType, commandBody("table", h.slack.responseURL("big")))
+	if rec.Code != 200 || rec.Body.Len() != 0 {
+		t.Fatalf("status %d, body %q: want an empty acknowledgement", rec.Code, rec.Body.String())
+	}
+	var msgs []message
+	rows := 0
+	deadline := time.Now().Add(10 * time.Second)
+	for rows < 150 && time.Now().Before(deadline) {
+		calls := h.slack.wait(t, "/respond/big", len(msgs)+1)
+		c := calls[len(msgs)]
+		if c.JSON["response_type"] != "ephemeral" {
+			t.Errorf("page %d is %v, want ephemeral", len(msgs)+1, c.JSON["response_type"])
+		}
+		raw, _ := json.Marshal(c.JSON["blocks"])
+		text, _ := c.JSON["text"].(string)
+		m := message{Text: text, Blocks: mustBlocks(t, string(raw))}
+		msgs = append(msgs, m)
+		rows += strings.Count(string(raw), `"mmd_details_`)
+	}
+	if rows != 150 {
+		t.Fatalf("%d entries delivered in %d messages, want 150", rows, len(msgs))
+	}
+	if len(msgs) < 4 {
+		t.Errorf("150 entries in %d messages", len(msgs))
+	}
+	checkLimits(t, "large table", msgs, maxBlocks)
 }

@@ -564,36 +564,99 @@ func groupHeader(g bot.Group, continued bool) slack.Block {
 	return slack.NewHeaderBlock(plain(s, maxHeaderText))
 }
 
-// tableMessages renders a table: a header per owner and one row per entry
-// with a "Details" button, split over as many messages as the block limit
-// needs. The last message cites the source and, when ephemeral, offers to
-// share.
-func tableMessages(r bot.Reply, o renderOptions) []message {
-	const footer = 2 // source context, share actions
-	var pages [][]slack.Block
-	page := []slack.Block{slack.NewHeaderBlock(plain(tableTitle(r), maxHeaderText))}
+// maxMessages bounds the messages of one table: a response_url takes at
+// most five, and a longer run would flood a thread.
+const maxMessages = 5
+
+// tableRow is one block of a table's body, and the group it belongs to.
+type tableRow struct {
+	group  int
+	header bool
+	block  slack.Block
+}
+
+// detailedRows are a table's body with one row per entry and its "Details"
+// button.
+func detailedRows(groups []bot.Group) []tableRow {
+	var rows []tableRow
 	n := 0
-	for _, g := range r.Groups {
-		for j, e := range g.Entries {
-			// A group header needs room for at least one row after it.
-			need := 1
-			if j == 0 {
-				need = 2
-			}
-			if len(page)+need > maxBlocks-footer {
-				pages = append(pages, page)
-				page = nil
-				if j > 0 {
-					page = append(page, groupHeader(g, true))
-				}
-			}
-			if j == 0 {
-				page = append(page, groupHeader(g, false))
-			}
-			page = append(page, entryRow(e, n))
+	for gi, g := range groups {
+		rows = append(rows, tableRow{gi, true, groupHeader(g, false)})
+		for _, e := range g.Entries {
+			rows = append(rows, tableRow{gi, false, entryRow(e, n)})
 			n++
 		}
 	}
+	return rows
+}
+
+// compactRows are a table's body with entries as linked lines, many to a
+// section, for knowledge too large for a row each.
+func compactRows(groups []bot.Group) []tableRow {
+	var rows []tableRow
+	for gi, g := range groups {
+		rows = append(rows, tableRow{gi, true, groupHeader(g, false)})
+		lines := make([]string, 0, len(g.Entries))
+		for _, e := range g.Entries {
+			lines = append(lines, "• "+link(e.URL(), e.Title, 300)+"  `"+esc(e.ID, 200)+"`")
+		}
+		secs, _ := textSections(lines, len(lines))
+		for _, s := range secs {
+			rows = append(rows, tableRow{gi, false, s})
+		}
+	}
+	return rows
+}
+
+// paginate lays rows out on pages of at most size blocks, the first page
+// starting with first; a group header never ends a page, and a page that
+// starts inside a group repeats its header, "(continued)".
+func paginate(first slack.Block, rows []tableRow, groups []bot.Group, size int) [][]slack.Block {
+	var pages [][]slack.Block
+	page := []slack.Block{first}
+	for _, r := range rows {
+		need := 1
+		if r.header {
+			need = 2
+		}
+		if len(page)+need > size {
+			pages = append(pages, page)
+			page = nil
+			if !r.header {
+				page = append(page, groupHeader(groups[r.group], true))
+			}
+		}
+		page = append(page, r.block)
+	}
+	return append(pages, page)
+}
+
+// tableMessages renders a table: a header per owner and one row per entry
+// with a "Details" button, split over as many messages as the block limit
+// needs. Knowledge too large for maxMessages of those is listed compactly,
+// and knowledge too large even for that is cut with a note. The last
+// message cites the source and, when ephemeral, offers to share.
+func tableMessages(r bot.Reply, o renderOptions) []message {
+	const footer = 2 // source context, share actions
+	title := slack.NewHeaderBlock(plain(tableTitle(r), maxHeaderText))
+	pages := paginate(title, detailedRows(r.Groups), r.Groups, maxBlocks-footer)
+	if len(pages) > maxMessages {
+		pages = paginate(title, compactRows(r.Groups), r.Groups, maxBlocks-footer)
+	}
+	if len(pages) > maxMessages {
+		pages = pages[:maxMessages]
+		last := pages[maxMessages-1]
+		if len(last) >= maxBlocks-footer {
+			last = last[:maxBlocks-footer-1]
+		}
+		total := 0
+		for _, g := range r.Groups {
+			total += len(g.Entries)
+		}
+		note := fmt.Sprintf("The table has %d entries, too many to show here whole: ask me about one by name.", total)
+		pages[maxMessages-1] = append(last, slack.NewContextBlock("", mrkdwn(note)))
+	}
+	page := pages[len(pages)-1]
 	if len(r.Groups) == 0 {
 		text := r.Text
 		if text == "" {
@@ -605,7 +668,7 @@ func tableMessages(r bot.Reply, o renderOptions) []message {
 	if o.surface == surfaceEphemeral {
 		page = append(page, slack.NewActionBlock("", shareButton(o)))
 	}
-	pages = append(pages, page)
+	pages[len(pages)-1] = page
 
 	summary := notification(r)
 	msgs := make([]message, len(pages))

@@ -240,19 +240,17 @@ func TestLimitsHuge(t *testing.T) {
 	r := bigTable(120)
 	msgs := render(r, renderOptions{surface: surfaceEphemeral, command: "table", question: "table"})
 	checkLimits(t, "huge table", msgs, maxBlocks)
-	rows := 0
-	for _, m := range msgs {
-		for _, bl := range m.Blocks {
-			if s, ok := bl.(*slack.SectionBlock); ok && s.Accessory != nil {
-				rows++
-			}
-		}
+	if n := entriesShown(msgs); n != 360 {
+		t.Errorf("the table shows %d entries, want all 360", n)
 	}
-	if rows != 360 {
-		t.Errorf("the split table shows %d entries, want all 360", rows)
+	if len(msgs) > maxMessages {
+		t.Errorf("360 entries in %d messages, more than a response_url takes", len(msgs))
 	}
-	if len(msgs) < 8 {
-		t.Errorf("360 entries in %d messages: the split does not split", len(msgs))
+	// Far too many even for the compact list: cut, with a note.
+	cut := render(bigTable(3000), renderOptions{surface: surfaceVisible})
+	checkLimits(t, "absurd table", cut, maxBlocks)
+	if len(cut) != maxMessages || !strings.Contains(string(mustJSON(t, cut[len(cut)-1])), "too many to show here whole") {
+		t.Errorf("9000 entries: %d messages, without the note", len(cut))
 	}
 	r.Commands = bot.Commands()
 	checkLimits(t, "huge home", []message{{Text: "home", Blocks: homeView(r).Blocks.BlockSet}}, maxHomeBlocks)
@@ -266,6 +264,25 @@ func TestLimitsHuge(t *testing.T) {
 		many.Commands[i] = bot.Command{Usage: strings.Repeat("u", 300), Summary: strings.Repeat("s", 600)}
 	}
 	checkLimits(t, "huge help", render(many, renderOptions{surface: surfaceEphemeral}), maxBlocks)
+}
+
+// entriesShown counts the entries of a rendered table: rows with a
+// "Details" button, and lines of the compact list.
+func entriesShown(msgs []message) int {
+	n := 0
+	for _, m := range msgs {
+		for _, bl := range m.Blocks {
+			s, ok := bl.(*slack.SectionBlock)
+			switch {
+			case !ok:
+			case s.Accessory != nil:
+				n++
+			case s.Text != nil:
+				n += strings.Count(s.Text.Text, "• <")
+			}
+		}
+	}
+	return n
 }
 
 // checkLimits fails the test for any block beyond Block Kit's limits.
