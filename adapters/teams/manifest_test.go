@@ -1,0 +1,63 @@
+package teams
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestManifestGolden(t *testing.T) {
+	m, err := Manifest(PackageOptions{AppID: "3f2504e0-4f89-11d3-9a0c-0305e82c3301"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join("testdata", "manifest.json")
+	if *update {
+		os.WriteFile(path, m, 0o644)
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(m, want) {
+		t.Errorf("manifest differs from %s; run go test -update and review the diff:\n%s", path, m)
+	}
+	// The limits of the manifest schema.
+	var v manifest
+	if err := json.Unmarshal(m, &v); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(v.Description.Short); n > 80 {
+		t.Errorf("short description of %d characters, over 80", n)
+	}
+	if n := len(v.Description.Full); n > 4000 {
+		t.Errorf("full description of %d characters, over 4000", n)
+	}
+	if n := len(v.Name.Full); n > 100 {
+		t.Errorf("full name of %d characters, over 100", n)
+	}
+	for _, c := range v.Bots[0].CommandLists[0].Commands {
+		if len(c.Title) > 32 || len(c.Description) > 128 {
+			t.Errorf("command %q too long", c.Title)
+		}
+	}
+	for _, c := range v.ComposeExtensions[0].Commands {
+		if c.ID != SearchCommand || c.Parameters[0].Name != searchParameter || len(c.Title) > 32 {
+			t.Errorf("search command %+v", c)
+		}
+	}
+}
+
+func TestPackageIsReproducible(t *testing.T) {
+	var a, b bytes.Buffer
+	o := PackageOptions{AppID: "3f2504e0-4f89-11d3-9a0c-0305e82c3301"}
+	if err := WritePackage(&a, o); err != nil {
+		t.Fatal(err)
+	}
+	WritePackage(&b, o)
+	if !bytes.Equal(a.Bytes(), b.Bytes()) {
+		t.Error("two packages of the same options differ")
+	}
+}

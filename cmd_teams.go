@@ -1,0 +1,80 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/mmdbot/mmdbot/adapters/teams"
+)
+
+func init() {
+	register("teams", subcommand{
+		"teams package --app-id ID [-o mmdbot-teams.zip]",
+		"write the Microsoft Teams app package (manifest and icons) to upload to Teams",
+		cmdTeams,
+	})
+}
+
+func cmdTeams(e env, args []string) error {
+	if len(args) == 0 || args[0] != "package" {
+		fmt.Fprintf(e.stderr, "Usage: mmdbot %s\n", subcommands["teams"].usage)
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+			return nil
+		}
+		return exitCode(2)
+	}
+	fs := newFlags(e, "teams package", subcommands["teams"].usage)
+	var o teams.PackageOptions
+	fs.StringVar(&o.AppID, "app-id", e.getenv("MICROSOFT_APP_ID"), "the Azure Bot's Microsoft App ID, a GUID (env MICROSOFT_APP_ID)")
+	out := fs.String("o", "mmdbot-teams.zip", "file to write the package to; - writes it to standard output")
+	fs.StringVar(&o.Name, "name", "mmd", "the app's short name, which people @mention (at most 30 characters)")
+	fs.StringVar(&o.Version, "version", "1.0.0", "the app's version; raise it for every upload of a changed package")
+	fs.StringVar(&o.Developer, "developer", "mmdbot", "who publishes the app")
+	fs.StringVar(&o.WebsiteURL, "website", "https://github.com/mmdbot/mmdbot", "the publisher's https website")
+	fs.StringVar(&o.PrivacyURL, "privacy", "", "https address of the privacy statement (default: the website)")
+	fs.StringVar(&o.TermsURL, "terms", "", "https address of the terms of use (default: the website)")
+	if ok, err := parseFlags(fs, args[1:]); !ok {
+		return err
+	}
+	if fs.NArg() != 0 {
+		fs.Usage()
+		return exitCode(2)
+	}
+	var buf bytes.Buffer
+	if err := teams.WritePackage(&buf, o); err != nil {
+		fmt.Fprintf(e.stderr, "mmdbot %v\n", err)
+		return exitCode(2)
+	}
+	if *out == "-" {
+		_, err := e.stdout.Write(buf.Bytes())
+		return err
+	}
+	if err := writeFileAtomic(*out, buf.Bytes()); err != nil {
+		return fmt.Errorf("teams package: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "wrote %s: manifest %s for app %s with icons; upload it in Teams (Apps → Manage your apps → Upload an app)\n", *out, teams.ManifestVersion, o.AppID)
+	return nil
+}
+
+// writeFileAtomic writes data to a temporary file beside path, then renames
+// it, so that a failed write leaves no half-written package.
+func writeFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".mmdbot-teams-*.zip")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(f.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
