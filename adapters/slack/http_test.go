@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -434,4 +435,54 @@ func TestSlashCommandLargeTable(t *testing.T) {
 		t.Errorf("150 entries in %d messages", len(msgs))
 	}
 	checkLimits(t, "large table", msgs, maxBlocks)
+}
+
+// BenchmarkSlashCommand measures a signed /mmd question from the raw request
+// to the answer in the response: verification, parsing, the bot, Block Kit.
+func BenchmarkSlashCommand(b *testing.B) {
+	a, err := New(Config{BotToken: testBotToken, SigningSecret: testSecret}, bot.New(knowledge.Default(), bot.Options{}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := a.Commands()
+	body := commandBody("who handles VPN issues?", "https://hooks.slack.com/commands/T1/1/x")
+	var worst time.Duration
+	size := 0
+	for b.Loop() {
+		req := httptest.NewRequest(http.MethodPost, "/slack/commands", bytes.NewReader(body))
+		req.Header.Set("Content-Type", formType)
+		sign(req.Header, body, testSecret, time.Now())
+		rec := httptest.NewRecorder()
+		start := time.Now()
+		h.ServeHTTP(rec, req)
+		worst = max(worst, time.Since(start))
+		if rec.Code != 200 {
+			b.Fatalf("status %d", rec.Code)
+		}
+		size = rec.Body.Len()
+	}
+	b.ReportMetric(float64(worst.Microseconds())/1000, "worst-ms")
+	b.ReportMetric(float64(size), "response-bytes")
+}
+
+// BenchmarkEventAck measures the acknowledgement of a signed app_mention:
+// what must stay far below Slack's three seconds.
+func BenchmarkEventAck(b *testing.B) {
+	a, err := New(Config{BotToken: testBotToken, SigningSecret: testSecret, Workers: 1}, bot.New(knowledge.Default(), bot.Options{}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := a.Events()
+	i := 0
+	for b.Loop() {
+		i++
+		body := eventBody(fmt.Sprintf("EvB%d", i), `{"type":"app_mention","user":"U1","text":"<@U2> printing","ts":"1.1","channel":"C1"}`)
+		req := httptest.NewRequest(http.MethodPost, "/slack/events", bytes.NewReader(body))
+		sign(req.Header, body, testSecret, time.Now())
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		for len(a.jobs.ch) > 0 { // no workers: drop the queued answer
+			<-a.jobs.ch
+		}
+	}
 }
