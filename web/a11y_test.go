@@ -1,0 +1,56 @@
+package web
+
+import (
+	"context"
+	"net/http/httptest"
+	"os"
+	"testing"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+)
+
+// TestAccessibility audits the page with axe-core in Chromium, in light and
+// dark colours, every table row open. It runs when MMD_AXE names axe-core's
+// axe.min.js (npm install axe-core), and is skipped otherwise.
+func TestAccessibility(t *testing.T) {
+	path := os.Getenv("MMD_AXE")
+	if path == "" {
+		t.Skip("no accessibility audit: set MMD_AXE to axe-core's axe.min.js (npm install axe-core) to run it")
+	}
+	axe, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read axe-core: %v", err)
+	}
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(t.Context(), browserTimeout)
+	defer cancel()
+	s, _ := newTestSite(t)
+	srv := httptest.NewServer(newMux(s))
+	defer srv.Close()
+	tab := newBrowser(t, ctx)
+	pages := []string{"/", "/?q=who+handles+VPN+issues%3F", "/?q=security", "/?q=who+packages+our+apps%3F",
+		"/?q=monitoring", "/?q=who+books+the+office+party%3F", "/?q=help", "/?q=", "/?owner=bogus", "/?filter=zzzz"}
+	for _, scheme := range []string{"light", "dark"} {
+		if _, err := chromedp.Call(tab, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
+		}); err != nil {
+			t.Fatalf("emulate %s colours: %v", scheme, err)
+		}
+		for _, p := range pages {
+			if err := chromedp.Do(tab, chromedp.Navigate(srv.URL+p),
+				chromedp.Evaluate[chromedp.Void](string(axe)+";document.querySelectorAll('details').forEach(d => d.open = true)")); err != nil {
+				t.Fatalf("%s: load axe-core: %v", p, err)
+			}
+			violations, err := chromedp.Run(tab, chromedp.Evaluate[string](`axe.run(document, {resultTypes: ['violations']}).then(r =>
+				JSON.stringify(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))}))))`,
+				chromedp.EvalAwaitPromise))
+			if err != nil {
+				t.Fatalf("%s: run axe-core: %v", p, err)
+			}
+			if violations != "[]" {
+				t.Errorf("%s in %s colours: %s", p, scheme, violations)
+			}
+		}
+	}
+}
