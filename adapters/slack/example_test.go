@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 
 	"github.com/mmdbot/mmdbot/adapters/slack"
 	"github.com/mmdbot/mmdbot/bot"
@@ -19,7 +18,8 @@ func ExampleNew() {
 	a, err := slack.New(slack.Config{
 		BotToken:      "xoxb-from-the-environment",
 		SigningSecret: "from-the-environment",
-		Logger:        slog.New(slog.NewTextHandler(os.Stderr, nil)),
+		Logger:        slog.New(slog.DiscardHandler), // the program's logger
+
 	}, b)
 	if err != nil {
 		fmt.Println(err)
