@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -28,12 +29,13 @@ const browserTimeout = 90 * time.Second
 // MMD_REQUIRE_CHROMIUM=1 (as CI sets it), which makes it fail.
 func chromium(t *testing.T) string {
 	t.Helper()
+	name := "chromium"
 	if p := os.Getenv("MMD_CHROMIUM"); p != "" {
-		return p
+		name = p
 	}
-	p, err := exec.LookPath("chromium")
+	p, err := exec.LookPath(name)
 	if err != nil {
-		msg := "the page is not tested in a browser: Chromium is not installed (apt-get install chromium, or set MMD_CHROMIUM to its path)"
+		msg := fmt.Sprintf("the page is not tested in a browser: Chromium is not installed (%v; apt-get install chromium, or set MMD_CHROMIUM to its path)", err)
 		if os.Getenv("MMD_REQUIRE_CHROMIUM") == "1" {
 			t.Fatal(msg + "; MMD_REQUIRE_CHROMIUM=1 requires it")
 		}

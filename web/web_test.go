@@ -477,3 +477,40 @@ func TestTitleFilter(t *testing.T) {
 		}
 	}
 }
+
+// The page and the API keep answering while the knowledge is replaced.
+func TestReloadWhileServing(t *testing.T) {
+	srv, b := newServer(t)
+	other, err := knowledge.Load(knowledge.File{Name: "one.yaml", Data: []byte(
+		"page:\n  title: One\n  date: 2025-01-01\n  url: https://example.com/kb\n" +
+			"entries:\n  - title: Printing\n    side: customer\n    description: Printers and print queues.\n")})
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	def := b.Knowledge()
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if i%2 == 0 {
+				b.SetKnowledge(other)
+			} else {
+				b.SetKnowledge(def)
+			}
+		}
+	}()
+	for range 20 {
+		for _, target := range []string{"/?q=who+fixes+printers%3F", "/api/ask?q=printers", "/api/entries", "/?filter=print&owner=customer"} {
+			if r := get(t, "GET", srv.URL+target); r.status != 200 {
+				t.Fatalf("%s: status %d", target, r.status)
+			}
+		}
+	}
+	close(stop)
+	<-done
+}
