@@ -2,6 +2,7 @@ package slack
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -484,5 +485,40 @@ func BenchmarkEventAck(b *testing.B) {
 		for len(a.jobs.ch) > 0 { // no workers: drop the queued answer
 			<-a.jobs.ch
 		}
+	}
+}
+
+// TestRunDrains: Run is ready once started, and at shutdown finishes the
+// answers in flight (here one waiting out a 429) before it returns.
+func TestRunDrains(t *testing.T) {
+	f := newFakeSlack(t)
+	f.limited.Store(1)
+	a, err := New(Config{BotToken: testBotToken, SigningSecret: testSecret, APIURL: f.GetAPIURL()}, bot.New(knowledge.Default(), bot.Options{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Ready() {
+		t.Error("ready before Run")
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	for !a.Ready() {
+		time.Sleep(5 * time.Millisecond)
+	}
+	do(t, a.Events(), "application/json", eventBody("EvD1", `{"type":"app_mention","user":"U0ASKER","text":"<@UBOT0001> printing","ts":"1.1","channel":"C0GENERAL"}`))
+	f.wait(t, "/chat.postMessage", 1) // the 429
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if n := len(f.callsTo("/chat.postMessage")); n != 2 {
+		t.Errorf("Run returned with %d calls made, want the answer delivered first (2)", n)
+	}
+	if a.Ready() {
+		t.Error("ready after Run returned")
+	}
+	if rec := do(t, a.Events(), "application/json", eventBody("EvD2", `{"type":"app_mention","user":"U0ASKER","text":"<@UBOT0001> printing","ts":"1.2","channel":"C0GENERAL"}`)); rec.Code != http.StatusServiceUnavailable {
+		t.Errorf("an event after shutdown: status %d, want 503 so that Slack retries", rec.Code)
 	}
 }
