@@ -31,7 +31,11 @@ type pageView struct {
 // Title is the text of the page's <title>.
 func (v *pageView) Title() string {
 	if v.Reply != nil && v.Reply.Kind == bot.KindAnswer {
-		return v.Reply.Answers[0].Entry.Title + ": " + v.Reply.Answers[0].Entry.Owner.Label() + " — mmdbot"
+		who := v.Reply.Answers[0].Entry.Owner.Label()
+		if v.Reply.Both {
+			who = "Microsoft and your organisation"
+		}
+		return v.Reply.Answers[0].Entry.Title + ": " + who + " — mmdbot"
 	}
 	return "Who is responsible? — mmdbot"
 }
