@@ -155,8 +155,14 @@ type response struct {
 	DeleteOriginal  bool          `json:"delete_original,omitempty"`
 }
 
-func ephemeral(m message) response {
-	return response{ResponseType: slack.ResponseTypeEphemeral, Text: m.Text, Blocks: m.Blocks}
+// responses turns messages into responses of one type ("ephemeral",
+// "in_channel").
+func responses(msgs []message, responseType string) []response {
+	rs := make([]response, len(msgs))
+	for i, m := range msgs {
+		rs[i] = response{ResponseType: responseType, Text: m.Text, Blocks: m.Blocks}
+	}
+	return rs
 }
 
 // respondLater posts the messages to a response_url, in order.
@@ -290,15 +296,9 @@ func (a *Adapter) reply(ctx context.Context, cb slack.InteractionCallback, r bot
 	if replace && !cb.Container.IsEphemeral {
 		o.surface = surfaceVisible
 	}
-	msgs := render(r, o)
-	rs := make([]response, len(msgs))
-	for i, m := range msgs {
-		rs[i] = response{Text: m.Text, Blocks: m.Blocks}
-		if replace && i == 0 {
-			rs[i].ReplaceOriginal = true
-		} else {
-			rs[i].ResponseType = slack.ResponseTypeEphemeral
-		}
+	rs := responses(render(r, o), slack.ResponseTypeEphemeral)
+	if replace {
+		rs[0].ResponseType, rs[0].ReplaceOriginal = "", true
 	}
 	a.respondLater(ctx, cb.ResponseURL, rs)
 }
@@ -329,11 +329,7 @@ func (a *Adapter) share(ctx context.Context, cb slack.InteractionCallback, v act
 	if v.Q != "" {
 		r.Question = v.Q
 	}
-	msgs := render(r, renderOptions{surface: surfaceVisible})
-	rs := make([]response, 0, len(msgs)+1)
-	for _, m := range msgs {
-		rs = append(rs, response{ResponseType: slack.ResponseTypeInChannel, Text: m.Text, Blocks: m.Blocks})
-	}
+	rs := responses(render(r, renderOptions{surface: surfaceVisible}), slack.ResponseTypeInChannel)
 	rs = append(rs, response{DeleteOriginal: true})
 	a.respondLater(ctx, cb.ResponseURL, rs)
 }

@@ -76,11 +76,7 @@ const maxInline = 16 << 10
 // commandAnswer answers a slash command: the response to give at once (nil
 // for none), and the responses to post to response_url after, in order.
 func (a *Adapter) commandAnswer(ctx context.Context, cmd slack.SlashCommand, inline int) (*response, []response) {
-	msgs := a.commandReply(ctx, cmd)
-	rs := make([]response, len(msgs))
-	for i, m := range msgs {
-		rs[i] = ephemeral(m)
-	}
+	rs := responses(a.commandReply(ctx, cmd), slack.ResponseTypeEphemeral)
 	if len(rs) == 1 {
 		if b, err := jsonMarshal(rs[0]); err == nil && len(b) <= inline {
 			return &rs[0], nil

@@ -260,6 +260,23 @@ func questionBlock(q string) slack.Block {
 	return slack.NewContextBlock("", mrkdwn("*Question:* "+esc(strings.Join(strings.Fields(q), " "), maxSectionText-20)))
 }
 
+// echo is the question echoed, escaped, at the top of a reply to one.
+func echo(r bot.Reply) []slack.Block {
+	if r.Question == "" || (r.Intent != bot.IntentAsk && r.Kind != bot.KindUnknown) {
+		return nil
+	}
+	return []slack.Block{questionBlock(r.Question)}
+}
+
+// sentence is a section holding one of the bot's sentences, escaped, or def
+// when it has none.
+func sentence(text, def string) slack.Block {
+	if text == "" {
+		text = def
+	}
+	return slack.NewSectionBlock(mrkdwn(esc(text, maxSectionText)), nil, nil)
+}
+
 // sourceBlock cites the page the knowledge comes from and its date.
 func sourceBlock(p knowledge.Page) slack.Block {
 	if p.Title == "" && p.URL == "" {
@@ -326,10 +343,7 @@ func entryBlocks(a *bot.Answer) []slack.Block {
 
 // answerBlocks renders a KindAnswer reply.
 func answerBlocks(r bot.Reply, o renderOptions) []slack.Block {
-	var blocks []slack.Block
-	if r.Question != "" && r.Intent == bot.IntentAsk {
-		blocks = append(blocks, questionBlock(r.Question))
-	}
+	blocks := echo(r)
 	answers := []*bot.Answer{r.Answer}
 	if r.Also != nil {
 		answers = append(answers, r.Also)
@@ -377,15 +391,7 @@ func appendSource(blocks []slack.Block, p knowledge.Page) []slack.Block {
 // suggestBlocks renders "did you mean": each choice a button showing that
 // answer when pressed.
 func suggestBlocks(r bot.Reply, o renderOptions) []slack.Block {
-	var blocks []slack.Block
-	if r.Question != "" && r.Intent == bot.IntentAsk {
-		blocks = append(blocks, questionBlock(r.Question))
-	}
-	text := r.Text
-	if text == "" {
-		text = "Did you mean:"
-	}
-	blocks = append(blocks, slack.NewSectionBlock(mrkdwn(esc(text, maxSectionText)), nil, nil))
+	blocks := append(echo(r), sentence(r.Text, "Did you mean:"))
 	var actions []slack.BlockElement
 	for i, c := range r.Alternatives {
 		if i == maxActionElts-1 {
@@ -409,16 +415,8 @@ func suggestBlocks(r bot.Reply, o renderOptions) []slack.Block {
 // unknownBlocks renders "I don't know" and errors, with buttons to the table
 // and the help.
 func unknownBlocks(r bot.Reply, o renderOptions) []slack.Block {
-	var blocks []slack.Block
-	if r.Question != "" && r.Kind == bot.KindUnknown {
-		blocks = append(blocks, questionBlock(r.Question))
-	}
-	text := r.Text
-	if text == "" {
-		text = "I don't know who is responsible for that."
-	}
-	blocks = append(blocks,
-		slack.NewSectionBlock(mrkdwn(esc(text, maxSectionText)), nil, nil),
+	blocks := append(echo(r),
+		sentence(r.Text, "I don't know who is responsible for that."),
 		slack.NewActionBlock("",
 			button(actionRun+"_table", "Show the table", actionValue{C: "table"}, ""),
 			button(actionRun+"_help", "Help", actionValue{C: "help"}, "")))
@@ -441,7 +439,7 @@ const helpHowTo = "In a channel, mention me: `@mmd who handles VPN issues?` In a
 func helpBlocks(r bot.Reply, o renderOptions) []slack.Block {
 	blocks := []slack.Block{slack.NewHeaderBlock(plain("Who is responsible? Ask me.", maxHeaderText))}
 	if r.Text != "" {
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(esc(r.Text, maxSectionText)), nil, nil))
+		blocks = append(blocks, sentence(r.Text, ""))
 	}
 	blocks = append(blocks, slack.NewSectionBlock(mrkdwn("I tell you who is responsible for what under Microsoft Managed Desktop: *Microsoft*, *your organisation*, or *both*."), nil, nil))
 	secs, _ := textSections(helpLines(r.Commands), maxBlocks-8)
@@ -658,11 +656,7 @@ func tableMessages(r bot.Reply, o renderOptions) []message {
 	}
 	page := pages[len(pages)-1]
 	if len(r.Groups) == 0 {
-		text := r.Text
-		if text == "" {
-			text = "No entries."
-		}
-		page = append(page, slack.NewSectionBlock(mrkdwn(esc(text, maxSectionText)), nil, nil))
+		page = append(page, sentence(r.Text, "No entries."))
 	}
 	page = appendSource(page, r.Source)
 	if o.surface == surfaceEphemeral {
