@@ -11,6 +11,9 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/mmdbot/mmdbot/adapters/slack"
+	"github.com/mmdbot/mmdbot/adapters/teams"
 )
 
 // kind is how a setting's text is read.
@@ -84,30 +87,16 @@ var settings = []setting{
 		doc: "turn the Teams adapter on without authentication, for the Bot Framework Emulator on this machine; never in production"},
 }
 
-// slackSettings is the Slack part of the configuration.
-type slackSettings struct {
-	BotToken, AppToken, SigningSecret string
-	APIURL                            string
-	AllowedChannels                   []string
+// slackConfigured reports whether any Slack credential is set: the adapter
+// is meant to be on, and must then be completely configured.
+func slackConfigured(c slack.Config) bool {
+	return c.BotToken != "" || c.AppToken != "" || c.SigningSecret != ""
 }
 
-// configured reports whether any Slack credential is set: the adapter is
-// meant to be on, and must then be completely configured.
-func (s slackSettings) configured() bool {
-	return s.BotToken != "" || s.AppToken != "" || s.SigningSecret != ""
-}
-
-// teamsSettings is the Teams part of the configuration.
-type teamsSettings struct {
-	AppID, AppPassword, TenantID string
-	OpenIDMetadataURL, TokenURL  string
-	ServiceURLAllow              []string
-	Dev                          bool
-}
-
-// configured reports whether the Teams adapter is meant to be on.
-func (s teamsSettings) configured() bool {
-	return s.AppID != "" || s.AppPassword != "" || s.Dev
+// teamsConfigured reports whether any Teams setting that turns the adapter
+// on is set: it must then be completely configured.
+func teamsConfigured(c teams.Config) bool {
+	return c.AppID != "" || c.AppPassword != "" || c.TenantID != "" || c.Dev
 }
 
 // config is the configuration of mmdbot serve.
@@ -120,8 +109,10 @@ type config struct {
 	LogFormat       string
 	LogLevel        slog.Level
 	ShutdownTimeout time.Duration
-	Slack           slackSettings
-	Teams           teamsSettings
+	// Slack and Teams are the adapters' configurations, without their
+	// loggers; an adapter is off when none of its credentials is set.
+	Slack slack.Config
+	Teams teams.Config
 
 	// shown is every setting as --check prints it: value masked, source.
 	shown []shownSetting
@@ -229,14 +220,14 @@ func configFrom(e env, fs *flag.FlagSet, texts map[string]*string) (config, erro
 	c.LogFormat = get("--log-format")
 	_ = c.LogLevel.UnmarshalText([]byte(get("--log-level")))
 	c.ShutdownTimeout = dur("--shutdown-timeout")
-	c.Slack = slackSettings{
+	c.Slack = slack.Config{
 		BotToken:        get("SLACK_BOT_TOKEN"),
 		AppToken:        get("SLACK_APP_TOKEN"),
 		SigningSecret:   get("SLACK_SIGNING_SECRET"),
 		APIURL:          get("SLACK_API_URL"),
 		AllowedChannels: list(get("SLACK_ALLOWED_CHANNELS")),
 	}
-	c.Teams = teamsSettings{
+	c.Teams = teams.Config{
 		AppID:             get("MICROSOFT_APP_ID"),
 		AppPassword:       get("MICROSOFT_APP_PASSWORD"),
 		TenantID:          get("MICROSOFT_APP_TENANT_ID"),
@@ -308,50 +299,23 @@ func list(s string) []string {
 	return out
 }
 
-// checkAdapters returns one sentence per problem of a half-configured
-// adapter: an adapter is either off (nothing set) or completely configured.
+// checkAdapters returns, per half-configured adapter, the sentence of its
+// Validate saying what is missing: an adapter is either off (nothing set) or
+// completely configured.
 func checkAdapters(c config) []error {
 	var errs []error
-	if s := c.Slack; s.configured() {
-		for _, err := range validateSlack(s) {
+	if slackConfigured(c.Slack) {
+		if err := c.Slack.Validate(); err != nil {
 			errs = append(errs, fmt.Errorf("slack: %w", err))
 		}
 	}
-	if t := c.Teams; t.configured() {
-		for _, err := range validateTeams(t) {
-			errs = append(errs, fmt.Errorf("teams: %w", err))
+	if teamsConfigured(c.Teams) {
+		// The Teams adapter's sentences begin with "teams:" already.
+		if err := c.Teams.Validate(); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return errs
-}
-
-// validateSlack says what is missing or wrong in a Slack configuration.
-func validateSlack(s slackSettings) []error {
-	var errs []error
-	switch {
-	case s.BotToken == "":
-		errs = append(errs, errors.New("SLACK_BOT_TOKEN is not set: set it to the bot token (xoxb-…) from the app's OAuth & Permissions page"))
-	case !strings.HasPrefix(s.BotToken, "xoxb-"):
-		errs = append(errs, errors.New("SLACK_BOT_TOKEN is not a bot token: it must start with xoxb- (OAuth & Permissions, Bot User OAuth Token)"))
-	}
-	if s.AppToken != "" && !strings.HasPrefix(s.AppToken, "xapp-") {
-		errs = append(errs, errors.New("SLACK_APP_TOKEN is not an app-level token: it must start with xapp- (Basic Information, App-Level Tokens, scope connections:write)"))
-	}
-	if s.AppToken == "" && s.SigningSecret == "" {
-		errs = append(errs, errors.New("neither SLACK_APP_TOKEN (Socket Mode) nor SLACK_SIGNING_SECRET (Events API over HTTP) is set: set one of them"))
-	}
-	return errs
-}
-
-// validateTeams says what is missing in a Teams configuration.
-func validateTeams(t teamsSettings) []error {
-	switch {
-	case t.AppID != "" && t.AppPassword == "":
-		return []error{errors.New("MICROSOFT_APP_ID is set but MICROSOFT_APP_PASSWORD is not: set it to the client secret of the Microsoft app")}
-	case t.AppID == "" && t.AppPassword != "":
-		return []error{errors.New("MICROSOFT_APP_PASSWORD is set but MICROSOFT_APP_ID is not: set it to the Microsoft app id of the Azure Bot")}
-	}
-	return nil
 }
 
 // adapterState says whether an adapter is on, and how; or how to turn it on.
@@ -371,7 +335,7 @@ func (s adapterState) String() string {
 // adapterStates returns the state of each chat adapter.
 func adapterStates(c config) []adapterState {
 	slack := adapterState{name: "slack", how: "set SLACK_BOT_TOKEN (xoxb-…) and SLACK_APP_TOKEN (xapp-…, Socket Mode) or SLACK_SIGNING_SECRET (Events API)"}
-	if s := c.Slack; s.configured() {
+	if s := c.Slack; slackConfigured(s) {
 		var modes []string
 		if s.AppToken != "" {
 			modes = append(modes, "Socket Mode")
@@ -379,16 +343,16 @@ func adapterStates(c config) []adapterState {
 		if s.SigningSecret != "" {
 			modes = append(modes, "Events API at /slack/events, /slack/commands, /slack/interactions")
 		}
-		if len(validateSlack(s)) > 0 {
+		if s.Validate() != nil {
 			modes = []string{"not completely configured"}
 		}
 		slack.on, slack.how = true, strings.Join(modes, "; ")
 	}
 	teams := adapterState{name: "teams", how: "set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD (or --teams-dev to try it with the Bot Framework Emulator)"}
-	if t := c.Teams; t.configured() {
+	if t := c.Teams; teamsConfigured(t) {
 		teams.on, teams.how = true, "Bot Framework at /api/messages"
 		switch {
-		case len(validateTeams(t)) > 0:
+		case t.Validate() != nil:
 			teams.how = "not completely configured"
 		case t.Dev:
 			teams.how += ", development mode: no authentication"

@@ -3,17 +3,15 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"html/template"
 	"log/slog"
 	"net/http"
-	"strings"
 	"sync/atomic"
 	"time"
 
-	"github.com/mmdbot/mmdbot/adapters/text"
 	"github.com/mmdbot/mmdbot/bot"
 	"github.com/mmdbot/mmdbot/metrics"
 	"github.com/mmdbot/mmdbot/store"
+	"github.com/mmdbot/mmdbot/web"
 )
 
 // deps is what the handlers of mmdbot serve need.
@@ -40,8 +38,11 @@ func newHandler(d deps) http.Handler {
 // addRoutes is the route table: every endpoint mmdbot serves.
 func addRoutes(mux *http.ServeMux, d deps) {
 	// The web page and its JSON API, always on.
-	mux.Handle("GET /{$}", handlePage(d.bot))
-	mux.Handle("GET /api/ask", handleAsk(d.bot))
+	site := web.New(d.bot, web.Options{Logger: d.log})
+	mux.Handle("GET /{$}", site.Page())
+	mux.Handle("GET /api/ask", site.Ask())
+	mux.Handle("GET /api/entries", site.Entries())
+	mux.Handle("GET /static/", site.Static())
 
 	// Operations: liveness, readiness, metrics.
 	mux.Handle("GET /healthz", handleHealthz())
@@ -130,46 +131,6 @@ func writeJSONResponse(w http.ResponseWriter, code int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	enc.Encode(v)
-}
-
-// handleAsk answers ?q= as JSON, the same as `mmdbot ask --json`.
-func handleAsk(b *bot.Bot) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query().Get("q")
-		if strings.TrimSpace(q) == "" {
-			writeJSONResponse(w, http.StatusBadRequest, map[string]string{"error": "give a question in q, for example /api/ask?q=who+handles+VPN+issues"})
-			return
-		}
-		rep, err := b.Handle(r.Context(), bot.Message{Text: q, Via: bot.ViaWeb, Adapter: "web"})
-		if err != nil {
-			writeJSONResponse(w, http.StatusBadRequest, map[string]string{"error": rep.Text})
-			return
-		}
-		writeJSONResponse(w, http.StatusOK, rep.JSON())
-	})
-}
-
-var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>mmdbot</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body><h1>Who is responsible for this?</h1>
-<form method="get" action="/"><input name="q" value="{{.Q}}" size="60" autofocus placeholder="who handles VPN issues?"> <button>Ask</button></form>
-{{if .A}}<pre>{{.A}}</pre>{{end}}
-</body></html>
-`))
-
-// handlePage serves a plain page to ask a question.
-func handlePage(b *bot.Bot) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query().Get("q")
-		data := struct{ Q, A string }{Q: q}
-		if strings.TrimSpace(q) != "" {
-			rep, _ := b.Handle(r.Context(), bot.Message{Text: q, Via: bot.ViaWeb, Adapter: "web"})
-			data.A = text.Render(rep)
-		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		pageTemplate.Execute(w, data)
-	})
 }
 
 // quietRoutes are logged at debug level: probes and scrapes every few

@@ -19,6 +19,8 @@ import (
 
 	"github.com/fsnotify/fsnotify"
 
+	"github.com/mmdbot/mmdbot/adapters/slack"
+	"github.com/mmdbot/mmdbot/adapters/teams"
 	"github.com/mmdbot/mmdbot/bot"
 	"github.com/mmdbot/mmdbot/knowledge"
 	"github.com/mmdbot/mmdbot/metrics"
@@ -443,37 +445,87 @@ func prune(ctx context.Context, st *store.Store, m *metrics.Metrics, log *slog.L
 	}
 }
 
-// adapters are the chat adapters of mmdbot serve: those configured are on.
+// adapters are the chat adapters of mmdbot serve: those configured are on,
+// the others nil.
 type adapters struct {
+	slack *slack.Adapter
+	teams *teams.Adapter
 	// failed receives the error of an adapter that stopped by itself.
 	failed chan error
 }
 
 // newAdapters makes the configured adapters. It does no I/O: they connect
-// in run.
+// in run, or on their first request.
 func newAdapters(cfg config, b *bot.Bot, log *slog.Logger) (*adapters, error) {
-	a := &adapters{failed: make(chan error, 2)}
-	if cfg.Slack.configured() {
-		return nil, errors.New("slack: this build of mmdbot has no Slack adapter yet")
+	a := &adapters{failed: make(chan error, 1)}
+	if slackConfigured(cfg.Slack) {
+		c := cfg.Slack
+		c.Logger = log
+		s, err := slack.New(c, b)
+		if err != nil {
+			return nil, err
+		}
+		a.slack = s
 	}
-	if cfg.Teams.configured() {
-		return nil, errors.New("teams: this build of mmdbot has no Teams adapter yet")
+	if teamsConfigured(cfg.Teams) {
+		c := cfg.Teams
+		c.Logger = log
+		t, err := teams.New(c, b)
+		if err != nil {
+			return nil, err
+		}
+		a.teams = t
 	}
 	return a, nil
 }
 
 // addRoutes adds the endpoints of the adapters that are on.
-func (a *adapters) addRoutes(mux *http.ServeMux) {}
-
-// readiness returns, per adapter, whether it is connected; nil when off.
-func (a *adapters) readiness() map[string]func() bool {
-	return map[string]func() bool{"slack": nil, "teams": nil}
+func (a *adapters) addRoutes(mux *http.ServeMux) {
+	if a.slack != nil && a.slack.HTTPEnabled() {
+		mux.Handle("POST /slack/events", a.slack.Events())
+		mux.Handle("POST /slack/commands", a.slack.Commands())
+		mux.Handle("POST /slack/interactions", a.slack.Interactions())
+	}
+	if a.teams != nil {
+		mux.Handle("POST /api/messages", a.teams)
+	}
 }
 
-// run starts the adapters that run loops of their own (Slack Socket Mode)
-// until ctx is done; the channel closes when all have stopped.
+// readiness returns, per adapter, whether it is ready; nil when it is off.
+func (a *adapters) readiness() map[string]func() bool {
+	r := map[string]func() bool{"slack": nil, "teams": nil}
+	if a.slack != nil {
+		r["slack"] = a.slack.Ready
+	}
+	if a.teams != nil {
+		r["teams"] = a.teams.Ready
+	}
+	return r
+}
+
+// run runs the adapters that have loops of their own (Slack: its workers
+// and Socket Mode) until ctx is done; the channel closes once they have
+// drained and closed their connections. An adapter that stops by itself
+// before ctx is done reports on a.failed.
 func (a *adapters) run(ctx context.Context, log *slog.Logger) <-chan struct{} {
 	done := make(chan struct{})
-	close(done)
+	if a.slack == nil {
+		close(done)
+		return done
+	}
+	go func() {
+		defer close(done)
+		err := a.slack.Run(ctx)
+		switch {
+		case ctx.Err() != nil:
+			if err != nil {
+				log.Warn("slack adapter stopped", "error", err)
+			}
+		case err != nil:
+			a.failed <- fmt.Errorf("run slack adapter: %w", err)
+		default:
+			a.failed <- errors.New("run slack adapter: it stopped by itself")
+		}
+	}()
 	return done
 }

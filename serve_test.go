@@ -182,6 +182,13 @@ func get(t testing.TB, method, u string) (*http.Response, string) {
 	if err != nil {
 		t.Fatalf("%s %s: read body: %v", method, u, err)
 	}
+	// JSON is compacted, so that tests need not know its indentation.
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		var c bytes.Buffer
+		if err := json.Compact(&c, body); err == nil {
+			body = c.Bytes()
+		}
+	}
 	return resp, string(body)
 }
 
@@ -533,7 +540,7 @@ func TestServeShutdown(t *testing.T) {
 				if err != nil {
 					t.Fatalf("run: %v", err)
 				}
-				if r.err != nil || r.code != 200 || !strings.Contains(r.body, `"question":"slow"`) {
+				if r.err != nil || r.code != 200 || !strings.Contains(r.body, `"slow"`) {
 					t.Errorf("request in flight: %d %v %.200s", r.code, r.err, r.body)
 				}
 				if !strings.Contains(s.Logs.String(), "msg=stopped") {
@@ -561,15 +568,15 @@ func TestServeStartErrors(t *testing.T) {
 		{"slack bot token alone", nil, map[string]string{"SLACK_BOT_TOKEN": "xoxb-1-2-abc"},
 			[]string{"neither SLACK_APP_TOKEN (Socket Mode) nor SLACK_SIGNING_SECRET"}},
 		{"slack user token", nil, map[string]string{"SLACK_BOT_TOKEN": "xoxp-1-2-abc", "SLACK_APP_TOKEN": "xapp-1-abc"},
-			[]string{"SLACK_BOT_TOKEN is not a bot token: it must start with xoxb-"}},
+			[]string{"slack: SLACK_BOT_TOKEN does not start with xoxb-"}},
 		{"slack app token of the wrong kind", nil, map[string]string{"SLACK_BOT_TOKEN": "xoxb-1-2-abc", "SLACK_APP_TOKEN": "xoxb-1-abc"},
-			[]string{"SLACK_APP_TOKEN is not an app-level token: it must start with xapp-"}},
+			[]string{"slack: SLACK_APP_TOKEN does not start with xapp-"}},
 		{"slack app token alone", nil, map[string]string{"SLACK_APP_TOKEN": "xapp-1-abc"},
 			[]string{"SLACK_BOT_TOKEN is not set"}},
 		{"teams app id without password", nil, map[string]string{"MICROSOFT_APP_ID": "00000000-0000-0000-0000-000000000000"},
-			[]string{"MICROSOFT_APP_ID is set but MICROSOFT_APP_PASSWORD is not"}},
+			[]string{"teams: MICROSOFT_APP_ID is set without MICROSOFT_APP_PASSWORD"}},
 		{"teams password without app id", nil, map[string]string{"MICROSOFT_APP_PASSWORD": "pw"},
-			[]string{"MICROSOFT_APP_PASSWORD is set but MICROSOFT_APP_ID is not"}},
+			[]string{"teams: MICROSOFT_APP_PASSWORD is set without MICROSOFT_APP_ID"}},
 		{"log format", []string{"--log-format", "xml"}, nil, []string{`--log-format "xml" is not a log format`}},
 		{"log level", nil, map[string]string{"MMD_LOG_LEVEL": "loud"}, []string{`--log-level "loud" is not a log level`}},
 		{"shutdown timeout", []string{"--shutdown-timeout", "soon"}, nil, []string{`--shutdown-timeout "soon" is not a duration`}},
