@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -191,5 +192,29 @@ func TestValidatorIgnoresContextlessFetch(t *testing.T) {
 	cancel()
 	if _, err := v.verify(ctx, sign(t, "k", testKeys(t, 1)[0], goodClaims("https://x/"))); err == nil {
 		t.Fatal("verified with a cancelled context and no keys")
+	}
+}
+
+func TestKeyFetchFailuresRateLimited(t *testing.T) {
+	var hits int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits++
+		http.Error(w, "down", http.StatusInternalServerError)
+	}))
+	defer srv.Close()
+	clock := time.Now()
+	ks := newKeySet(srv.URL, srv.Client(), func() time.Time { return clock })
+	for range 5 {
+		if _, err := ks.key(context.Background(), "k"); err == nil {
+			t.Fatal("a key from a failing endpoint")
+		}
+	}
+	if hits != 1 {
+		t.Errorf("%d fetches within %s, want 1", hits, keyRetryGap)
+	}
+	clock = clock.Add(keyRetryGap)
+	ks.key(context.Background(), "k")
+	if hits != 2 {
+		t.Errorf("%d fetches after %s, want 2", hits, keyRetryGap)
 	}
 }

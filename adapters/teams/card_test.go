@@ -95,6 +95,9 @@ func TestCardGolden(t *testing.T) {
 			}
 			cards := RenderCards(tt.reply)
 			for i, c := range cards {
+				if n := jsonSize(c); n > cardBudget {
+					t.Errorf("card of %d bytes, over %d", n, cardBudget)
+				}
 				name := tt.name + ".json"
 				if len(cards) > 1 {
 					name = fmt.Sprintf("%s-%d.json", tt.name, i+1)

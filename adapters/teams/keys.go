@@ -27,6 +27,9 @@ const (
 	keyMinGap = time.Minute
 	// maxDocument bounds the OpenID metadata and key documents.
 	maxDocument = 1 << 20
+	// keyRetryGap is the shortest time between two failed fetches when no
+	// keys are at hand yet.
+	keyRetryGap = 5 * time.Second
 	// minKeyBits is the smallest RSA key accepted.
 	minKeyBits = 2048
 )
@@ -62,9 +65,11 @@ type keySet struct {
 	now         func() time.Time
 	minGap      time.Duration
 
-	mu     sync.Mutex // held while fetching
-	state  atomic.Pointer[keyState]
-	failed atomic.Bool // the last fetch failed
+	mu      sync.Mutex // held while fetching
+	lastTry time.Time  // the last fetch attempt, under mu
+	lastErr error      // its error, under mu
+	state   atomic.Pointer[keyState]
+	failed  atomic.Bool // the last fetch failed
 }
 
 func newKeySet(metadataURL string, client *http.Client, now func() time.Time) *keySet {
@@ -97,7 +102,24 @@ func (s *keySet) key(ctx context.Context, kid string) (signingKey, error) {
 			return signingKey{}, errUnknownKey
 		}
 	}
+	// Failed fetches are not retried at every request: with keys at hand
+	// at most once per minGap, without at most once per keyRetryGap.
+	gap := keyRetryGap
+	if st != nil {
+		gap = s.minGap
+	}
+	if s.lastErr != nil && s.now().Sub(s.lastTry) < gap {
+		if st != nil {
+			if k, ok := st.keys[kid]; ok {
+				return k, nil
+			}
+			return signingKey{}, errUnknownKey
+		}
+		return signingKey{}, s.lastErr
+	}
+	s.lastTry = s.now()
 	keys, err := s.fetch(ctx)
+	s.lastErr = err
 	if err != nil {
 		s.failed.Store(true)
 		// Keys past their refresh time still serve while the endpoint is

@@ -13,7 +13,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -106,15 +105,25 @@ type tokenSource struct {
 	client                *http.Client
 	now                   func() time.Time
 
-	mu      sync.Mutex
+	// lock is held while reading or fetching the token: a channel, so that
+	// waiting for it ends with the caller's context.
+	lock    chan struct{}
 	token   string
 	renewAt time.Time
 }
 
+func newTokenSource(tokenURL, clientID, secret string, client *http.Client, now func() time.Time) *tokenSource {
+	return &tokenSource{url: tokenURL, clientID: clientID, secret: secret, client: client, now: now, lock: make(chan struct{}, 1)}
+}
+
 // Token returns a valid token, fetching one if needed.
 func (t *tokenSource) Token(ctx context.Context) (string, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
+	select {
+	case t.lock <- struct{}{}:
+		defer func() { <-t.lock }()
+	case <-ctx.Done():
+		return "", fmt.Errorf("get bot token: %w", ctx.Err())
+	}
 	if t.token != "" && t.now().Before(t.renewAt) {
 		return t.token, nil
 	}
@@ -135,9 +144,9 @@ func (t *tokenSource) Token(ctx context.Context) (string, error) {
 
 // forget drops the kept token, after the connector refused it.
 func (t *tokenSource) forget() {
-	t.mu.Lock()
+	t.lock <- struct{}{}
 	t.token = ""
-	t.mu.Unlock()
+	<-t.lock
 }
 
 func (t *tokenSource) fetch(ctx context.Context) (string, time.Duration, error) {

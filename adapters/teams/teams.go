@@ -86,7 +86,7 @@ func New(cfg Config, b *bot.Bot) (*Adapter, error) {
 	if cfg.AppID != "" && cfg.AppPassword != "" {
 		a.validator = &validator{keys: newKeySet(cfg.metadataURL(), client, time.Now), appID: cfg.AppID, now: time.Now}
 		if !cfg.Dev {
-			a.conn.tokens = &tokenSource{url: cfg.tokenURL(), clientID: cfg.AppID, secret: cfg.AppPassword, client: client, now: time.Now}
+			a.conn.tokens = newTokenSource(cfg.tokenURL(), cfg.AppID, cfg.AppPassword, client, time.Now)
 		}
 	}
 	return a, nil

@@ -177,7 +177,7 @@ func TestTokenEndpointDownThenUp(t *testing.T) {
 func TestTokenEndpointUnreachable(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	srv.Close()
-	ts := &tokenSource{url: srv.URL, clientID: testAppID, secret: testSecret, client: &http.Client{}, now: time.Now}
+	ts := newTokenSource(srv.URL, testAppID, testSecret, &http.Client{}, time.Now)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	tok, err := ts.Token(ctx)
@@ -192,7 +192,7 @@ func TestTokenEndpointUnreachable(t *testing.T) {
 func TestTokenCachedAndRenewedEarly(t *testing.T) {
 	te := newTokenEndpoint(t)
 	clock := time.Now()
-	ts := &tokenSource{url: te.srv.URL, clientID: testAppID, secret: testSecret, client: &http.Client{}, now: func() time.Time { return clock }}
+	ts := newTokenSource(te.srv.URL, testAppID, testSecret, &http.Client{}, func() time.Time { return clock })
 	var wg sync.WaitGroup
 	for range 50 {
 		wg.Go(func() {
