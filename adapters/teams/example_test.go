@@ -1,0 +1,54 @@
+package teams_test
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+
+	"github.com/mmdbot/mmdbot/adapters/teams"
+	"github.com/mmdbot/mmdbot/bot"
+	"github.com/mmdbot/mmdbot/knowledge"
+)
+
+// The adapter is an http.Handler for the Bot Framework's messaging endpoint.
+// Its configuration comes from the environment; New does no I/O.
+func ExampleNew() {
+	cfg := teams.ConfigFromEnv(func(k string) string {
+		return map[string]string{
+			"MICROSOFT_APP_ID":        "3f2504e0-4f89-11d3-9a0c-0305e82c3301",
+			"MICROSOFT_APP_PASSWORD":  "from-the-secret-store",
+			"MICROSOFT_APP_TENANT_ID": "contoso.onmicrosoft.com",
+		}[k]
+	})
+	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if !cfg.Enabled() {
+		return
+	}
+	a, err := teams.New(cfg, bot.New(knowledge.Default(), bot.Options{}))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	mux := http.NewServeMux()
+	mux.Handle("POST /api/messages", a)
+	fmt.Println("ready:", a.Ready())
+	// Output: ready: true
+}
+
+// A missing half of the credentials is named in one sentence.
+func ExampleConfig_Validate() {
+	fmt.Println(teams.Config{AppID: "3f2504e0-4f89-11d3-9a0c-0305e82c3301"}.Validate())
+	// Output: teams: MICROSOFT_APP_ID is set without MICROSOFT_APP_PASSWORD
+}
+
+// RenderCards turns a reply into Adaptive Cards; the owner comes first.
+func ExampleRenderCards() {
+	b := bot.New(knowledge.Default(), bot.Options{})
+	cards := teams.RenderCards(b.Show("customer/printing"))
+	fmt.Println(len(cards), cards[0].Version)
+	fmt.Println(cards[0].FallbackText[:len("YOUR ORGANISATION — Printing")])
+	// Output:
+	// 1 1.5
+	// YOUR ORGANISATION — Printing
+}
