@@ -59,7 +59,7 @@ var subcommands = map[string]subcommand{}
 func register(name string, c subcommand) { subcommands[name] = c }
 
 func init() {
-	register("ask", subcommand{"ask [--json] [--kb FILE] QUESTION...", "answer one question", cmdAsk})
+	register("ask", subcommand{"ask [--json] [--explain] [--kb FILE] [--data FILE] QUESTION...", "answer one question", cmdAsk})
 	register("table", subcommand{"table [--owner microsoft|customer|shared] [--format text|markdown|csv|json] [--kb FILE]", "print the responsibility table", cmdTable})
 	register("eval", subcommand{"eval [--json] [--kb FILE] FILE...", "measure the answers on question sets", cmdEval})
 	register("kb", subcommand{"kb validate FILE", "check a knowledge file", cmdKB})
@@ -75,10 +75,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	switch name {
 	case "help", "-h", "--help":
-		usage(stdout)
-		return nil
-	}
-	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") && name != "serve" && subcommands[name].run == nil {
 		usage(stdout)
 		return nil
 	}
