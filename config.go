@@ -84,7 +84,7 @@ var settings = []setting{
 	{env: "TEAMS_SERVICE_URL_ALLOW", kind: kindList, group: "teams",
 		doc: "comma-separated extra hosts the bot may send replies (and its token) to, besides the Bot Framework's own"},
 	{flag: "teams-dev", env: "MMD_TEAMS_DEV", def: "false", kind: kindBool, group: "teams",
-		doc: "turn the Teams adapter on without authentication, for the Bot Framework Emulator on this machine; never in production"},
+		doc: "turn the Teams adapter on without authentication, for the Bot Framework Emulator or Agents Playground: requests from this machine only; never in production"},
 }
 
 // slackConfigured reports whether any Slack credential is set: the adapter
