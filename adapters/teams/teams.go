@@ -112,8 +112,11 @@ func (a *Adapter) refuse(ctx context.Context, w http.ResponseWriter, r *http.Req
 		attrs = append(attrs, slog.String("error", err.Error()))
 	}
 	a.log.LogAttrs(ctx, slog.LevelWarn, "refused request", attrs...)
-	if code == http.StatusServiceUnavailable {
+	switch code {
+	case http.StatusServiceUnavailable:
 		w.Header().Set("Retry-After", "1")
+	case http.StatusUnauthorized:
+		w.Header().Set("WWW-Authenticate", "Bearer")
 	}
 	http.Error(w, http.StatusText(code), code)
 }
