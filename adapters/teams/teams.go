@@ -256,7 +256,12 @@ func (a *Adapter) message(ctx context.Context, act *incoming) error {
 	}
 	q, mentioned := act.question()
 	via := bot.ViaDirect
-	if !act.personal() || mentioned {
+	if !act.personal() {
+		if !mentioned {
+			// In a channel or group chat the bot answers when mentioned,
+			// even if it is allowed to read everything.
+			return nil
+		}
 		via = bot.ViaMention
 	}
 	if q == "" && len(act.Value) > 0 {

@@ -59,6 +59,12 @@ func TestMentionInChannel(t *testing.T) {
 			t.Errorf("reply lacks %q: %s", want, raw)
 		}
 	}
+	// In a channel, a message that does not mention the bot gets nothing.
+	quiet := message(r.serviceURL(), "who handles VPN issues?", true)
+	delete(quiet, "entities")
+	if resp, _ := r.post("Bearer "+r.token(), quiet); resp.StatusCode != http.StatusOK || len(r.conn.received()) != 1 {
+		t.Errorf("unmentioned channel message: status %d, %d posts", resp.StatusCode, len(r.conn.received()))
+	}
 	// The owner comes first in the card.
 	body := c["body"].([]any)
 	head, _ := json.Marshal(body[0])
