@@ -76,7 +76,11 @@ func New(cfg Config, b *bot.Bot) (*Adapter, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	log = log.With(slog.String("adapter", "teams"))
-	client := &http.Client{Timeout: callTimeout}
+	// No call follows redirects: a redirect would carry the bot's token or
+	// its secret to an address nobody checked.
+	client := &http.Client{Timeout: callTimeout, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}
 	a := &Adapter{cfg: cfg, bot: b, log: log, sem: make(chan struct{}, maxInFlight)}
 	var hosts []string
 	for _, h := range cfg.ServiceURLAllow {

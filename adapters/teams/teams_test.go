@@ -512,3 +512,16 @@ func TestConfig(t *testing.T) {
 		t.Error("New without credentials")
 	}
 }
+
+func TestConnectorRedirectNotFollowed(t *testing.T) {
+	r := newRig(t)
+	elsewhere := newConnector(t)
+	r.conn.srv.Config.Handler = http.RedirectHandler(elsewhere.srv.URL+"/v3/conversations/x/activities", http.StatusTemporaryRedirect)
+	resp, _ := r.post("Bearer "+r.token(), message(r.serviceURL(), "help", false))
+	if resp.StatusCode != http.StatusBadGateway {
+		t.Fatalf("status %d, want 502", resp.StatusCode)
+	}
+	if n := elsewhere.attempts.Load(); n != 0 {
+		t.Errorf("the redirect was followed: %d requests elsewhere", n)
+	}
+}
