@@ -78,3 +78,23 @@ func TestRunCounts(t *testing.T) {
 		t.Errorf("report %+v", rep)
 	}
 }
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte("- q: \"who handles VPN issues?\"\n  expect: [customer/network-infrastructure-including-vpn]\n  tags: [keyword]\n"))
+	f.Add([]byte("- q: x\n  expect: []\n"))
+	f.Add([]byte("{}"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		items, err := Parse("set.yaml", data)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "set.yaml") {
+				t.Fatalf("error %q does not name the file", err)
+			}
+			return
+		}
+		for _, it := range items {
+			if it.Q == "" || it.Line == 0 {
+				t.Fatalf("item %+v", it)
+			}
+		}
+	})
+}
