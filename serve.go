@@ -106,10 +106,19 @@ func checkConfig(e env, cfg config, cfgErr error) error {
 	return nil
 }
 
-// newLogger returns the logger of the configuration, writing to w.
+// newLogger returns the logger of the configuration, writing to w. In JSON,
+// durations are seconds.
 func newLogger(cfg config, w interface{ Write([]byte) (int, error) }) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
 	if cfg.LogFormat == "json" {
+		// Durations (latency, timeouts) in seconds, as Prometheus has them,
+		// rather than in nanoseconds.
+		opts.ReplaceAttr = func(_ []string, a slog.Attr) slog.Attr {
+			if a.Value.Kind() == slog.KindDuration {
+				a.Value = slog.Float64Value(a.Value.Duration().Seconds())
+			}
+			return a
+		}
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
