@@ -165,14 +165,19 @@ func defineSettings(e env, fs *flag.FlagSet) map[string]*string {
 		if s.flag == "" {
 			continue
 		}
-		usage := s.doc
+		// Backquotes would name the flag's argument in its usage.
+		usage := strings.ReplaceAll(s.doc, "`", "")
 		if s.env != "" {
 			usage += " (env " + s.env + ")"
 		}
-		// The usage shows the built-in default, never an environment value.
 		fs.Var(textValue{s: &v, bool: s.kind == kindBool}, s.flag, usage)
+		// The usage shows the built-in default, never an environment value
+		// (and no default for a switch that is off).
 		if f := fs.Lookup(s.flag); f != nil {
 			f.DefValue = s.def
+			if s.kind == kindBool && s.def == "false" {
+				f.DefValue = ""
+			}
 		}
 	}
 	return texts

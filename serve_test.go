@@ -653,3 +653,25 @@ func isSecret(name string) bool {
 	}
 	return false
 }
+
+// BenchmarkServeAsk measures a question over real HTTP through the whole
+// server: routing, logging, metrics, the bot and the JSON.
+func BenchmarkServeAsk(b *testing.B) {
+	s := runServer(b, []string{"--log-level", "error", "--data="}, nil)
+	u := s.URL + "/api/ask?q=" + url.QueryEscape("who handles VPN issues?")
+	client := &http.Client{}
+	var lat []time.Duration
+	for b.Loop() {
+		start := time.Now()
+		resp, err := client.Get(u)
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		lat = append(lat, time.Since(start))
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
+}
