@@ -61,6 +61,8 @@ var settings = []setting{
 		doc: "least level logged: debug, info, warn or error (debug also logs /healthz, /readyz and /metrics requests)"},
 	{flag: "shutdown-timeout", env: "MMD_SHUTDOWN_TIMEOUT", def: "10s", kind: kindDuration, group: "server",
 		doc: "on SIGINT or SIGTERM, how long requests in flight and Socket Mode get to finish"},
+	{flag: "shutdown-delay", env: "MMD_SHUTDOWN_DELAY", def: "0s", kind: kindDuration, group: "server",
+		doc: "on SIGINT or SIGTERM, how long to keep serving while /readyz already answers 503, so that a load balancer stops sending requests first (such as 5s in Kubernetes)"},
 	{env: "SLACK_BOT_TOKEN", secret: true, prefix: "xoxb-", group: "slack",
 		doc: "Slack bot token (xoxb-…); with SLACK_APP_TOKEN or SLACK_SIGNING_SECRET it turns the Slack adapter on"},
 	{env: "SLACK_APP_TOKEN", secret: true, prefix: "xapp-", group: "slack",
@@ -109,6 +111,7 @@ type config struct {
 	LogFormat       string
 	LogLevel        slog.Level
 	ShutdownTimeout time.Duration
+	ShutdownDelay   time.Duration
 	// Slack and Teams are the adapters' configurations, without their
 	// loggers; an adapter is off when none of its credentials is set.
 	Slack slack.Config
@@ -225,6 +228,7 @@ func configFrom(e env, fs *flag.FlagSet, texts map[string]*string) (config, erro
 	c.LogFormat = get("--log-format")
 	_ = c.LogLevel.UnmarshalText([]byte(get("--log-level")))
 	c.ShutdownTimeout = dur("--shutdown-timeout")
+	c.ShutdownDelay = dur("--shutdown-delay")
 	c.Slack = slack.Config{
 		BotToken:        get("SLACK_BOT_TOKEN"),
 		AppToken:        get("SLACK_APP_TOKEN"),
@@ -251,6 +255,9 @@ func configFrom(e env, fs *flag.FlagSet, texts map[string]*string) (config, erro
 	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("--shutdown-timeout must be more than zero, such as 10s"))
+	}
+	if c.ShutdownDelay < 0 {
+		errs = append(errs, fmt.Errorf("--shutdown-delay must not be negative"))
 	}
 	if c.Retention <= 0 {
 		errs = append(errs, fmt.Errorf("--retention must be more than zero, such as 720h"))

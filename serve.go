@@ -29,7 +29,7 @@ import (
 
 func init() {
 	register("serve", subcommand{
-		"serve [--addr ADDR] [--kb FILE] [--data FILE] [--log-format text|json] [--log-level LEVEL] [--shutdown-timeout DURATION] [--check]",
+		"serve [--addr ADDR] [--kb FILE] [--data FILE] [--log-format text|json] [--log-level LEVEL] [--check] [more flags: -h]",
 		"run the server: web page, JSON API, Slack and Teams when configured, /healthz, /readyz, /metrics (a bare \"mmdbot\" does this)",
 		cmdServe,
 	})
@@ -259,14 +259,19 @@ func serve(ctx context.Context, e env, cfg config) error {
 		failure = err
 		log.Error("adapter stopped", "error", err)
 	}
-	return shutdown(ctx, srv, stopRun, adaptersDone, &draining, cfg.ShutdownTimeout, log, failure)
+	draining.Store(true)
+	if failure == nil && cfg.ShutdownDelay > 0 {
+		log.Info("not ready: serving until the load balancer has noticed", "delay", cfg.ShutdownDelay)
+		time.Sleep(cfg.ShutdownDelay)
+	}
+	return shutdown(ctx, srv, stopRun, adaptersDone, cfg.ShutdownTimeout, log, failure)
 }
 
-// shutdown stops accepting, lets requests in flight and the adapters finish
-// within timeout, and returns failure, or why the shutdown was not clean.
-func shutdown(ctx context.Context, srv *http.Server, stopRun context.CancelFunc, adaptersDone <-chan struct{}, draining *atomic.Bool, timeout time.Duration, log *slog.Logger, failure error) error {
-	draining.Store(true)
-	stopRun()
+// shutdown stops accepting, lets requests in flight and then the adapters
+// finish, all within timeout, and returns failure, or why the shutdown was
+// not clean. HTTP goes first: a Slack event in flight still finds the
+// adapter's work queue open.
+func shutdown(ctx context.Context, srv *http.Server, stopRun context.CancelFunc, adaptersDone <-chan struct{}, timeout time.Duration, log *slog.Logger, failure error) error {
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 	defer cancel()
 	var errs []error
@@ -277,6 +282,9 @@ func shutdown(ctx context.Context, srv *http.Server, stopRun context.CancelFunc,
 		srv.Close()
 		errs = append(errs, fmt.Errorf("shut down HTTP server: requests in flight did not finish within %s: %w", timeout, err))
 	}
+	// Adapters drain their work and close Socket Mode; the reloader and
+	// the pruning stop.
+	stopRun()
 	select {
 	case <-adaptersDone:
 	case <-sctx.Done():

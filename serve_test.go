@@ -675,3 +675,31 @@ func BenchmarkServeAsk(b *testing.B) {
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
 }
+
+// With --shutdown-delay the server keeps serving after SIGTERM while
+// /readyz says it is shutting down, so that a load balancer moves away.
+func TestServeShutdownDelay(t *testing.T) {
+	s := runServer(t, []string{"--shutdown-delay", "2s"}, nil)
+	stopped := make(chan error, 1)
+	go func() { stopped <- s.Stop() }()
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		resp, body := get(t, "GET", s.URL+"/readyz")
+		if resp.StatusCode == http.StatusServiceUnavailable {
+			if !strings.Contains(body, `"server":"shutting down"`) {
+				t.Errorf("/readyz while shutting down: %s", body)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("/readyz still ready after SIGTERM")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if resp, _ := get(t, "GET", s.URL+"/healthz"); resp.StatusCode != 200 {
+		t.Errorf("/healthz during the delay: %s", resp.Status)
+	}
+	if err := <-stopped; err != nil {
+		t.Fatal(err)
+	}
+}
