@@ -49,8 +49,18 @@ func addRoutes(mux *http.ServeMux, d deps) {
 	mux.Handle("GET /readyz", handleReadyz(d))
 	mux.Handle("GET /metrics", d.metrics.Handler(d.log))
 
-	// Chat adapters, when configured.
-	d.adapters.addRoutes(mux)
+	// Slack's Events API, slash commands and interactions over HTTP, when
+	// its signing secret is set (Socket Mode needs no endpoint).
+	if s := d.adapters.slack; s != nil && s.HTTPEnabled() {
+		mux.Handle("POST /slack/events", s.Events())
+		mux.Handle("POST /slack/commands", s.Commands())
+		mux.Handle("POST /slack/interactions", s.Interactions())
+	}
+
+	// The Bot Framework messaging endpoint, when Teams is configured.
+	if t := d.adapters.teams; t != nil {
+		mux.Handle("POST /api/messages", t)
+	}
 }
 
 // handleHealthz answers 200 while the process serves HTTP at all.

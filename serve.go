@@ -496,18 +496,6 @@ func newAdapters(cfg config, b *bot.Bot, log *slog.Logger) (*adapters, error) {
 	return a, nil
 }
 
-// addRoutes adds the endpoints of the adapters that are on.
-func (a *adapters) addRoutes(mux *http.ServeMux) {
-	if a.slack != nil && a.slack.HTTPEnabled() {
-		mux.Handle("POST /slack/events", a.slack.Events())
-		mux.Handle("POST /slack/commands", a.slack.Commands())
-		mux.Handle("POST /slack/interactions", a.slack.Interactions())
-	}
-	if a.teams != nil {
-		mux.Handle("POST /api/messages", a.teams)
-	}
-}
-
 // readiness returns, per adapter, whether it is ready; nil when it is off.
 func (a *adapters) readiness() map[string]func() bool {
 	r := map[string]func() bool{"slack": nil, "teams": nil}
