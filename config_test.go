@@ -65,8 +65,11 @@ func TestCheck(t *testing.T) {
 		{"bad knowledge file", []string{"--kb", kbBad}, nil, true, []string{
 			"knowledge: " + kbBad + ": not valid", "problem: " + kbBad + ":5:",
 		}},
-		{"environment settings", nil, map[string]string{"MMD_LOG_FORMAT": "json", "MMD_RECORD_USERS": "true", "MMD_DATA": "/var/lib/mmdbot/x.db"}, false, []string{
-			"MMD_LOG_FORMAT", "json", "MMD_RECORD_USERS", "true", "data: /var/lib/mmdbot/x.db",
+		{"environment settings", nil, map[string]string{"MMD_LOG_FORMAT": "json", "MMD_RECORD_USERS": "true", "MMD_DATA": "/tmp/x.db"}, false, []string{
+			"MMD_LOG_FORMAT", "json", "MMD_RECORD_USERS", "true", "data: /tmp/x.db",
+		}},
+		{"data directory missing", []string{"--data", "/nonexistent/mmdbot/x.db"}, nil, true, []string{
+			"problem: --data /nonexistent/mmdbot/x.db: the directory /nonexistent/mmdbot does not exist",
 		}},
 	}
 	for _, tt := range tests {

@@ -93,6 +93,9 @@ func checkConfig(e env, cfg config, cfgErr error) error {
 		fmt.Fprintln(e.stdout, "data: off (unanswered questions and feedback are not recorded)")
 	} else {
 		fmt.Fprintf(e.stdout, "data: %s\n", cfg.Data)
+		if fi, err := os.Stat(filepath.Dir(cfg.Data)); err != nil || !fi.IsDir() {
+			problems = append(problems, fmt.Sprintf("--data %s: the directory %s does not exist", cfg.Data, filepath.Dir(cfg.Data)))
+		}
 	}
 	if len(problems) > 0 {
 		fmt.Fprintln(e.stdout)

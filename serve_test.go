@@ -277,7 +277,7 @@ func TestServeMetricsAndLogs(t *testing.T) {
 		`mmdbot_http_requests_total{code="200",route="GET /api/ask"} 3`,
 		`mmdbot_knowledge_reloads_total{result="failed"} 0`,
 		"go_goroutines",
-		"mmdbot_process_resident_memory_bytes",
+		"process_resident_memory_bytes",
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %q", want)

@@ -101,7 +101,8 @@ func New() *Metrics {
 	}
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{Namespace: Namespace}),
+		// process_* under their usual names, as dashboards expect them.
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.questions, m.latency, m.votes, m.refused, m.journal, m.reloads,
 		m.entries, m.loaded, m.requests, m.reqDuration,
 	)

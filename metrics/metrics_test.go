@@ -43,7 +43,7 @@ func TestMetrics(t *testing.T) {
 			`mmdbot_knowledge_reloads_total{result="failed"} 0`,
 			`mmdbot_journal_failures_total{op="miss"} 0`,
 			"go_goroutines ",
-			"mmdbot_process_start_time_seconds ",
+			"process_start_time_seconds ",
 		}},
 		{"questions", func(m *metrics.Metrics) {
 			m.Question("web", knowledge.BandAnswer, 2*time.Millisecond)
