@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"io"
@@ -296,6 +297,9 @@ func TestServeMetricsAndLogs(t *testing.T) {
 		switch rec["msg"] {
 		case "request":
 			requests++
+			if l, ok := rec["latency"].(float64); !ok || l <= 0 || l > 10 {
+				t.Errorf("request latency %v is not in seconds: %s", rec["latency"], line)
+			}
 			for _, k := range []string{"method", "path", "status", "bytes", "latency"} {
 				if _, ok := rec[k]; !ok {
 					t.Errorf("request log line lacks %s: %s", k, line)
@@ -701,5 +705,40 @@ func TestServeShutdownDelay(t *testing.T) {
 	}
 	if err := <-stopped; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A write to the data store that fails is logged and counted, and the
+// question is answered all the same.
+func TestServeJournalFailure(t *testing.T) {
+	s := runServer(t, nil, nil)
+	// Break the store under the running server: its table goes away.
+	st, err := store.Open(t.Context(), s.Data, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", "file:"+s.Data+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("DROP TABLE misses"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	st.Close()
+
+	resp, body := get(t, "GET", s.URL+"/api/ask?q="+url.QueryEscape("who feeds the office goldfish?"))
+	if resp.StatusCode != 200 || !strings.Contains(body, `"answered":false`) {
+		t.Errorf("ask with a broken store: %s %.200s", resp.Status, body)
+	}
+	_, metrics := get(t, "GET", s.URL+"/metrics")
+	if !strings.Contains(metrics, `mmdbot_journal_failures_total{op="miss"} 1`) {
+		t.Errorf("the failed write is not counted")
+	}
+	if err := s.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(s.Logs.String(), `msg="record unanswered question"`) {
+		t.Errorf("the failed write is not logged:\n%s", s.Logs)
 	}
 }
