@@ -204,18 +204,23 @@ func configFrom(e env, fs *flag.FlagSet, texts map[string]*string) (config, erro
 		errs []error
 	)
 	get := func(key string) string { return strings.TrimSpace(*texts[key]) }
+	// name says a setting as the person set it: by its flag or variable.
+	name := map[string]string{}
+	bad := map[string]bool{}
 	for _, s := range settings {
 		v := get(s.key())
-		src := "default"
+		src, n := "default", s.key()
 		switch {
 		case s.flag != "" && set[s.flag]:
 			src = "flag"
 		case s.env != "" && e.getenv(s.env) != "":
-			src = "env"
+			src, n = "env", s.env
 		}
+		name[s.key()] = n
 		c.shown = append(c.shown, shownSetting{setting: s, value: s.show(v), source: src})
 		if err := s.check(v); err != nil {
-			errs = append(errs, fmt.Errorf("%s %s", s.key(), err))
+			errs = append(errs, fmt.Errorf("%s %s", n, err))
+			bad[s.key()] = true
 		}
 	}
 	dur := func(key string) time.Duration { d, _ := time.ParseDuration(get(key)); return d }
@@ -248,19 +253,19 @@ func configFrom(e env, fs *flag.FlagSet, texts map[string]*string) (config, erro
 	switch c.LogFormat {
 	case "text", "json":
 	default:
-		errs = append(errs, fmt.Errorf("--log-format %q is not a log format: want text or json", c.LogFormat))
+		errs = append(errs, fmt.Errorf("%s %q is not a log format: want text or json", name["--log-format"], c.LogFormat))
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
-		errs = append(errs, fmt.Errorf("--addr %q is not an address to listen on: want host:port or :port, such as :8080", c.Addr))
+		errs = append(errs, fmt.Errorf("%s %q is not an address to listen on: want host:port or :port, such as :8080", name["--addr"], c.Addr))
 	}
-	if c.ShutdownTimeout <= 0 {
-		errs = append(errs, fmt.Errorf("--shutdown-timeout must be more than zero, such as 10s"))
+	if c.ShutdownTimeout <= 0 && !bad["--shutdown-timeout"] {
+		errs = append(errs, fmt.Errorf("%s must be more than zero, such as 10s", name["--shutdown-timeout"]))
 	}
 	if c.ShutdownDelay < 0 {
-		errs = append(errs, fmt.Errorf("--shutdown-delay must not be negative"))
+		errs = append(errs, fmt.Errorf("%s must not be negative", name["--shutdown-delay"]))
 	}
-	if c.Retention <= 0 {
-		errs = append(errs, fmt.Errorf("--retention must be more than zero, such as 720h"))
+	if c.Retention <= 0 && !bad["--retention"] {
+		errs = append(errs, fmt.Errorf("%s must be more than zero, such as 720h", name["--retention"]))
 	}
 	errs = append(errs, checkAdapters(c)...)
 	return c, errors.Join(errs...)
