@@ -743,3 +743,43 @@ func TestServeJournalFailure(t *testing.T) {
 		t.Errorf("the failed write is not logged:\n%s", s.Logs)
 	}
 }
+
+// A Kubernetes ConfigMap volume updates by swapping the ..data symlink; the
+// file itself is a symlink through it. The swap reloads the knowledge.
+func TestServeReloadConfigMapSwap(t *testing.T) {
+	dir := t.TempDir()
+	v1, v2 := filepath.Join(dir, "..v1"), filepath.Join(dir, "..v2")
+	for v, kb := range map[string]string{v1: goodKB, v2: betterKB} {
+		if err := os.Mkdir(v, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(v, "kb.yaml"), []byte(kb), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink("..v1", filepath.Join(dir, "..data")); err != nil {
+		t.Fatal(err)
+	}
+	kb := filepath.Join(dir, "kb.yaml")
+	if err := os.Symlink(filepath.Join("..data", "kb.yaml"), kb); err != nil {
+		t.Fatal(err)
+	}
+	s := runServer(t, []string{"--kb", kb}, nil)
+	const wombat = "who replaces wombat docking stations?"
+	if got := answerOf(t, s.URL, wombat); got != "" {
+		t.Fatalf("before the swap: answer %q", got)
+	}
+	tmp := filepath.Join(dir, "..data_tmp")
+	if err := os.Symlink("..v2", tmp); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, "..data")); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitReload(t, s); err != nil {
+		t.Fatalf("reload after the swap: %v", err)
+	}
+	if got := answerOf(t, s.URL, wombat); got != "customer/wombat-docking-stations" {
+		t.Errorf("after the swap: answer %q", got)
+	}
+}
