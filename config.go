@@ -86,7 +86,7 @@ var settings = []setting{
 	{env: "TEAMS_SERVICE_URL_ALLOW", kind: kindList, group: "teams",
 		doc: "comma-separated extra hosts the bot may send replies (and its token) to, besides the Bot Framework's own"},
 	{flag: "teams-dev", env: "MMD_TEAMS_DEV", def: "false", kind: kindBool, group: "teams",
-		doc: "turn the Teams adapter on without authentication, for the Bot Framework Emulator or Agents Playground: requests from this machine only; never in production"},
+		doc: "turn the Teams adapter on without authentication, for the Microsoft 365 Agents Playground or the Bot Framework Emulator: requests from this machine only; never in production"},
 }
 
 // slackConfigured reports whether any Slack credential is set: the adapter
@@ -365,7 +365,7 @@ func adapterStates(c config) []adapterState {
 		}
 		slack.on, slack.how = true, strings.Join(modes, "; ")
 	}
-	teams := adapterState{name: "teams", how: "set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD (or --teams-dev to try it with the Bot Framework Emulator)"}
+	teams := adapterState{name: "teams", how: "set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD (or --teams-dev to try it locally with the Microsoft 365 Agents Playground)"}
 	if t := c.Teams; teamsConfigured(t) {
 		teams.on, teams.how = true, "Bot Framework at /api/messages"
 		switch {

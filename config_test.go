@@ -108,20 +108,25 @@ func TestCheckOpensNothing(t *testing.T) {
 // docs/configuration.md holds the table of every setting; `go test -update`
 // rewrites it from the settings table.
 func TestConfigurationDoc(t *testing.T) {
-	path := filepath.Join("docs", "configuration.md")
-	got, err := os.ReadFile(path)
-	if err != nil && !updating() {
-		t.Fatal(err)
-	}
-	want := configurationDoc(string(got))
-	if updating() {
-		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
+	// The table stands in the configuration guide and in the README.
+	for _, path := range []string{filepath.Join("docs", "configuration.md"), "README.md"} {
+		got, err := os.ReadFile(path)
+		if err != nil {
 			t.Fatal(err)
 		}
-		return
-	}
-	if string(got) != want {
-		t.Errorf("%s is not up to date with the settings table: run go test -run TestConfigurationDoc -update .", path)
+		if !strings.Contains(string(got), docBegin) || !strings.Contains(string(got), docEnd) {
+			t.Fatalf("%s has no settings table marks", path)
+		}
+		want := configurationDoc(string(got))
+		if updating() {
+			if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if string(got) != want {
+			t.Errorf("%s is not up to date with the settings table: run go test -run TestConfigurationDoc -update .", path)
+		}
 	}
 }
 
