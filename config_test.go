@@ -214,7 +214,12 @@ func TestServeSlackOverHTTP(t *testing.T) {
 			t.Errorf("POST %s: %s, want it served", path, resp.Status)
 		}
 	}
+	// The adapter becomes ready once its workers run, just after start-up.
 	resp, ready := get(t, "GET", s.URL+"/readyz")
+	for deadline := time.Now().Add(5 * time.Second); resp.StatusCode != 200 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+		resp, ready = get(t, "GET", s.URL+"/readyz")
+	}
 	if resp.StatusCode != 200 || !strings.Contains(ready, `"slack":"ok"`) || !strings.Contains(ready, `"teams":"off"`) {
 		t.Errorf("/readyz: %s %s", resp.Status, ready)
 	}
