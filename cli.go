@@ -114,7 +114,7 @@ func writeExplanation(w io.Writer, base *knowledge.Base, q string) {
 	for typed, fixed := range res.Corrections {
 		fmt.Fprintf(w, "Corrected: %s → %s\n", typed, fixed)
 	}
-	fmt.Fprintf(w, "Band %s, confidence %.2f (topic words: %d known, %d unknown, %d off-topic)\n", res.Band, res.Confidence, res.Covered, res.Unknown, res.OffTopic)
+	fmt.Fprintf(w, "Band %s, confidence %.2f (topic words: %d explained by the best entry, %d known elsewhere, %d unknown, %d off-topic)\n", res.Band, res.Confidence, res.Covered, res.Known, res.Unknown, res.OffTopic)
 	for _, m := range res.Matches {
 		fmt.Fprintf(w, "  %6.2f  %s\n", m.Score, m.Entry.ID)
 		for _, c := range trace {

@@ -67,9 +67,11 @@ type Result struct {
 	// synonyms; Corrections maps a typed word to the word it was read as.
 	Words       []string
 	Corrections map[string]string
-	// Covered, Unknown and OffTopic count the question's topic words that the
-	// knowledge knows, does not know, and knows to be outside MMD.
-	Covered, Unknown, OffTopic int
+	// Covered counts the question's topic words that the best entry explains;
+	// Known those the knowledge knows but the best entry does not explain;
+	// Unknown those the knowledge does not know; OffTopic those it knows to
+	// be outside MMD.
+	Covered, Known, Unknown, OffTopic int
 }
 
 // Top returns the best match, if any.
@@ -94,7 +96,11 @@ const (
 
 	strengthScale = 4.5 // score at which strength reaches 1-1/e
 	againstFactor = 0.35
-	verbWeight    = 0.5 // the word right after "who"// what an entry keeps of its score when a term argues against it
+	verbWeight    = 0.5 // the word right after "who"
+
+	unknownWeight   = 0.8 // how much unknown words lower the coverage…
+	unknownExponent = 0.7 // …growing slower than their number
+	offTopicWeight  = 4.0 // how much each off-topic word lowers it// what an entry keeps of its score when a term argues against it
 )
 
 // index is what Search needs of a Base, precomputed.
@@ -193,7 +199,13 @@ func (ov *Overlay) vocabulary(b *Base) *Vocabulary {
 		slices.SortFunc(v.syn[k], func(a, b []string) int { return len(b) - len(a) })
 	}
 	for _, o := range ov.OffTopic {
-		if ws := surface(Tokens(o)); len(ws) > 0 {
+		var topic []string // matched against the question's topic words
+		for _, w := range Tokens(o) {
+			if !stopwords[w] {
+				topic = append(topic, w)
+			}
+		}
+		if ws := surface(topic); len(ws) > 0 {
 			v.off = append(v.off, ws)
 		}
 	}
@@ -274,6 +286,16 @@ func buildIndex(b *Base) *index {
 			ix.known[s] = true
 		}
 	}
+	// Forms the vocabulary already ties to an entry: a keyword with the same
+	// words adds no phrase of its own, so one idea counts once.
+	vocabForms := map[string]bool{}
+	for _, t := range b.vocab.terms {
+		for _, f := range t.forms {
+			for _, id := range t.entries {
+				vocabForms[id+" "+strings.Join(f, " ")] = true
+			}
+		}
+	}
 	for i, e := range b.entries {
 		f := map[string]float64{}
 		add := func(text string, w float64) {
@@ -296,7 +318,7 @@ func buildIndex(b *Base) *index {
 		add(e.Title, wTitle)
 		for _, k := range append(slices.Clone(e.Keywords), e.Aliases...) {
 			add(k, wKeyword)
-			if st := content(b.vocab.rewrite(Tokens(k))); len(st) > 0 {
+			if st := content(b.vocab.rewrite(Tokens(k))); len(st) > 0 && !vocabForms[e.ID+" "+strings.Join(st, " ")] {
 				addPhrase(phrase{stems: st, entries: []int{i}, weight: wKeyPhrase * float64(len(st))})
 			}
 		}
@@ -430,7 +452,13 @@ func (b *Base) search(question string, trace *[]Contribution) Result {
 	inPhrase := make([]bool, len(cont))
 	seen := map[int]bool{}
 	var against []int
-	hit := func(p *phrase, w float64) {
+	type span struct {
+		from, to int // words[from:to]
+		entries  []int
+	}
+	var spans []span
+	hit := func(p *phrase, w float64, from, to int) {
+		spans = append(spans, span{from, to, p.entries})
 		if seen[p.group] {
 			return
 		}
@@ -448,14 +476,14 @@ func (b *Base) search(question string, trace *[]Contribution) Result {
 		if len(p.stems) == 1 {
 			w = weight[i]
 		}
-		hit(p, w)
+		hit(p, w, i, i+len(p.stems))
 	})
 	ix.eachPhrase(cont, func(p *phrase, k int) {
 		w := 1.0
 		if len(p.stems) == 1 {
 			w = weight[at[k]]
 		}
-		hit(p, w)
+		hit(p, w, at[k], at[k+len(p.stems)-1]+1)
 		for j := k; j < k+len(p.stems); j++ {
 			inPhrase[j] = true
 		}
@@ -463,7 +491,6 @@ func (b *Base) search(question string, trace *[]Contribution) Result {
 	// Words: each topic word once, by its best field in each entry.
 	done := map[string]bool{}
 	for k, s := range cont {
-		w := words[at[k]]
 		if !done[s] {
 			done[s] = true
 			idf := ix.idf[s] * weight[at[k]]
@@ -473,16 +500,6 @@ func (b *Base) search(question string, trace *[]Contribution) Result {
 					*trace = append(*trace, Contribution{b.entries[p.entry].ID, "word: " + s, round(idf * p.weight)})
 				}
 			}
-		}
-		switch {
-		case offWord[k]:
-			r.OffTopic++
-		case weakwords[w] || isNoise(w):
-			// In MMD's world but vague, or too short to tell: neutral.
-		case inPhrase[k] || ix.known[s]:
-			r.Covered++
-		default:
-			r.Unknown++
 		}
 	}
 
@@ -495,6 +512,41 @@ func (b *Base) search(question string, trace *[]Contribution) Result {
 	order := topK(scores, MaxMatches)
 	for _, i := range order {
 		r.Matches = append(r.Matches, Match{Entry: b.entries[i], Score: round(scores[i])})
+	}
+	// How much of the question the best entry explains: each topic word is
+	// explained by it, known to the knowledge but not explaining it, unknown,
+	// or off-topic.
+	top := -1
+	if len(order) > 0 {
+		top = order[0]
+	}
+	explains := func(k int) bool {
+		for _, sp := range spans {
+			if at[k] >= sp.from && at[k] < sp.to && slices.Contains(sp.entries, top) {
+				return true
+			}
+		}
+		for _, p := range ix.post[cont[k]] {
+			if p.entry == top {
+				return true
+			}
+		}
+		return false
+	}
+	for k, s := range cont {
+		w := words[at[k]]
+		switch {
+		case offWord[k]:
+			r.OffTopic++
+		case weakwords[w] || isNoise(w):
+			// In MMD's world but vague, or too short to tell: neutral.
+		case top >= 0 && explains(k):
+			r.Covered++
+		case inPhrase[k] || ix.known[s]:
+			r.Known++
+		default:
+			r.Unknown++
+		}
 	}
 	r.Confidence, r.Band, r.Alternatives, r.BothSides = judge(r, scores, order)
 	return r
@@ -545,7 +597,10 @@ func judge(r Result, scores []float64, order []int) (float64, Band, int, bool) {
 	}
 	top := scores[order[0]]
 	strength := 1 - math.Exp(-top/strengthScale)
-	cover := (float64(r.Covered) + 0.5) / (float64(r.Covered) + 0.5 + 0.8*float64(r.Unknown) + 4*float64(r.OffTopic))
+	// Unknown words weigh less each as they add up: a long message carries
+	// chatter around its question.
+	unknown := unknownWeight * math.Pow(float64(r.Unknown), unknownExponent)
+	cover := (float64(r.Covered) + 0.5) / (float64(r.Covered) + 0.5 + unknown + offTopicWeight*float64(r.OffTopic))
 	conf := round(strength * cover)
 	if conf < MinConfidence {
 		return conf, BandUnknown, 0, false

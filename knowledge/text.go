@@ -109,7 +109,7 @@ machine machines workstation workstations endpoint endpoints fleet tenant org or
 user users employee employees staff colleague colleagues manage manages managed managing management manager
 support supports supported supporting help helps helping fix fixes fixed fixing setup set sets configure
 location locations site sites
-responsible finance accounting legal engineering sales marketing analyst analysts department departments
+responsible finance accounting legal engineering sales marketing analyst analysts
 floor building`)
 
 func setOf(words string) map[string]bool {
