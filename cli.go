@@ -10,10 +10,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mmdbot/mmdbot/adapters/text"
 	"github.com/mmdbot/mmdbot/bot"
 	"github.com/mmdbot/mmdbot/eval"
 	"github.com/mmdbot/mmdbot/knowledge"
+	"github.com/mmdbot/mmdbot/plaintext"
 	"github.com/mmdbot/mmdbot/store"
 )
 
@@ -99,7 +99,7 @@ func cmdAsk(e env, args []string) error {
 	if *asJSON {
 		return writeJSON(e.stdout, r.JSON())
 	}
-	fmt.Fprint(e.stdout, text.Render(r))
+	fmt.Fprint(e.stdout, plaintext.Render(r))
 	if *explain {
 		writeExplanation(e.stdout, base, r.Question)
 	}
@@ -163,11 +163,11 @@ func cmdTable(e env, args []string) error {
 	}
 	switch *format {
 	case "text":
-		text.Table(e.stdout, groups)
+		plaintext.Table(e.stdout, groups)
 	case "markdown", "md":
-		text.Markdown(e.stdout, groups)
+		plaintext.Markdown(e.stdout, groups)
 	case "csv":
-		return text.CSV(e.stdout, groups)
+		return plaintext.CSV(e.stdout, groups)
 	case "json":
 		return writeJSON(e.stdout, entries)
 	default:

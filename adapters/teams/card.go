@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/mmdbot/mmdbot/adapters/text"
 	"github.com/mmdbot/mmdbot/bot"
 	"github.com/mmdbot/mmdbot/knowledge"
+	"github.com/mmdbot/mmdbot/plaintext"
 )
 
 // Adaptive Card constants: the schema version Teams renders, and the
@@ -142,7 +142,7 @@ func renderCards(r bot.Reply, o cardOptions) []Card {
 	case bot.KindUnknown:
 		return []Card{unknownCard(r)}
 	}
-	return []Card{newCard(text.Render(r), []any{tb(r.Text)})}
+	return []Card{newCard(plaintext.Render(r), []any{tb(r.Text)})}
 }
 
 func answerSection(a *bot.Answer) []any {
@@ -228,7 +228,7 @@ func answerCard(r bot.Reply, o cardOptions) Card {
 			submit{Type: "Action.Submit", Title: "👎 Not helpful", Data: submission{Action: "vote", ID: id, Vote: "down", Question: r.Question}},
 		)
 	}
-	return newCard(text.Render(r), body, actions...)
+	return newCard(plaintext.Render(r), body, actions...)
 }
 
 func suggestCard(r bot.Reply) Card {
@@ -241,7 +241,7 @@ func suggestCard(r bot.Reply) Card {
 		}, SelectAction: submit{Type: "Action.Submit", Title: c.Title, Data: submission{Action: "show", ID: c.ID}}})
 		actions = append(actions, submit{Type: "Action.Submit", Title: c.Title, Data: submission{Action: "show", ID: c.ID}})
 	}
-	return newCard(text.Render(r), body, actions...)
+	return newCard(plaintext.Render(r), body, actions...)
 }
 
 func commandFacts(cmds []bot.Command) factSet {
@@ -268,7 +268,7 @@ func helpCard(r bot.Reply, heading string) Card {
 	if r.Source.Title != "" {
 		body = append(body, sourceBlock(r.Source))
 	}
-	return newCard(text.Render(r), body,
+	return newCard(plaintext.Render(r), body,
 		submit{Type: "Action.Submit", Title: "Show the table", Data: submission{Action: "ask", Question: "table"}})
 }
 
@@ -284,7 +284,7 @@ func unknownCard(r bot.Reply) Card {
 	if len(r.Commands) > 0 {
 		body = append(body, commandFacts(r.Commands))
 	}
-	return newCard(text.Render(r), body,
+	return newCard(plaintext.Render(r), body,
 		submit{Type: "Action.Submit", Title: "Show the table", Data: submission{Action: "ask", Question: "table"}},
 		submit{Type: "Action.Submit", Title: "Help", Data: submission{Action: "ask", Question: "help"}})
 }
@@ -319,7 +319,7 @@ func tableCards(r bot.Reply) []Card {
 		title = "Responsibilities: " + r.Groups[0].Owner.Label()
 	}
 	if len(r.Groups) == 0 {
-		return []Card{newCard(text.Render(r), []any{tb(r.Text)})}
+		return []Card{newCard(plaintext.Render(r), []any{tb(r.Text)})}
 	}
 	type page struct {
 		body   []any
@@ -375,7 +375,7 @@ func tableCards(r bot.Reply) []Card {
 		}
 		var fb strings.Builder
 		fb.WriteString(t + "\n\n")
-		text.Table(&fb, p.groups)
+		plaintext.Table(&fb, p.groups)
 		cards = append(cards, newCard(fb.String(), body))
 	}
 	return cards

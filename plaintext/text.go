@@ -1,7 +1,7 @@
-// Package text renders the bot's replies as plain text, for the command line
+// Package plaintext renders the bot's replies as plain text, for the command line
 // and wherever a chat platform needs a plain fallback. It also writes the
 // table in Markdown and CSV.
-package text
+package plaintext
 
 import (
 	"encoding/csv"
