@@ -35,7 +35,8 @@ type Config struct {
 	TokenURL string
 	// ServiceURLAllow lists hosts, beyond the Bot Framework's and Teams',
 	// that may receive replies (TEAMS_SERVICE_URL_ALLOW, comma-separated).
-	// An entry starting with "." allows every subdomain of it.
+	// An entry starting with "." allows every subdomain of it. Replies go
+	// to them over https; plain http only to loopback hosts.
 	ServiceURLAllow []string
 	// Dev is the local-development switch (--teams-dev): requests without a
 	// token are accepted from loopback only, and replies go without a token.

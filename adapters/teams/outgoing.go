@@ -232,8 +232,9 @@ func hostMatches(host string, patterns []string) bool {
 }
 
 // allow returns the parsed serviceUrl if replies may go there: https to a
-// default host, or http(s) to a host of TEAMS_SERVICE_URL_ALLOW (or, in
-// development, to loopback).
+// default host or a host of TEAMS_SERVICE_URL_ALLOW, or (in development)
+// to loopback. Plain http is allowed to loopback hosts only, so that the
+// bot's bearer token never crosses a network unencrypted.
 func (p hostPolicy) allow(serviceURL string) (*url.URL, error) {
 	u, err := url.Parse(serviceURL)
 	if err != nil || u.Host == "" || u.User != nil || (u.Scheme != "https" && u.Scheme != "http") {
@@ -247,9 +248,13 @@ func (p hostPolicy) allow(serviceURL string) (*url.URL, error) {
 	default:
 		return nil, fmt.Errorf("serviceUrl host %q is not allowed (see TEAMS_SERVICE_URL_ALLOW)", host)
 	}
+	if u.Scheme == "http" && !isLoopbackHost(host) {
+		return nil, fmt.Errorf("serviceUrl %q is plain http: only loopback hosts may be reached without https", serviceURL)
+	}
 	return u, nil
 }
 
+// isLoopbackHost reports whether h is localhost, 127.0.0.0/8 or ::1.
 func isLoopbackHost(h string) bool {
 	if h == "localhost" {
 		return true

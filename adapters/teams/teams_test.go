@@ -275,6 +275,38 @@ func TestHostPolicy(t *testing.T) {
 	}
 }
 
+// An allowed host that is not loopback gets the bot's token only over
+// https: plain http is for loopback alone.
+func TestHostPolicyPlainHTTPOnlyToLoopback(t *testing.T) {
+	p := hostPolicy{extra: []string{"127.0.0.1", "127.0.0.5", "::1", "localhost", "connector.example.com", ".example.org", "10.0.0.7"}}
+	tests := []struct {
+		url string
+		ok  bool
+	}{
+		{"http://127.0.0.1:3978/", true},
+		{"http://127.0.0.5/", true},
+		{"http://[::1]:3978/", true},
+		{"http://localhost:3978/", true},
+		{"http://LOCALHOST./", true},
+		{"https://127.0.0.1/", true},
+		{"https://connector.example.com/", true},
+		{"http://connector.example.com/", false},
+		{"https://bots.example.org/", true},
+		{"http://bots.example.org/", false},
+		{"https://10.0.0.7/", true},
+		{"http://10.0.0.7/", false},
+		{"http://localhost.example.org/", false},
+	}
+	for _, tt := range tests {
+		if _, err := p.allow(tt.url); (err == nil) != tt.ok {
+			t.Errorf("allow(%q) = %v, want ok=%v", tt.url, err, tt.ok)
+		}
+	}
+	if _, err := p.allow("http://connector.example.com/"); err == nil || !strings.Contains(err.Error(), "https") {
+		t.Errorf("refusal of plain http = %v, want it to say https", err)
+	}
+}
+
 func TestBodyTooLarge(t *testing.T) {
 	r := newRig(t)
 	big := message(r.serviceURL(), strings.Repeat("a", MaxBody), false)
