@@ -82,9 +82,9 @@ type readiness struct {
 const readyTimeout = 2 * time.Second
 
 // handleReadyz answers 200 when mmdbot can answer: knowledge loaded, data
-// store answering, configured adapters connected, not shutting down; 503
-// otherwise. The body says which check failed, never why in detail: that
-// goes to the log.
+// store answering, configured adapters connected (none failed), not
+// shutting down; 503 otherwise. The body says which check failed, never why
+// in detail: that goes to the log.
 func handleReadyz(d deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
@@ -115,14 +115,15 @@ func handleReadyz(d deps) http.Handler {
 				res.Checks["store"] = "ok"
 			}
 		}
-		for name, ready := range d.adapters.readiness() {
-			switch {
-			case ready == nil:
-				res.Checks[name] = "off"
-			case ready():
-				res.Checks[name] = "ok"
-			default:
-				fail(name, "not connected")
+		for name, check := range d.adapters.readiness() {
+			what := "off"
+			if check != nil {
+				what = check()
+			}
+			if what == "ok" || what == "off" {
+				res.Checks[name] = what
+			} else {
+				fail(name, what)
 			}
 		}
 		code := http.StatusOK

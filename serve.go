@@ -240,7 +240,7 @@ func serve(ctx context.Context, e env, cfg config) error {
 	// Background work runs until runCtx is done: adapters, reloads, pruning.
 	runCtx, stopRun := context.WithCancel(ctx)
 	defer stopRun()
-	adaptersDone := ad.run(runCtx, log)
+	adaptersDone := ad.run(runCtx, log, m)
 	if cfg.KB != "" {
 		rl := &reloader{path: cfg.KB, bot: b, metrics: m, log: log, trace: trace, last: kbSum}
 		go rl.watch(runCtx, hup)
@@ -258,9 +258,6 @@ func serve(ctx context.Context, e env, cfg config) error {
 	case err := <-serveErr:
 		failure = fmt.Errorf("serve HTTP: %w", err)
 		log.Error("HTTP server stopped", "error", err)
-	case err := <-ad.failed:
-		failure = err
-		log.Error("adapter stopped", "error", err)
 	}
 	draining.Store(true)
 	if failure == nil && cfg.ShutdownDelay > 0 {
@@ -470,14 +467,15 @@ func prune(ctx context.Context, st *store.Store, m *metrics.Metrics, log *slog.L
 type adapters struct {
 	slack *slack.Adapter
 	teams *teams.Adapter
-	// failed receives the error of an adapter that stopped by itself.
-	failed chan error
+	// slackFailed is set when the Slack adapter stopped by itself (Socket
+	// Mode refused, for one): it stays off until mmdbot restarts.
+	slackFailed atomic.Bool
 }
 
 // newAdapters makes the configured adapters. It does no I/O: they connect
 // in run, or on their first request.
 func newAdapters(cfg config, b *bot.Bot, log *slog.Logger) (*adapters, error) {
-	a := &adapters{failed: make(chan error, 1)}
+	a := &adapters{}
 	if slackConfigured(cfg.Slack) {
 		c := cfg.Slack
 		c.Logger = log
@@ -499,14 +497,28 @@ func newAdapters(cfg config, b *bot.Bot, log *slog.Logger) (*adapters, error) {
 	return a, nil
 }
 
-// readiness returns, per adapter, whether it is ready; nil when it is off.
-func (a *adapters) readiness() map[string]func() bool {
-	r := map[string]func() bool{"slack": nil, "teams": nil}
+// readiness returns, per adapter, its check: "ok" or what is wrong; nil
+// when the adapter is off.
+func (a *adapters) readiness() map[string]func() string {
+	r := map[string]func() string{"slack": nil, "teams": nil}
 	if a.slack != nil {
-		r["slack"] = a.slack.Ready
+		r["slack"] = func() string {
+			switch {
+			case a.slackFailed.Load():
+				return "failed"
+			case a.slack.Ready():
+				return "ok"
+			}
+			return "not connected"
+		}
 	}
 	if a.teams != nil {
-		r["teams"] = a.teams.Ready
+		r["teams"] = func() string {
+			if a.teams.Ready() {
+				return "ok"
+			}
+			return "not connected"
+		}
 	}
 	return r
 }
@@ -514,8 +526,10 @@ func (a *adapters) readiness() map[string]func() bool {
 // run runs the adapters that have loops of their own (Slack: its workers
 // and Socket Mode) until ctx is done; the channel closes once they have
 // drained and closed their connections. An adapter that stops by itself
-// before ctx is done reports on a.failed.
-func (a *adapters) run(ctx context.Context, log *slog.Logger) <-chan struct{} {
+// before ctx is done (a revoked token ends Socket Mode) is logged, counted
+// and reported failed by /readyz; it stays off until mmdbot restarts,
+// while the web page, the API and the other adapters go on serving.
+func (a *adapters) run(ctx context.Context, log *slog.Logger, m *metrics.Metrics) <-chan struct{} {
 	done := make(chan struct{})
 	if a.slack == nil {
 		close(done)
@@ -524,16 +538,20 @@ func (a *adapters) run(ctx context.Context, log *slog.Logger) <-chan struct{} {
 	go func() {
 		defer close(done)
 		err := a.slack.Run(ctx)
-		switch {
-		case ctx.Err() != nil:
+		if ctx.Err() != nil {
 			if err != nil {
 				log.Warn("slack adapter stopped", "error", err)
 			}
-		case err != nil:
-			a.failed <- fmt.Errorf("run slack adapter: %w", err)
-		default:
-			a.failed <- errors.New("run slack adapter: it stopped by itself")
+			return
 		}
+		if err == nil {
+			err = errors.New("run slack adapter: it stopped by itself")
+		}
+		a.slackFailed.Store(true)
+		m.AdapterFailed("slack")
+		// The error names the operation and Slack's error code, never a
+		// token.
+		log.Error("slack adapter failed: Slack is off until mmdbot restarts", "adapter", "slack", "error", err)
 	}()
 	return done
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -781,5 +782,62 @@ func TestServeReloadConfigMapSwap(t *testing.T) {
 	}
 	if got := answerOf(t, s.URL, wombat); got != "customer/wombat-docking-stations" {
 		t.Errorf("after the swap: answer %q", got)
+	}
+}
+
+// A Slack adapter that stops (here Socket Mode refused with invalid_auth,
+// as for a revoked token) is logged and counted, /readyz reports it, and
+// the web page, the API and Teams go on serving.
+func TestServeSlackFailureKeepsServing(t *testing.T) {
+	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/apps.connections.open":
+			io.WriteString(w, `{"ok":false,"error":"invalid_auth"}`)
+		default:
+			io.WriteString(w, `{"ok":false,"error":"unknown_method"}`)
+		}
+	}))
+	defer fake.Close()
+	const botToken, appToken = "xoxb-1-2-botsecretvalue", "xapp-1-A1-3-appsecretvalue"
+	s := runServer(t, []string{"--teams-dev"}, map[string]string{
+		"SLACK_BOT_TOKEN": botToken,
+		"SLACK_APP_TOKEN": appToken,
+		"SLACK_API_URL":   fake.URL + "/",
+	})
+	const failed = `mmdbot_adapter_failures_total{adapter="slack"} 1`
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if _, body := get(t, "GET", s.URL+"/metrics"); strings.Contains(body, failed) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("metrics lack %q after 10s\n%s", failed, s.Logs)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	resp, body := get(t, "GET", s.URL+"/readyz")
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, `"slack":"failed"`) || !strings.Contains(body, `"teams":"ok"`) {
+		t.Errorf("/readyz after the Slack adapter failed: %s %s", resp.Status, body)
+	}
+	if resp, body := get(t, "GET", s.URL+"/api/ask?q="+url.QueryEscape("who handles VPN issues?")); resp.StatusCode != 200 || !strings.Contains(body, `"answered"`) {
+		t.Errorf("the API after the Slack adapter failed: %s %.200s", resp.Status, body)
+	}
+	if resp, _ := get(t, "GET", s.URL+"/"); resp.StatusCode != 200 {
+		t.Errorf("the web page after the Slack adapter failed: %s", resp.Status)
+	}
+	if resp, _ := get(t, "POST", s.URL+"/api/messages"); resp.StatusCode == 404 || resp.StatusCode == 405 {
+		t.Errorf("POST /api/messages after the Slack adapter failed: %s, want it served", resp.Status)
+	}
+	if err := s.Stop(); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	logs := s.Logs.String()
+	if !strings.Contains(logs, `level=ERROR msg="slack adapter failed: Slack is off until mmdbot restarts"`) || !strings.Contains(logs, "invalid_auth") {
+		t.Errorf("the failure is not logged at error level:\n%s", logs)
+	}
+	for _, leak := range []string{"botsecretvalue", "appsecretvalue"} {
+		if strings.Contains(logs, leak) {
+			t.Errorf("the log holds %q", leak)
+		}
 	}
 }

@@ -1,7 +1,7 @@
 // Package metrics counts what mmdbot does, for Prometheus: questions by
-// adapter and band, answer latency, feedback votes, refused requests, journal
-// failures, knowledge reloads and HTTP requests, plus the Go runtime and
-// process collectors.
+// adapter and band, answer latency, feedback votes, refused requests, adapter
+// failures, journal failures, knowledge reloads and HTTP requests, plus the
+// Go runtime and process collectors.
 //
 // Metrics implements bot.Telemetry. Every metric lives on a registry of its
 // own, never on the global one, so that several servers can run in one
@@ -40,6 +40,7 @@ type Metrics struct {
 	latency     *prometheus.HistogramVec
 	votes       *prometheus.CounterVec
 	refused     *prometheus.CounterVec
+	failures    *prometheus.CounterVec
 	journal     *prometheus.CounterVec
 	reloads     *prometheus.CounterVec
 	entries     prometheus.Gauge
@@ -73,6 +74,10 @@ func New() *Metrics {
 			Namespace: Namespace, Name: "refused_requests_total",
 			Help: "Requests an adapter refused, by adapter and reason (signature, stale, token, too-large, ...).",
 		}, []string{"adapter", "reason"}),
+		failures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace, Name: "adapter_failures_total",
+			Help: "Chat adapters that stopped by themselves (Slack's Socket Mode refused, for one), by adapter. The adapter stays off until mmdbot restarts; the rest goes on serving.",
+		}, []string{"adapter"}),
 		journal: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: Namespace, Name: "journal_failures_total",
 			Help: "Failed writes to the journal of unanswered questions and feedback, by operation (miss, vote, prune).",
@@ -103,7 +108,7 @@ func New() *Metrics {
 		collectors.NewGoCollector(),
 		// process_* under their usual names, as dashboards expect them.
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.questions, m.latency, m.votes, m.refused, m.journal, m.reloads,
+		m.questions, m.latency, m.votes, m.refused, m.failures, m.journal, m.reloads,
 		m.entries, m.loaded, m.requests, m.reqDuration,
 	)
 	// Series that alerting rules compare against exist from the start.
@@ -147,6 +152,12 @@ func (m *Metrics) Vote(adapter string, up bool) {
 // Refused counts a request an adapter refused, and why.
 func (m *Metrics) Refused(adapter, reason string) {
 	m.refused.WithLabelValues(adapter, reason).Inc()
+}
+
+// AdapterFailed counts a chat adapter that stopped by itself and is off
+// until mmdbot restarts.
+func (m *Metrics) AdapterFailed(adapter string) {
+	m.failures.WithLabelValues(adapter).Inc()
 }
 
 // JournalFailed counts a journal write that failed.

@@ -66,6 +66,9 @@ func TestMetrics(t *testing.T) {
 		{"refused", func(m *metrics.Metrics) {
 			m.Refused("slack", "signature")
 		}, []string{`mmdbot_refused_requests_total{adapter="slack",reason="signature"} 1`}},
+		{"adapter failures", func(m *metrics.Metrics) {
+			m.AdapterFailed("slack")
+		}, []string{`mmdbot_adapter_failures_total{adapter="slack"} 1`}},
 		{"journal", func(m *metrics.Metrics) {
 			m.JournalFailed("vote")
 		}, []string{`mmdbot_journal_failures_total{op="vote"} 1`}},
