@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -25,6 +26,7 @@ const (
 	kindDuration
 	kindList  // comma-separated
 	kindLevel // a log/slog level
+	kindURL   // an address; --check masks its user information and query
 )
 
 // setting is one line of the configuration table. The table drives the
@@ -69,7 +71,7 @@ var settings = []setting{
 		doc: "Slack app-level token (xapp-…, scope connections:write): turns on Socket Mode, no public URL needed"},
 	{env: "SLACK_SIGNING_SECRET", secret: true, group: "slack",
 		doc: "Slack signing secret: turns on the Events API, slash commands and interactions over HTTP (/slack/events, /slack/commands, /slack/interactions)"},
-	{env: "SLACK_API_URL", group: "slack",
+	{env: "SLACK_API_URL", kind: kindURL, group: "slack",
 		doc: "Slack Web API base URL (tests point it at a fake Slack); default Slack's own"},
 	{env: "SLACK_ALLOWED_CHANNELS", kind: kindList, group: "slack",
 		doc: "comma-separated channel ids the bot answers in; empty: every channel it is invited to"},
@@ -79,9 +81,9 @@ var settings = []setting{
 		doc: "client secret of the Microsoft app"},
 	{env: "MICROSOFT_APP_TENANT_ID", group: "teams",
 		doc: "tenant of a single-tenant Azure Bot; empty: multi-tenant"},
-	{env: "TEAMS_OPENID_METADATA_URL", group: "teams",
+	{env: "TEAMS_OPENID_METADATA_URL", kind: kindURL, group: "teams",
 		doc: "Bot Framework OpenID metadata URL (tests point it at a fake); default the Bot Framework's"},
-	{env: "TEAMS_TOKEN_URL", group: "teams",
+	{env: "TEAMS_TOKEN_URL", kind: kindURL, group: "teams",
 		doc: "token endpoint for the bot's replies (tests point it at a fake); default Microsoft's"},
 	{env: "TEAMS_SERVICE_URL_ALLOW", kind: kindList, group: "teams",
 		doc: "comma-separated extra hosts the bot may send replies (and its token) to, besides the Bot Framework's own"},
@@ -297,12 +299,41 @@ func (s setting) show(v string) string {
 	switch {
 	case v == "":
 		return "(not set)"
+	case s.kind == kindURL:
+		return showURL(v)
 	case !s.secret:
 		return v
 	case s.prefix != "" && strings.HasPrefix(v, s.prefix):
 		return s.prefix + "********"
 	}
 	return "********"
+}
+
+// showURL returns an address as --check prints it: user information
+// (user:password@), query and fragment, which can hold credentials, are
+// masked, as in https://***@host/path?***.
+func showURL(v string) string {
+	u, err := url.Parse(v)
+	// Without "scheme://", "user:password@host" parses as scheme and
+	// opaque text: masked whole, as are addresses url cannot read.
+	if err != nil || u.Opaque != "" || (u.User != nil && u.Host == "") {
+		return "********"
+	}
+	user := u.User != nil
+	u.User = nil
+	if u.RawQuery != "" || u.ForceQuery {
+		u.RawQuery, u.ForceQuery = "***", false
+	}
+	if u.Fragment != "" {
+		u.Fragment, u.RawFragment = "***", ""
+	}
+	out := u.String()
+	if user {
+		// url.Userinfo would escape the asterisks.
+		before, after, _ := strings.Cut(out, "//")
+		out = before + "//***@" + after
+	}
+	return out
 }
 
 // list splits a comma-separated list, dropping empty items.

@@ -252,3 +252,50 @@ func TestServeTeamsDev(t *testing.T) {
 		t.Errorf("/readyz: %s %s", resp.Status, ready)
 	}
 }
+
+// --check masks the user information and the query of URL settings: they
+// can hold credentials.
+func TestCheckMasksURLs(t *testing.T) {
+	env := map[string]string{
+		"SLACK_BOT_TOKEN":           "xoxb-1-2-botsecretvalue",
+		"SLACK_APP_TOKEN":           "xapp-1-A1-3-appsecretvalue",
+		"SLACK_API_URL":             "https://proxyuser:proxysecretvalue@slack.example/api/?key=querysecretvalue",
+		"MICROSOFT_APP_ID":          "11111111-2222-3333-4444-555555555555",
+		"MICROSOFT_APP_PASSWORD":    "pa55-secretvalue",
+		"TEAMS_TOKEN_URL":           "https://login.example/token?client_secret=querysecretvalue#fragmentsecretvalue",
+		"TEAMS_OPENID_METADATA_URL": "http://onlyuser-secretvalue@metadata.example/openid",
+	}
+	var stdout, stderr bytes.Buffer
+	if err := run(t.Context(), []string{"serve", "--check"}, func(k string) string { return env[k] }, nil, &stdout, &stderr); err != nil {
+		t.Fatalf("serve --check: %v\n%s%s", err, stdout.String(), stderr.String())
+	}
+	out := stdout.String()
+	for _, want := range []string{
+		"https://***@slack.example/api/?***",
+		"https://login.example/token?***#***",
+		"http://***@metadata.example/openid",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "secretvalue") || strings.Contains(out, "proxyuser") {
+		t.Errorf("output shows a secret:\n%s", out)
+	}
+}
+func TestShowURL(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"https://slack.com/api/", "https://slack.com/api/"},
+		{"https://u:p@slack.example/api/", "https://***@slack.example/api/"},
+		{"https://slack.example/api/?token=x", "https://slack.example/api/?***"},
+		{"http://127.0.0.1:8080/", "http://127.0.0.1:8080/"},
+		{"https://slack.example/a b", "https://slack.example/a%20b"},
+		{"://u:p@bad", "********"},
+		{"user:password@slack.example/api/", "********"},
+	}
+	for _, tt := range tests {
+		if got := showURL(tt.in); got != tt.want {
+			t.Errorf("showURL(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
