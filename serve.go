@@ -201,6 +201,14 @@ func serve(ctx context.Context, e env, cfg config) error {
 			log.Info("adapter off", "adapter", s.name, "turn_on", s.how)
 		}
 	}
+	if ignored := teamsDevIgnored(cfg); len(ignored) > 0 {
+		verb := " is set"
+		if len(ignored) > 1 {
+			verb = " are set"
+		}
+		log.Warn("teams development mode: "+strings.Join(ignored, " and ")+verb+", but the credentials are ignored: requests are not authenticated",
+			"hint", "remove --teams-dev (MMD_TEAMS_DEV) to authenticate Teams requests")
+	}
 
 	// SIGHUP reloads the knowledge; registered before listening so that a
 	// SIGHUP never finds the default action (exit) in place.
@@ -233,6 +241,10 @@ func serve(ctx context.Context, e env, cfg config) error {
 	go func() { serveErr <- srv.Serve(ln) }()
 	addr := ln.Addr().String()
 	log.Info("listening", "addr", addr, "url", pageURL(addr))
+	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && cfg.Teams.Dev && !tcp.IP.IsLoopback() {
+		log.Warn("teams development mode: the server listens on a non-loopback address, but /api/messages only accepts requests from this machine",
+			"addr", addr, "hint", "set --addr or MMD_ADDR to 127.0.0.1:PORT to listen on this machine alone")
+	}
 	if trace.listening != nil {
 		trace.listening(addr)
 	}
@@ -265,6 +277,25 @@ func serve(ctx context.Context, e env, cfg config) error {
 		time.Sleep(cfg.ShutdownDelay)
 	}
 	return shutdown(ctx, srv, stopRun, adaptersDone, cfg.ShutdownTimeout, log, failure)
+}
+
+// teamsDevIgnored returns the Teams settings that --teams-dev ignores and
+// that are set anyway.
+func teamsDevIgnored(cfg config) []string {
+	if !cfg.Teams.Dev {
+		return nil
+	}
+	var set []string
+	for _, s := range []struct{ name, value string }{
+		{"MICROSOFT_APP_ID", cfg.Teams.AppID},
+		{"MICROSOFT_APP_PASSWORD", cfg.Teams.AppPassword},
+		{"MICROSOFT_APP_TENANT_ID", cfg.Teams.TenantID},
+	} {
+		if s.value != "" {
+			set = append(set, s.name)
+		}
+	}
+	return set
 }
 
 // shutdown stops accepting, lets requests in flight and then the adapters

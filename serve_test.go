@@ -841,3 +841,43 @@ func TestServeSlackFailureKeepsServing(t *testing.T) {
 		}
 	}
 }
+
+// --teams-dev warns when it ignores Teams credentials and when the server
+// is reachable from other machines.
+func TestServeTeamsDevWarnings(t *testing.T) {
+	tests := []struct {
+		name   string
+		addr   string
+		env    map[string]string
+		warn   []string
+		noWarn []string
+	}{
+		{"loopback, no credentials", "127.0.0.1:0", nil, nil,
+			[]string{"credentials are ignored", "only accepts requests from this machine"}},
+		{"credentials set", "127.0.0.1:0", map[string]string{"MICROSOFT_APP_ID": "11111111-2222-3333-4444-555555555555", "MICROSOFT_APP_PASSWORD": "pa55-secretvalue"},
+			[]string{`level=WARN msg="teams development mode: MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD are set, but the credentials are ignored: requests are not authenticated"`},
+			[]string{"only accepts requests from this machine", "secretvalue"}},
+		{"every address", "0.0.0.0:0", nil,
+			[]string{`level=WARN msg="teams development mode: the server listens on a non-loopback address, but /api/messages only accepts requests from this machine"`},
+			[]string{"credentials are ignored"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := runServer(t, []string{"--teams-dev", "--addr", tt.addr}, tt.env)
+			if err := s.Stop(); err != nil {
+				t.Fatal(err)
+			}
+			logs := s.Logs.String()
+			for _, w := range tt.warn {
+				if !strings.Contains(logs, w) {
+					t.Errorf("logs lack %q:\n%s", w, logs)
+				}
+			}
+			for _, w := range tt.noWarn {
+				if strings.Contains(logs, w) {
+					t.Errorf("logs hold %q:\n%s", w, logs)
+				}
+			}
+		})
+	}
+}
