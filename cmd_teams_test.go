@@ -132,6 +132,8 @@ func TestTeamsPackageErrors(t *testing.T) {
 		{[]string{"teams"}, "Usage: mmdbot teams package"},
 		{[]string{"teams", "package"}, "no app id"},
 		{[]string{"teams", "package", "--app-id", "my-bot"}, "is not a GUID"},
+		{[]string{"teams", "package", "--app-id", "{" + teamsTestAppID + "}"}, "is not a GUID"},
+		{[]string{"teams", "package", "--app-id", teamsTestAppID + "0"}, "is not a GUID"},
 		{[]string{"teams", "package", "--app-id", teamsTestAppID, "--website", "http://example.com"}, "not an https address"},
 		{[]string{"teams", "package", "--app-id", teamsTestAppID, "--version", "1.0"}, "not of the form 1.0.0"},
 	}
@@ -145,8 +147,20 @@ func TestTeamsPackageErrors(t *testing.T) {
 			t.Errorf("%v: stderr %q lacks %q", tt.args, stderr.String(), tt.want)
 		}
 	}
-	// The app id comes from the environment too, and - writes to stdout.
+	// An app id from the environment is checked as well.
 	var stdout, stderr bytes.Buffer
+	notGUID := func(k string) string {
+		if k == "MICROSOFT_APP_ID" {
+			return "my-bot"
+		}
+		return ""
+	}
+	if err := run(context.Background(), []string{"teams", "package", "-o", "-"}, notGUID, strings.NewReader(""), &stdout, &stderr); err == nil || stdout.Len() != 0 || !strings.Contains(stderr.String(), "is not a GUID") {
+		t.Errorf("app id from the environment not a GUID: error %v, %d bytes written, stderr %q", err, stdout.Len(), stderr.String())
+	}
+	// The app id comes from the environment too, and - writes to stdout.
+	stdout.Reset()
+	stderr.Reset()
 	env := func(k string) string {
 		if k == "MICROSOFT_APP_ID" {
 			return teamsTestAppID

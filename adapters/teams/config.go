@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"regexp"
 	"strings"
 )
 
@@ -26,6 +27,7 @@ type Config struct {
 	// AppID, AppPassword and TenantID are the bot's Microsoft Entra
 	// credentials: MICROSOFT_APP_ID, MICROSOFT_APP_PASSWORD and
 	// MICROSOFT_APP_TENANT_ID (single-tenant bots, the default for new bots).
+	// AppID is a GUID; TenantID a GUID or one of the tenant's domain names.
 	AppID, AppPassword, TenantID string
 	// OpenIDMetadataURL is TEAMS_OPENID_METADATA_URL; "" means
 	// DefaultOpenIDMetadataURL.
@@ -83,6 +85,12 @@ func (c Config) Validate() error {
 	case c.AppID == "":
 		return errors.New("teams: MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD are not set (or use --teams-dev for local development)")
 	}
+	if c.AppID != "" && !guid.MatchString(c.AppID) {
+		return errors.New("teams: MICROSOFT_APP_ID is not a GUID such as 00000000-0000-0000-0000-000000000000: use the Azure Bot's Microsoft App ID")
+	}
+	if c.TenantID != "" && !guid.MatchString(c.TenantID) && !domainName.MatchString(c.TenantID) {
+		return errors.New("teams: MICROSOFT_APP_TENANT_ID is neither a GUID nor a domain name such as contoso.onmicrosoft.com: use the Azure Bot's App Tenant ID")
+	}
 	for name, u := range map[string]string{"TEAMS_OPENID_METADATA_URL": c.OpenIDMetadataURL, "TEAMS_TOKEN_URL": c.TokenURL} {
 		if u != "" && !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
 			return fmt.Errorf("teams: %s is not an http(s) address: %q", name, u)
@@ -95,6 +103,12 @@ func (c Config) Validate() error {
 	}
 	return nil
 }
+
+// domainName matches a DNS name of two labels or more, the last starting
+// with a letter: a Microsoft Entra tenant may be named by one of its
+// domains (contoso.onmicrosoft.com, or botframework.com for multi-tenant
+// bots) as well as by its GUID.
+var domainName = regexp.MustCompile(`^(?i)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$`)
 
 func (c Config) metadataURL() string {
 	if c.OpenIDMetadataURL != "" {

@@ -515,10 +515,21 @@ func TestConfig(t *testing.T) {
 		{"id without password", Config{AppID: "x"}, false, "without MICROSOFT_APP_PASSWORD"},
 		{"password without id", Config{AppPassword: "x"}, false, "without MICROSOFT_APP_ID"},
 		{"tenant alone", Config{TenantID: "t"}, false, "MICROSOFT_APP_TENANT_ID is set without"},
-		{"credentials", Config{AppID: "x", AppPassword: "y"}, true, ""},
+		{"credentials", Config{AppID: testAppID, AppPassword: "y"}, true, ""},
+		{"upper-case id", Config{AppID: strings.ToUpper(testAppID), AppPassword: "y"}, true, ""},
+		{"id not a GUID", Config{AppID: "x", AppPassword: "y"}, true, "MICROSOFT_APP_ID is not a GUID"},
+		{"id a GUID in braces", Config{AppID: "{" + testAppID + "}", AppPassword: "y"}, true, "MICROSOFT_APP_ID is not a GUID"},
+		{"id a GUID without hyphens", Config{AppID: strings.ReplaceAll(testAppID, "-", ""), AppPassword: "y"}, true, "MICROSOFT_APP_ID is not a GUID"},
+		{"id in development", Config{Dev: true, AppID: "my-bot", AppPassword: "y"}, true, "MICROSOFT_APP_ID is not a GUID"},
+		{"tenant a GUID", Config{AppID: testAppID, AppPassword: "y", TenantID: "72f988bf-86f1-41af-91ab-2d7cd011db47"}, true, ""},
+		{"tenant a domain", Config{AppID: testAppID, AppPassword: "y", TenantID: "contoso.onmicrosoft.com"}, true, ""},
+		{"tenant botframework.com", Config{AppID: testAppID, AppPassword: "y", TenantID: DefaultTokenTenant}, true, ""},
+		{"tenant a word", Config{AppID: testAppID, AppPassword: "y", TenantID: "tenant"}, true, "MICROSOFT_APP_TENANT_ID is neither a GUID nor a domain name"},
+		{"tenant a path", Config{AppID: testAppID, AppPassword: "y", TenantID: "contoso.com/../common"}, true, "MICROSOFT_APP_TENANT_ID is neither a GUID nor a domain name"},
+		{"tenant a broken GUID", Config{AppID: testAppID, AppPassword: "y", TenantID: "72f988bf-86f1-41af-91ab"}, true, "MICROSOFT_APP_TENANT_ID is neither a GUID nor a domain name"},
 		{"dev", Config{Dev: true}, true, ""},
 		{"bad allow", Config{Dev: true, ServiceURLAllow: []string{"http://x/"}}, true, "host names"},
-		{"bad token url", Config{AppID: "x", AppPassword: "y", TokenURL: "login.example"}, true, "TEAMS_TOKEN_URL"},
+		{"bad token url", Config{AppID: testAppID, AppPassword: "y", TokenURL: "login.example"}, true, "TEAMS_TOKEN_URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
