@@ -25,6 +25,7 @@ import (
 	"github.com/mmdbot/mmdbot/knowledge"
 	"github.com/mmdbot/mmdbot/metrics"
 	"github.com/mmdbot/mmdbot/store"
+	"github.com/mmdbot/mmdbot/web"
 )
 
 func init() {
@@ -194,8 +195,11 @@ func serve(ctx context.Context, e env, cfg config) error {
 	if err != nil {
 		return err
 	}
+	// The web page is always on; a chat adapter when configured.
+	m.AdapterOn(web.Adapter)
 	for _, s := range adapterStates(cfg) {
 		if s.on {
+			m.AdapterOn(s.name)
 			log.Info("adapter on", "adapter", s.name, "mode", s.how)
 		} else {
 			log.Info("adapter off", "adapter", s.name, "turn_on", s.how)

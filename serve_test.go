@@ -881,3 +881,21 @@ func TestServeTeamsDevWarnings(t *testing.T) {
 		})
 	}
 }
+
+// Every series of mmdbot_questions_total exists from the start, at 0, for
+// each adapter that is on and each band.
+func TestServeQuestionSeriesFromStart(t *testing.T) {
+	s := runServer(t, []string{"--teams-dev"}, nil)
+	_, body := get(t, "GET", s.URL+"/metrics")
+	for _, adapter := range []string{"web", "teams"} {
+		for _, band := range []string{"answer", "suggest", "unknown"} {
+			want := `mmdbot_questions_total{adapter="` + adapter + `",band="` + band + `"} 0`
+			if !strings.Contains(body, want) {
+				t.Errorf("metrics lack %q", want)
+			}
+		}
+	}
+	if strings.Contains(body, `mmdbot_questions_total{adapter="slack"`) {
+		t.Error("metrics hold questions from slack, which is off")
+	}
+}

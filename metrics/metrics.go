@@ -120,6 +120,19 @@ func New() *Metrics {
 	return m
 }
 
+// bands are the bands a question is counted in.
+var bands = []knowledge.Band{knowledge.BandAnswer, knowledge.BandSuggest, knowledge.BandUnknown}
+
+// AdapterOn creates, at 0, the series of an adapter that is on: its
+// questions in each band and its failures. Dashboards and alerting rules
+// then see them from the start, not only after the first question.
+func (m *Metrics) AdapterOn(adapter string) {
+	for _, b := range bands {
+		m.questions.WithLabelValues(adapter, string(b))
+	}
+	m.failures.WithLabelValues(adapter)
+}
+
 // Registry returns the registry the metrics are on, for tests and for
 // registering more collectors.
 func (m *Metrics) Registry() *prometheus.Registry { return m.reg }

@@ -66,6 +66,14 @@ func TestMetrics(t *testing.T) {
 		{"refused", func(m *metrics.Metrics) {
 			m.Refused("slack", "signature")
 		}, []string{`mmdbot_refused_requests_total{adapter="slack",reason="signature"} 1`}},
+		{"adapter on", func(m *metrics.Metrics) {
+			m.AdapterOn("teams")
+		}, []string{
+			`mmdbot_questions_total{adapter="teams",band="answer"} 0`,
+			`mmdbot_questions_total{adapter="teams",band="suggest"} 0`,
+			`mmdbot_questions_total{adapter="teams",band="unknown"} 0`,
+			`mmdbot_adapter_failures_total{adapter="teams"} 0`,
+		}},
 		{"adapter failures", func(m *metrics.Metrics) {
 			m.AdapterFailed("slack")
 		}, []string{`mmdbot_adapter_failures_total{adapter="slack"} 1`}},
