@@ -3,6 +3,7 @@ package teams
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/mmdbot/mmdbot/bot"
@@ -173,20 +174,46 @@ func answerSection(a *bot.Answer) []any {
 		}
 	}
 	if c := e.Contact; c != nil {
-		s := "**Contact:** " + c.Text
-		if c.URL != "" {
-			s = fmt.Sprintf("**Contact:** [%s](%s)", c.Text, c.URL)
-		}
-		out = append(out, tb(s))
+		out = append(out, tb("**Contact:** "+mdLink(c.Text, c.URL)))
 	}
 	return out
 }
 
-func sourceBlock(p knowledge.Page) textBlock {
-	s := "Source: " + p.Title
-	if p.URL != "" {
-		s = fmt.Sprintf("Source: [%s](%s)", p.Title, p.URL)
+// safeURL returns u when it may become a link: an absolute http(s) address,
+// or, with mailto, a mailto: address too; "" otherwise (javascript:, data:,
+// relative addresses...), and the caller then shows plain text.
+func safeURL(u string, mailto bool) string {
+	if u == "" || strings.ContainsAny(u, "<> \t\r\n") {
+		return ""
 	}
+	p, err := url.Parse(u)
+	if err != nil {
+		return ""
+	}
+	switch {
+	case (p.Scheme == "https" || p.Scheme == "http") && p.Host != "":
+	case mailto && p.Scheme == "mailto" && p.Opaque != "":
+	default:
+		return ""
+	}
+	return u
+}
+
+// mdDestination escapes what would end a Markdown link's address early.
+var mdDestination = strings.NewReplacer("(", "%28", ")", "%29", "[", "%5B", "]", "%5D")
+
+// mdLink returns a Markdown link to u reading text, or just the text when u
+// is not an http(s) or mailto: address.
+func mdLink(text, u string) string {
+	u = safeURL(u, true)
+	if u == "" {
+		return text
+	}
+	return fmt.Sprintf("[%s](%s)", text, mdDestination.Replace(u))
+}
+
+func sourceBlock(p knowledge.Page) textBlock {
+	s := "Source: " + mdLink(p.Title, p.URL)
 	if p.Date != "" {
 		s += ", as of " + p.Date
 	}
@@ -212,11 +239,15 @@ func answerCard(r bot.Reply, o cardOptions) Card {
 		body = append(body, sec...)
 		learn = "Learn: " + r.Answer.Entry.Owner.Label()
 	}
-	if r.Answer.URL != "" {
-		actions = append(actions, openURL{Type: "Action.OpenUrl", Title: learn, URL: r.Answer.URL})
+	// Buttons open http(s) addresses only.
+	answerURL := safeURL(r.Answer.URL, false)
+	if answerURL != "" {
+		actions = append(actions, openURL{Type: "Action.OpenUrl", Title: learn, URL: answerURL})
 	}
-	if r.Also != nil && r.Also.URL != "" && r.Also.URL != r.Answer.URL {
-		actions = append(actions, openURL{Type: "Action.OpenUrl", Title: "Learn: " + r.Also.Entry.Owner.Label(), URL: r.Also.URL})
+	if r.Also != nil {
+		if u := safeURL(r.Also.URL, false); u != "" && u != answerURL {
+			actions = append(actions, openURL{Type: "Action.OpenUrl", Title: "Learn: " + r.Also.Entry.Owner.Label(), URL: u})
+		}
 	}
 	if r.Source.Title != "" {
 		body = append(body, sourceBlock(r.Source))

@@ -210,3 +210,91 @@ func TestCardsLoadInAdaptiveCardsParser(t *testing.T) {
 	}
 	t.Logf("%s", bytes.TrimSpace(out))
 }
+
+// TestCardLinksOnlyToSafeURLs checks that an address from the knowledge base
+// becomes a Markdown link only when it is http(s) or mailto:, and a button
+// only when it is http(s); anything else is shown as plain text.
+func TestCardLinksOnlyToSafeURLs(t *testing.T) {
+	tests := []struct {
+		url              string
+		markdown, button bool
+	}{
+		{"https://support.example.com/ticket", true, true},
+		{"http://intranet.example.com/help", true, true},
+		{"HTTPS://support.example.com/", true, true},
+		{"mailto:helpdesk@example.com", true, false},
+		{"javascript:alert(document.cookie)", false, false},
+		{"JavaScript:alert(1)", false, false},
+		{" javascript:alert(1)", false, false},
+		{"data:text/html,<script>alert(1)</script>", false, false},
+		{"vbscript:msgbox(1)", false, false},
+		{"file:///etc/passwd", false, false},
+		{"/relative/path", false, false},
+		{"//evil.example/x", false, false},
+		{"support.example.com", false, false},
+		{"https:///no-host", false, false},
+		{"https://support.example.com/a b", false, false},
+		{"https://support.example.com/x)[y](javascript:alert(1)", true, true},
+		{"mailto:", false, false},
+	}
+	b := testBot()
+	for _, tt := range tests {
+		t.Run(tt.url, func(t *testing.T) {
+			r := b.Show("customer/printing")
+			e := *r.Answer.Entry
+			e.Contact = &knowledge.Contact{Text: "the service desk", URL: tt.url}
+			r.Answer.Entry = &e
+			r.Answer.URL = tt.url
+			r.Source = knowledge.Page{Title: "Roles", URL: tt.url}
+			cards := RenderCards(r)
+			if len(cards) != 1 {
+				t.Fatalf("%d cards", len(cards))
+			}
+			var texts []string
+			var buttons []openURL
+			for _, el := range cards[0].Body {
+				if tb, ok := el.(textBlock); ok {
+					texts = append(texts, tb.Text)
+				}
+			}
+			for _, a := range cards[0].Actions {
+				if o, ok := a.(openURL); ok {
+					buttons = append(buttons, o)
+				}
+			}
+			all := strings.Join(texts, "\n")
+			for _, want := range []string{"**Contact:** ", "Source: "} {
+				var line string
+				for _, s := range texts {
+					if strings.HasPrefix(s, want) {
+						line = s
+					}
+				}
+				switch {
+				case line == "":
+					t.Errorf("no %q line in %q", want, all)
+				case tt.markdown && !strings.Contains(line, "]("):
+					t.Errorf("%q: want a link", line)
+				case !tt.markdown && strings.Contains(line, "]("):
+					t.Errorf("%q: want plain text", line)
+				}
+				if i := strings.Index(line, "]("); i >= 0 {
+					// The address cannot close the link early and start another.
+					dest := strings.ToLower(line[i+2:])
+					if strings.Count(dest, ")") != 1 || strings.ContainsAny(dest, "([] ") ||
+						!strings.HasPrefix(dest, "http:") && !strings.HasPrefix(dest, "https:") && !strings.HasPrefix(dest, "mailto:") {
+						t.Errorf("%q: the address is not one http(s) or mailto: link", line)
+					}
+				}
+			}
+			if tt.button != (len(buttons) == 1) {
+				t.Errorf("buttons %+v, want one: %v", buttons, tt.button)
+			}
+			for _, o := range buttons {
+				if !strings.HasPrefix(strings.ToLower(o.URL), "http") {
+					t.Errorf("button to %q", o.URL)
+				}
+			}
+		})
+	}
+}
