@@ -47,25 +47,6 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// ConfigFromEnv reads the Teams variables of the environment: the
-// credentials, TEAMS_OPENID_METADATA_URL, TEAMS_TOKEN_URL and
-// TEAMS_SERVICE_URL_ALLOW. Dev and Logger are left for the caller.
-func ConfigFromEnv(getenv func(string) string) Config {
-	c := Config{
-		AppID:             strings.TrimSpace(getenv("MICROSOFT_APP_ID")),
-		AppPassword:       getenv("MICROSOFT_APP_PASSWORD"),
-		TenantID:          strings.TrimSpace(getenv("MICROSOFT_APP_TENANT_ID")),
-		OpenIDMetadataURL: strings.TrimSpace(getenv("TEAMS_OPENID_METADATA_URL")),
-		TokenURL:          strings.TrimSpace(getenv("TEAMS_TOKEN_URL")),
-	}
-	for _, h := range strings.Split(getenv("TEAMS_SERVICE_URL_ALLOW"), ",") {
-		if h = strings.TrimSpace(h); h != "" {
-			c.ServiceURLAllow = append(c.ServiceURLAllow, h)
-		}
-	}
-	return c
-}
-
 // Enabled reports whether the adapter should serve: credentials are set, or
 // the local-development switch is on.
 func (c Config) Enabled() bool {

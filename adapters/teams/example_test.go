@@ -12,16 +12,14 @@ import (
 )
 
 // The adapter is an http.Handler for the Bot Framework's messaging endpoint.
-// Its configuration comes from the environment; New does no I/O.
+// mmdbot serve fills its Config from the environment; New does no I/O.
 func ExampleNew() {
-	cfg := teams.ConfigFromEnv(func(k string) string {
-		return map[string]string{
-			"MICROSOFT_APP_ID":        "3f2504e0-4f89-11d3-9a0c-0305e82c3301",
-			"MICROSOFT_APP_PASSWORD":  "from-the-secret-store",
-			"MICROSOFT_APP_TENANT_ID": "contoso.onmicrosoft.com",
-		}[k]
-	})
-	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	cfg := teams.Config{
+		AppID:       "3f2504e0-4f89-11d3-9a0c-0305e82c3301", // MICROSOFT_APP_ID
+		AppPassword: "from-the-secret-store",                // MICROSOFT_APP_PASSWORD
+		TenantID:    "contoso.onmicrosoft.com",              // MICROSOFT_APP_TENANT_ID
+		Logger:      slog.New(slog.NewTextHandler(os.Stderr, nil)),
+	}
 	if !cfg.Enabled() {
 		return
 	}

@@ -542,11 +542,9 @@ func TestConfig(t *testing.T) {
 			}
 		})
 	}
-	env := map[string]string{"MICROSOFT_APP_ID": " id ", "MICROSOFT_APP_PASSWORD": "pw", "MICROSOFT_APP_TENANT_ID": "tenant",
-		"TEAMS_SERVICE_URL_ALLOW": "127.0.0.1, ::1 ,"}
-	c := ConfigFromEnv(func(k string) string { return env[k] })
-	if c.AppID != "id" || c.tokenURL() != "https://login.microsoftonline.com/tenant/oauth2/v2.0/token" || len(c.ServiceURLAllow) != 2 {
-		t.Errorf("ConfigFromEnv: %+v", c)
+	c := Config{AppID: testAppID, AppPassword: "pw", TenantID: "contoso.onmicrosoft.com"}
+	if got := c.tokenURL(); got != "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token" {
+		t.Errorf("token URL of a single-tenant bot: %s", got)
 	}
 	if (Config{}).tokenURL() != "https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token" || (Config{}).metadataURL() != DefaultOpenIDMetadataURL {
 		t.Error("defaults")
