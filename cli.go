@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -280,6 +281,10 @@ func cmdReport(e env, args []string) error {
 		fmt.Fprintf(e.stderr, "mmdbot report: unknown --format %q (want text, csv or json)\n", *format)
 		return exitCode(2)
 	}
+	if _, err := os.Stat(*data); err != nil {
+		fmt.Fprintf(e.stderr, "mmdbot report: no data file %s (%v): give the file mmdbot serve records to, with --data or MMD_DATA\n", *data, errors.Unwrap(err))
+		return exitCode(1)
+	}
 	st, err := store.Open(e.ctx, *data, 0)
 	if err != nil {
 		return err
@@ -311,7 +316,7 @@ func cmdReport(e env, args []string) error {
 		cw := csv.NewWriter(e.stdout)
 		cw.Write([]string{"count", "question", "band", "candidates", "adapters", "last"})
 		for _, u := range un {
-			cw.Write([]string{fmt.Sprint(u.Count), u.Question, string(u.Band), strings.Join(u.Candidates, " "), strings.Join(u.Adapters, " "), u.Last.Format(time.RFC3339)})
+			cw.Write([]string{fmt.Sprint(u.Count), csvSafe(u.Question), string(u.Band), strings.Join(u.Candidates, " "), strings.Join(u.Adapters, " "), u.Last.Format(time.RFC3339)})
 		}
 		cw.Flush()
 		return cw.Error()
@@ -335,6 +340,16 @@ func cmdReport(e env, args []string) error {
 	return nil
 }
 
+// csvSafe keeps a cell typed by a chat user from being read as a formula by
+// a spreadsheet: a cell that starts with =, +, -, @, a tab or a carriage
+// return gets a leading apostrophe.
+func csvSafe(cell string) string {
+	if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+		return "'" + cell
+	}
+	return cell
+}
+
 func writeFeedback(w io.Writer, format string, fb []store.FeedbackCount) error {
 	switch format {
 	case "json":
@@ -343,7 +358,7 @@ func writeFeedback(w io.Writer, format string, fb []store.FeedbackCount) error {
 		cw := csv.NewWriter(w)
 		cw.Write([]string{"entry", "up", "down", "downvoted"})
 		for _, f := range fb {
-			cw.Write([]string{f.EntryID, fmt.Sprint(f.Up), fmt.Sprint(f.Down), strings.Join(f.Downvoted, " | ")})
+			cw.Write([]string{f.EntryID, fmt.Sprint(f.Up), fmt.Sprint(f.Down), csvSafe(strings.Join(f.Downvoted, " | "))})
 		}
 		cw.Flush()
 		return cw.Error()

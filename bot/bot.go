@@ -27,6 +27,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/mmdbot/mmdbot/knowledge"
@@ -34,6 +35,9 @@ import (
 
 // MaxQuestion is the longest question, in characters, the bot reads.
 const MaxQuestion = 2000
+
+// journalTimeout bounds one write to the journal.
+const journalTimeout = time.Second
 
 // Handler answers one message. Bot implements it; middleware wraps it.
 type Handler interface {
@@ -107,7 +111,7 @@ func (b *Bot) Handle(ctx context.Context, m Message) (Reply, error) {
 	if utf8.RuneCountInString(m.Text) > MaxQuestion {
 		return b.errorReply(kb, fmt.Sprintf("That message is too long: ask in at most %d characters.", MaxQuestion)), ErrBadInput
 	}
-	p := Parse(m.Text)
+	p := Parse(clean(m.Text))
 	var r Reply
 	switch p.Intent {
 	case IntentHelp:
@@ -153,6 +157,17 @@ func (b *Bot) Handle(ctx context.Context, m Message) (Reply, error) {
 	return r, nil
 }
 
+// clean replaces control characters (NUL and the like) by spaces: they are
+// never part of a question, and must not reach the journal or a log.
+func clean(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) && r != '\n' && r != '\t' {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
 // ErrBadInput is returned with a KindError reply for a message that cannot be
 // read (invalid UTF-8, too long).
 var ErrBadInput = fmt.Errorf("bad input")
@@ -169,6 +184,9 @@ func (b *Bot) recordMiss(ctx context.Context, m Message, r Reply) {
 	for _, mt := range r.Matches {
 		miss.Candidates = append(miss.Candidates, mt.Entry.ID)
 	}
+	// Recording is bounded in time: a busy store never holds up an answer.
+	ctx, cancel := context.WithTimeout(ctx, journalTimeout)
+	defer cancel()
 	if err := b.opts.Journal.RecordMiss(ctx, miss); err != nil {
 		b.opts.Telemetry.JournalFailed("miss")
 		b.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "record unanswered question", slog.String("error", err.Error()))
@@ -263,6 +281,8 @@ func (b *Bot) Feedback(ctx context.Context, v Vote) error {
 		v.User = ""
 	}
 	b.opts.Telemetry.Vote(v.Adapter, v.Up)
+	ctx, cancel := context.WithTimeout(ctx, journalTimeout)
+	defer cancel()
 	if err := b.opts.Journal.RecordVote(ctx, v); err != nil {
 		b.opts.Telemetry.JournalFailed("vote")
 		b.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "record feedback", slog.String("error", err.Error()))

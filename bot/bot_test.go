@@ -294,3 +294,39 @@ func FuzzParse(f *testing.F) {
 		_ = r.JSON()
 	})
 }
+
+func TestControlCharactersAreCleaned(t *testing.T) {
+	j := &journal{}
+	b := New(knowledge.Default(), Options{Journal: j})
+	r, err := b.Handle(context.Background(), Message{Text: "who\x00 runs\x1b payroll?"})
+	if err != nil || r.Kind != KindUnknown {
+		t.Fatalf("%v %v", r.Kind, err)
+	}
+	if strings.ContainsAny(j.misses[0].Question, "\x00\x1b") || strings.ContainsAny(r.Question, "\x00\x1b") {
+		t.Errorf("control characters kept: %q", j.misses[0].Question)
+	}
+}
+
+// slowJournal blocks until its context is done.
+type slowJournal struct{}
+
+func (slowJournal) RecordMiss(ctx context.Context, _ Miss) error { <-ctx.Done(); return ctx.Err() }
+func (slowJournal) RecordVote(ctx context.Context, _ Vote) error { <-ctx.Done(); return ctx.Err() }
+
+func TestSlowJournalIsBounded(t *testing.T) {
+	c := &counts{}
+	b := New(knowledge.Default(), Options{Journal: slowJournal{}, Telemetry: c})
+	done := make(chan Reply)
+	go func() {
+		r, _ := b.Handle(context.Background(), Message{Text: "who runs payroll?"})
+		done <- r
+	}()
+	select {
+	case r := <-done:
+		if r.Kind != KindUnknown || c.failures != 1 {
+			t.Errorf("kind %s, failures %d", r.Kind, c.failures)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("a journal that never answers held up the answer")
+	}
+}

@@ -173,6 +173,11 @@ func ParseOverlay(name string, data []byte) (*Overlay, error) {
 				if len(t.Entries) == 0 {
 					bad(n, "vocabulary term %q names no entries", t.Term)
 				}
+				for _, f := range t.Also {
+					if strings.Contains(f, " ~ ") && len(strings.Split(f, " ~ ")) != 2 {
+						bad(n, "vocabulary term %q: %q: a \"~\" form joins exactly two parts, as in \"not ~ mmd\"", t.Term, f)
+					}
+				}
 				if t.Weight < 0 || t.Weight > 5 {
 					bad(n, "vocabulary term %q: weight %v is outside 0..5", t.Term, t.Weight)
 				}

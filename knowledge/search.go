@@ -97,6 +97,9 @@ const (
 	strengthScale = 4.5 // score at which strength reaches 1-1/e
 	againstFactor = 0.35
 	verbWeight    = 0.5 // the word right after "who"
+	// consumedWeight is what a word of a vocabulary term still counts on its
+	// own, besides the term.
+	consumedWeight = 0.5
 
 	unknownWeight   = 0.8 // how much unknown words lower the coverage…
 	unknownExponent = 0.7 // …growing slower than their number
@@ -111,12 +114,19 @@ type index struct {
 	phrases map[string][]phrase   // first stem → phrases starting with it
 	known   map[string]bool       // stems the knowledge uses
 	off     map[string][][]string // first word → off-topic phrases (surface words)
-	dict    []string              // surface words, for spelling correction
+	combos  []comboPhrase
+	dict    []string // surface words, for spelling correction
 	dictSet map[string]bool
 	dictBy  map[dictKey][]string // surface words by first letter and length
 }
 
 // posting is one entry that has a stem, with the weight of its best field.
+// comboPhrase is a combo form with what it scores.
+type comboPhrase struct {
+	combo
+	phrase
+}
+
 type posting struct {
 	entry  int
 	weight float64
@@ -135,11 +145,14 @@ type phrase struct {
 	// group identifies the term or keyword the phrase is a form of: each
 	// group counts once per question, however many of its forms occur.
 	group int
+	// vocab marks a form of a vocabulary term.
+	vocab bool
 }
 
 // vterm is a compiled vocabulary term.
 type vterm struct {
 	forms   [][]string // stemmed word sequences
+	combos  []combo    // forms of words that occur apart
 	entries []string
 	against []string
 	weight  float64
@@ -173,6 +186,10 @@ func (ov *Overlay) vocabulary(b *Base) *Vocabulary {
 		}
 		vt := vterm{entries: ids, weight: w, against: expandIDs(b, t.Not)}
 		for _, f := range append([]string{t.Term}, t.Also...) {
+			if c, ok := v.parseCombo(f); ok {
+				vt.combos = append(vt.combos, c)
+				continue
+			}
 			st := stems(v.rewrite(Tokens(f)))
 			if len(st) == 0 || (len(st) == 1 && vague[st[0]]) {
 				// A lone vague word ("manager" stems to "manag", as
@@ -237,6 +254,70 @@ var vague = func() map[string]bool {
 	}
 	return m
 }()
+
+// combo is a vocabulary form whose words need not stand together: "groups +
+// microsoft" (both anywhere in the question) or "not ~ mmd" ("mmd" within a
+// few words after "not").
+type combo struct {
+	parts [][]string // stemmed word sequences
+	near  bool
+}
+
+// nearWords is how far the second part of a "~" form may follow the first.
+const nearWords = 4
+
+// parseCombo reads a "+" or "~" form.
+func (v *Vocabulary) parseCombo(f string) (combo, bool) {
+	sep, near := " + ", false
+	if strings.Contains(f, " ~ ") {
+		sep, near = " ~ ", true
+	} else if !strings.Contains(f, " + ") {
+		return combo{}, false
+	}
+	var c combo
+	c.near = near
+	for _, part := range strings.Split(f, sep) {
+		st := stems(v.rewrite(Tokens(part)))
+		if len(st) == 0 {
+			return combo{}, false
+		}
+		c.parts = append(c.parts, st)
+	}
+	if len(c.parts) < 2 || (near && len(c.parts) != 2) {
+		return combo{}, false
+	}
+	return c, true
+}
+
+// find returns where each part of the combo stands in seq, or false.
+func (c combo) find(seq []string) ([][2]int, bool) {
+	at := func(p []string, from, to int) int {
+		for i := from; i+len(p) <= len(seq) && i <= to; i++ {
+			if slices.Equal(seq[i:i+len(p)], p) {
+				return i
+			}
+		}
+		return -1
+	}
+	var spans [][2]int
+	if c.near {
+		for i := at(c.parts[0], 0, len(seq)); i >= 0; i = at(c.parts[0], i+1, len(seq)) {
+			end := i + len(c.parts[0])
+			if j := at(c.parts[1], end, end+nearWords); j >= 0 {
+				return [][2]int{{i, end}, {j, j + len(c.parts[1])}}, true
+			}
+		}
+		return nil, false
+	}
+	for _, p := range c.parts {
+		i := at(p, 0, len(seq))
+		if i < 0 {
+			return nil, false
+		}
+		spans = append(spans, [2]int{i, i + len(p)})
+	}
+	return spans, true
+}
 
 func stems(words []string) []string {
 	out := make([]string, len(words))
@@ -357,12 +438,20 @@ func buildIndex(b *Base) *index {
 		share := wVocab * t.weight / math.Sqrt(float64(len(ents)))
 		group++
 		for _, f := range t.forms {
-			addPhrase(phrase{stems: f, entries: ents, weight: share, against: against, group: group})
+			addPhrase(phrase{stems: f, entries: ents, weight: share, against: against, group: group, vocab: true})
+		}
+		for _, c := range t.combos {
+			ix.combos = append(ix.combos, comboPhrase{c, phrase{stems: slices.Concat(c.parts...), entries: ents, weight: share, against: against, group: group, vocab: true}})
+			for _, p := range c.parts {
+				for _, s := range p {
+					ix.known[s] = true
+				}
+			}
 		}
 	}
 	for _, t := range v.Terms {
 		for _, f := range append([]string{t.Term}, t.Also...) {
-			addWords(Tokens(f))
+			addWords(Tokens(strings.NewReplacer(" + ", " ", " ~ ", " ").Replace(f)))
 		}
 	}
 	for _, o := range v.off {
@@ -455,10 +544,11 @@ func (b *Base) search(question string, trace *[]Contribution) Result {
 	type span struct {
 		from, to int // words[from:to]
 		entries  []int
+		vocab    bool
 	}
 	var spans []span
 	hit := func(p *phrase, w float64, from, to int) {
-		spans = append(spans, span{from, to, p.entries})
+		spans = append(spans, span{from, to, p.entries, p.vocab})
 		if seen[p.group] {
 			return
 		}
@@ -488,12 +578,38 @@ func (b *Base) search(question string, trace *[]Contribution) Result {
 			inPhrase[j] = true
 		}
 	})
-	// Words: each topic word once, by its best field in each entry.
+	// Forms whose words stand apart, on the whole question.
+	for k := range ix.combos {
+		c := &ix.combos[k]
+		if where, ok := c.find(all); ok {
+			for i, sp := range where {
+				if i > 0 {
+					spans = append(spans, span{sp[0], sp[1], c.entries, true})
+					continue
+				}
+				hit(&c.phrase, 1, sp[0], sp[1])
+			}
+		}
+	}
+	// Words: each topic word once, by its best field in each entry. A word
+	// that is part of a vocabulary term counts through the term alone: the
+	// vocabulary says which entries it means.
+	consumed := make([]bool, len(words))
+	for _, sp := range spans {
+		if sp.vocab {
+			for i := sp.from; i < sp.to; i++ {
+				consumed[i] = true
+			}
+		}
+	}
 	done := map[string]bool{}
 	for k, s := range cont {
 		if !done[s] {
 			done[s] = true
 			idf := ix.idf[s] * weight[at[k]]
+			if consumed[at[k]] {
+				idf *= consumedWeight
+			}
 			for _, p := range ix.post[s] {
 				scores[p.entry] += idf * p.weight
 				if trace != nil {

@@ -9,7 +9,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
@@ -21,11 +23,20 @@ import (
 // DefaultRetention is how long records are kept when no retention is given.
 const DefaultRetention = 90 * 24 * time.Hour
 
+// MaxRecords bounds each table: past it, the oldest records go first, so
+// that questions sent in a flood cannot fill the disk.
+const MaxRecords = 100_000
+
+// trimEvery is how many writes pass between two checks of MaxRecords.
+const trimEvery = 512
+
 // Store is a SQLite journal. It is safe for concurrent use.
 type Store struct {
 	db        *sql.DB
 	retention time.Duration
 	now       func() time.Time
+	max       int64
+	writes    atomic.Int64
 }
 
 const schema = `
@@ -58,7 +69,11 @@ func Open(ctx context.Context, path string, retention time.Duration) (*Store, er
 	if strings.TrimSpace(path) == "" {
 		return nil, errors.New("open data store: no file name given")
 	}
-	dsn := "file:" + path + "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
+	// The path goes into a file: URL; escape it so that "#" or "?" in a
+	// file name stay part of the name. A writer waits at most a quarter of
+	// a second for another: recording must never hold up an answer.
+	dsn := (&url.URL{Scheme: "file", OmitHost: true, Path: path,
+		RawQuery: "_pragma=busy_timeout(250)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"}).String()
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open data store %s: %w", path, err)
@@ -71,7 +86,7 @@ func Open(ctx context.Context, path string, retention time.Duration) (*Store, er
 	if retention <= 0 {
 		retention = DefaultRetention
 	}
-	s := &Store{db: db, retention: retention, now: time.Now}
+	s := &Store{db: db, retention: retention, now: time.Now, max: MaxRecords}
 	if err := s.Prune(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -85,15 +100,35 @@ func (s *Store) Close() error { return s.db.Close() }
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
-// Prune deletes records older than the retention.
+// Prune deletes records older than the retention, and the oldest records
+// past MaxRecords.
 func (s *Store) Prune(ctx context.Context) error {
 	cut := s.now().Add(-s.retention).UnixMilli()
 	for _, t := range []string{"misses", "votes"} {
 		if _, err := s.db.ExecContext(ctx, "DELETE FROM "+t+" WHERE at < ?", cut); err != nil {
 			return fmt.Errorf("prune %s: %w", t, err)
 		}
+		if err := s.trim(ctx, t); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// trim keeps the newest s.max records of a table.
+func (s *Store) trim(ctx context.Context, table string) error {
+	if _, err := s.db.ExecContext(ctx, "DELETE FROM "+table+" WHERE id <= (SELECT MAX(id) FROM "+table+") - ?", s.max); err != nil {
+		return fmt.Errorf("trim %s: %w", table, err)
+	}
+	return nil
+}
+
+// wrote counts a write to table and trims it now and then.
+func (s *Store) wrote(ctx context.Context, table string) error {
+	if s.writes.Add(1)%trimEvery != 0 {
+		return nil
+	}
+	return s.trim(ctx, table)
 }
 
 // RecordMiss stores one question the bot could not answer with confidence.
@@ -104,7 +139,7 @@ func (s *Store) RecordMiss(ctx context.Context, m bot.Miss) error {
 	if err != nil {
 		return fmt.Errorf("record unanswered question: %w", err)
 	}
-	return nil
+	return s.wrote(ctx, "misses")
 }
 
 // RecordVote stores one 👍 or 👎.
@@ -119,7 +154,7 @@ func (s *Store) RecordVote(ctx context.Context, v bot.Vote) error {
 	if err != nil {
 		return fmt.Errorf("record feedback: %w", err)
 	}
-	return nil
+	return s.wrote(ctx, "votes")
 }
 
 func at(t time.Time, now func() time.Time) time.Time {

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -131,5 +133,57 @@ func TestConcurrentWrites(t *testing.T) {
 	un, _ := s.Unanswered(ctx, time.Time{})
 	if un[0].Count != 160 {
 		t.Errorf("count %d", un[0].Count)
+	}
+}
+
+func TestOddFileNames(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"my#data.db", "q?x=1.db", "with space.db", "100%.db"} {
+		path := filepath.Join(dir, name)
+		s, err := Open(context.Background(), path, 0)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if err := s.RecordMiss(context.Background(), bot.Miss{Question: "q", Band: knowledge.BandUnknown}); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		if _, err := os.Stat(path); err != nil {
+			t.Errorf("%s: the database is not at its path: %v", name, err)
+		}
+	}
+}
+
+func TestRecordsAreBounded(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	s.max = 100
+	for i := 0; i < 3*trimEvery; i++ {
+		if err := s.RecordMiss(ctx, bot.Miss{Question: fmt.Sprint("flood ", i), Band: knowledge.BandUnknown}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var n int
+	if err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM misses").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n > int(s.max)+trimEvery {
+		t.Errorf("%d records kept, want at most %d", n, int(s.max)+trimEvery)
+	}
+	// The newest are kept.
+	un, _ := s.Unanswered(ctx, time.Time{})
+	found := false
+	for _, u := range un {
+		found = found || u.Question == fmt.Sprint("flood ", 3*trimEvery-1)
+	}
+	if !found {
+		t.Error("the newest record was trimmed")
+	}
+	if err := s.Prune(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM misses").Scan(&n)
+	if n != int(s.max) {
+		t.Errorf("after prune %d records, want %d", n, s.max)
 	}
 }
