@@ -150,12 +150,11 @@ func notification(r bot.Reply) string {
 	return esc(s, maxText)
 }
 
-// escaper escapes the three characters Slack's mrkdwn gives meaning to, so
-// that "<!channel>" or "<@U123>" in a question never pings anyone.
-var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
-
-// esc escapes s for mrkdwn and cuts it to at most n characters, ending with
-// "…" when cut; an escape sequence is never cut in half.
+// esc escapes the three characters Slack's mrkdwn gives meaning to (&, <
+// and >), so that "<!channel>", "<@U123>" or "<https://…|label>" in a
+// question never pings anyone or becomes a link, and cuts s to at most n
+// characters, ending with "…" when cut; an escape sequence is never cut in
+// half.
 func esc(s string, n int) string {
 	if n <= 0 {
 		return ""
