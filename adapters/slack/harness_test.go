@@ -122,6 +122,66 @@ func (f *fakeSlack) wait(t *testing.T, path string, n int) []call {
 	}
 }
 
+// quietFor is how long exactly and nothingMore keep listening, once the
+// adapter has finished its queued work, for a call that should not come.
+const quietFor = 100 * time.Millisecond
+
+// exactly waits for n calls to path, then for the adapter to finish every
+// job queued so far, then quietFor more, and fails unless there are exactly
+// n: a late duplicate is caught, and a slow machine only waits longer.
+func (h *harness) exactly(t *testing.T, path string, n int) []call {
+	t.Helper()
+	h.slack.wait(t, path, n)
+	return h.nothingMore(t, path, n)
+}
+
+// nothingMore waits for the adapter to finish every job queued so far, then
+// quietFor more, and fails unless there are n calls to path; it returns them.
+func (h *harness) nothingMore(t *testing.T, path string, n int) []call {
+	t.Helper()
+	settle(t, h.a)
+	quiet := time.NewTimer(quietFor)
+	defer quiet.Stop()
+	for {
+		if got := h.slack.callsTo(path); len(got) != n {
+			t.Fatalf("fake Slack got %d calls to %s, want exactly %d", len(got), path, n)
+		}
+		select {
+		case <-h.slack.added:
+		case <-quiet.C:
+			return h.slack.callsTo(path)
+		}
+	}
+}
+
+// settle returns once a has finished every job queued before the call. It
+// queues one barrier job per worker: they can all be running at once only
+// when no worker is still busy with earlier work, the queue being first in,
+// first out.
+func settle(t *testing.T, a *Adapter) {
+	t.Helper()
+	var arrived sync.WaitGroup
+	arrived.Add(a.cfg.Workers)
+	release := make(chan struct{})
+	defer close(release)
+	deadline := time.Now().Add(10 * time.Second)
+	for range a.cfg.Workers {
+		for !a.jobs.submit(func(context.Context) { arrived.Done(); <-release }) {
+			if time.Now().After(deadline) {
+				t.Fatal("the adapter's work queue stays full")
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	all := make(chan struct{})
+	go func() { arrived.Wait(); close(all) }()
+	select {
+	case <-all:
+	case <-time.After(time.Until(deadline)):
+		t.Fatal("the adapter's workers did not finish their work")
+	}
+}
+
 func (f *fakeSlack) callsTo(path string) []call {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -118,7 +118,7 @@ func TestRefused(t *testing.T) {
 			})
 		}
 	}
-	time.Sleep(200 * time.Millisecond)
+	settle(t, h.a)
 	if n := h.slack.count(); n != 0 {
 		t.Errorf("refused requests made %d calls to Slack", n)
 	}
@@ -159,12 +159,7 @@ func TestMention(t *testing.T) {
 			t.Fatalf("ignored event %d: status %d", i, rec.Code)
 		}
 	}
-	posts := h.slack.wait(t, "/chat.postMessage", 1)
-	time.Sleep(300 * time.Millisecond)
-	if posts = h.slack.callsTo("/chat.postMessage"); len(posts) != 1 {
-		t.Fatalf("%d messages posted, want exactly 1", len(posts))
-	}
-	p := posts[0]
+	p := h.exactly(t, "/chat.postMessage", 1)[0]
 	if p.Form.Get("channel") != "C0GENERAL" || p.Form.Get("thread_ts") != "1700000000.000100" {
 		t.Errorf("posted to %q thread %q, want C0GENERAL thread 1700000000.000100", p.Form.Get("channel"), p.Form.Get("thread_ts"))
 	}
@@ -209,12 +204,7 @@ func TestDirectMessage(t *testing.T) {
 			t.Fatalf("event %d: status %d", i, rec.Code)
 		}
 	}
-	posts := h.slack.wait(t, "/chat.postMessage", 1)
-	time.Sleep(300 * time.Millisecond)
-	if posts = h.slack.callsTo("/chat.postMessage"); len(posts) != 1 {
-		t.Fatalf("%d messages posted, want 1", len(posts))
-	}
-	if p := posts[0]; p.Form.Get("channel") != "D0DM" || p.Form.Get("thread_ts") != "" || !strings.Contains(p.Form.Get("text"), "Printing") {
+	if p := h.exactly(t, "/chat.postMessage", 1)[0]; p.Form.Get("channel") != "D0DM" || p.Form.Get("thread_ts") != "" || !strings.Contains(p.Form.Get("text"), "Printing") {
 		t.Errorf("DM answer: channel %q thread %q text %q", p.Form.Get("channel"), p.Form.Get("thread_ts"), p.Form.Get("text"))
 	}
 }
@@ -351,7 +341,7 @@ func TestButtons(t *testing.T) {
 
 	// A response_url that is not Slack's gets nothing.
 	do(t, h.a.Interactions(), formType, interactionBody(t, actionRun+"_table", `{"c":"table"}`, "https://evil.example/respond", true, "message"))
-	time.Sleep(200 * time.Millisecond)
+	settle(t, h.a)
 	if !strings.Contains(h.logs.String(), "response_url is not a Slack address") {
 		t.Error("a foreign response_url was not refused")
 	}
@@ -370,11 +360,7 @@ func TestAppHome(t *testing.T) {
 	h := newHarness(t)
 	do(t, h.a.Events(), "application/json", eventBody("EvH1", `{"type":"app_home_opened","user":"U0ASKER","channel":"D0DM","tab":"home","event_ts":"1.1"}`))
 	do(t, h.a.Events(), "application/json", eventBody("EvH2", `{"type":"app_home_opened","user":"U0ASKER","channel":"D0DM","tab":"messages","event_ts":"1.2"}`))
-	pub := h.slack.wait(t, "/views.publish", 1)
-	time.Sleep(200 * time.Millisecond)
-	if n := len(h.slack.callsTo("/views.publish")); n != 1 {
-		t.Errorf("%d views published, want 1", n)
-	}
+	pub := h.exactly(t, "/views.publish", 1)
 	if pub[0].JSON["user_id"] != "U0ASKER" {
 		t.Errorf("published for %v", pub[0].JSON["user_id"])
 	}

@@ -131,12 +131,7 @@ func TestSocketMode(t *testing.T) {
 	ss.waitAck(t, "env-4")
 	f.wait(t, "/respond/socket-vote", 1)
 
-	posts := f.wait(t, "/chat.postMessage", 1)
-	time.Sleep(300 * time.Millisecond)
-	if posts = f.callsTo("/chat.postMessage"); len(posts) != 1 {
-		t.Fatalf("%d answers posted, want 1", len(posts))
-	}
-	if p := posts[0].Form; p.Get("channel") != "C0GENERAL" || p.Get("thread_ts") != "1700000002.000100" || !strings.Contains(p.Get("text"), "Your organisation") {
+	if p := h.exactly(t, "/chat.postMessage", 1)[0].Form; p.Get("channel") != "C0GENERAL" || p.Get("thread_ts") != "1700000002.000100" || !strings.Contains(p.Get("text"), "Your organisation") {
 		t.Errorf("answer: channel %q thread %q text %q", p.Get("channel"), p.Get("thread_ts"), p.Get("text"))
 	}
 	fb, err := h.store.Feedback(t.Context(), time.Time{})
