@@ -75,14 +75,16 @@ func init() {
 // run is the whole program.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	e := env{ctx: ctx, getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	if len(args) > 0 {
+		switch args[0] {
+		case "help", "-h", "-help", "--help":
+			usage(stdout)
+			return nil
+		}
+	}
 	name := "serve"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		name, args = args[0], args[1:]
-	}
-	switch name {
-	case "help", "-h", "--help":
-		usage(stdout)
-		return nil
 	}
 	c, ok := subcommands[name]
 	if !ok {
@@ -104,5 +106,5 @@ func usage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  mmdbot %s\n        %s\n", subcommands[n].usage, subcommands[n].summary)
 	}
-	fmt.Fprintln(w, "\nRun \"mmdbot COMMAND -h\" for the flags of a command.")
+	fmt.Fprintln(w, "\nWith no command, mmdbot serves (mmdbot serve). Run \"mmdbot COMMAND -h\" for the flags of a command.")
 }

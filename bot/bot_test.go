@@ -42,6 +42,12 @@ func TestParse(t *testing.T) {
 		{"what can you do?", IntentSmallTalk, "what can you do?", "", ""},
 		{"hello, who handles printers?", IntentAsk, "hello, who handles printers?", "", ""},
 		{"who are you", IntentSmallTalk, "who are you", "", ""},
+		{"table please", IntentTable, "table please", "", ""},
+		{"can you show me the full table?", IntentTable, "can you show me the full table?", "", ""},
+		{"list microsoft's responsibilities", IntentList, "list microsoft's responsibilities", knowledge.OwnerMicrosoft, ""},
+		{"help please", IntentHelp, "help please", "", ""},
+		{"show me the printing entry", IntentAsk, "show me the printing entry", "", ""},
+		{"please list everything", IntentAsk, "please list everything", "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -263,8 +269,12 @@ func TestJSON(t *testing.T) {
 		t.Errorf("json %+v", j)
 	}
 	r, _ = b.Handle(context.Background(), Message{Text: "hi"})
-	if j := r.JSON(); j.Answered || len(j.Matches) != 0 || j.Matches == nil {
+	if j := r.JSON(); j.Answered || len(j.Matches) != 0 || j.Matches == nil || len(j.Commands) == 0 {
 		t.Errorf("small talk json %+v", j)
+	}
+	r, _ = b.Handle(context.Background(), Message{Text: "list shared"})
+	if j := r.JSON(); j.Answered || len(j.Entries) != 3 || j.Entries[0].Owner != knowledge.OwnerShared {
+		t.Errorf("list json %+v", j)
 	}
 }
 

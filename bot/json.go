@@ -13,6 +13,12 @@ type MatchJSON struct {
 	URL   string          `json:"url"`
 }
 
+// CommandJSON is one line of help in ReplyJSON.
+type CommandJSON struct {
+	Usage   string `json:"usage"`
+	Summary string `json:"summary"`
+}
+
 // ReplyJSON is the JSON form of a reply to a question, the same for
 // `mmdbot ask --json` and the web API's /api/ask.
 type ReplyJSON struct {
@@ -25,7 +31,11 @@ type ReplyJSON struct {
 	Answer     *knowledge.Entry `json:"answer,omitempty"`
 	Also       *knowledge.Entry `json:"also,omitempty"`
 	Choices    []MatchJSON      `json:"choices,omitempty"`
-	Text       string           `json:"text,omitempty"`
+	// Entries are the entries of a table or listing, grouped by owner.
+	Entries []*knowledge.Entry `json:"entries,omitempty"`
+	// Commands are the help, for help and small talk.
+	Commands []CommandJSON `json:"commands,omitempty"`
+	Text     string        `json:"text,omitempty"`
 	Source     knowledge.Page   `json:"source"`
 }
 
@@ -51,6 +61,14 @@ func (r Reply) JSON() ReplyJSON {
 	}
 	if r.Also != nil {
 		j.Also = r.Also.Entry
+	}
+	for _, g := range r.Groups {
+		j.Entries = append(j.Entries, g.Entries...)
+	}
+	if r.Kind == KindHelp {
+		for _, c := range r.Commands {
+			j.Commands = append(j.Commands, CommandJSON(c))
+		}
 	}
 	for _, c := range r.Alternatives {
 		if e := findEntry(r.Matches, c.ID); e != nil {

@@ -66,6 +66,47 @@ func Parse(text string) Parsed {
 		p.Intent = IntentHelp
 		return p
 	}
+	cmd, isCmd := parseCommand(words)
+	if isCmd && cmd.Intent != IntentError {
+		cmd.Question = q
+		return cmd
+	}
+	// "show me the table, please": the same commands, asked politely.
+	var plain []string
+	for _, w := range words {
+		if w = strings.Trim(w, ".!?,:;"); w != "" && !politeness[w] {
+			plain = append(plain, w)
+		}
+	}
+	if len(plain) > 0 && len(plain) < len(words) {
+		if c, ok := parseCommand(plain); ok && c.Intent != IntentShow && c.Intent != IntentError {
+			c.Question = q
+			return c
+		}
+	}
+	if isCmd {
+		cmd.Question = q
+		return cmd
+	}
+	if isSmallTalk(words) {
+		p.Intent = IntentSmallTalk
+	}
+	return p
+}
+
+// politeness holds the words around a command that do not change it.
+var politeness = setOf("please pls plz can could would you show me us give display see the a full whole entire complete all of your responsibilities responsibility roles entries ones list's")
+
+func setOf(words string) map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(words) {
+		m[w] = true
+	}
+	return m
+}
+
+// parseCommand reads words as a command of the command table.
+func parseCommand(words []string) (Parsed, bool) {
 	first := strings.Trim(words[0], ".!,:;")
 	if first == "" {
 		first = words[0]
@@ -78,34 +119,27 @@ func Parse(text string) Parsed {
 		switch c.intent {
 		case IntentHelp, IntentTable:
 			if len(rest) == 0 {
-				p.Intent = c.intent
-				return p
+				return Parsed{Intent: c.intent}, true
 			}
 		case IntentList:
 			if len(rest) == 0 {
-				p.Intent = IntentTable
-				return p
+				return Parsed{Intent: IntentTable}, true
 			}
 			if len(rest) <= 2 {
-				o, err := knowledge.ParseOwner(strings.Join(rest, " "))
+				arg := strings.TrimSuffix(strings.TrimSuffix(strings.Join(rest, " "), "'s"), "’s")
+				o, err := knowledge.ParseOwner(arg)
 				if err != nil {
-					p.Intent, p.Problem = IntentError, fmt.Sprintf("\"list\" takes microsoft, customer or shared, not %q.", strings.Join(rest, " "))
-					return p
+					return Parsed{Intent: IntentError, Problem: fmt.Sprintf("\"list\" takes microsoft, customer or shared, not %q.", strings.Join(rest, " "))}, true
 				}
-				p.Intent, p.Owner = IntentList, o
-				return p
+				return Parsed{Intent: IntentList, Owner: o}, true
 			}
 		case IntentShow:
 			if len(rest) == 1 {
-				p.Intent, p.Arg = IntentShow, rest[0]
-				return p
+				return Parsed{Intent: IntentShow, Arg: rest[0]}, true
 			}
 		}
 	}
-	if isSmallTalk(words) {
-		p.Intent = IntentSmallTalk
-	}
-	return p
+	return Parsed{}, false
 }
 
 func contains(list []string, s string) bool {

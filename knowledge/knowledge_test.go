@@ -184,6 +184,8 @@ func TestParseMarkdownErrors(t *testing.T) {
 		{"unclosed front matter", "---\ntitle: x\n", 1, "never closed"},
 		{"bad date", "---\nms.date: someday\n---\n# T\n", 2, "not a date"},
 		{"not utf-8", "# T\n\xff\xfe\n", 1, "UTF-8"},
+		{"javascript link", "# T\n\n" + side + "| Role | Description |\n| --- | --- |\n| A | [x](javascript:alert(1)) |\n", 7, "not an http, https or mailto: address"},
+		{"page address", "---\nurl: ftp://example.com/x\n---\n# T\n", 1, "not an absolute http or https address"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -305,9 +307,12 @@ func TestOverlayErrors(t *testing.T) {
 		{"bad extends", "extends: everything\n", 1, `extends must be "default"`},
 		{"vocab without entries", "vocabulary:\n  - term: vpn\n", 2, "names no entries"},
 		{"bad weight", "vocabulary:\n  - term: vpn\n    entries: [customer/printing]\n    weight: 9\n", 2, "outside 0..5"},
-		{"bad link", "entries:\n  - id: customer/printing\n    links: [{text: x, url: /relative}]\n", 3, "not an absolute URL"},
+		{"bad link", "entries:\n  - id: customer/printing\n    links: [{text: x, url: /relative}]\n", 3, "not an absolute http or https address"},
 		{"half split", "entries:\n  - id: customer/printing\n    split: {microsoft: x}\n", 3, "needs both"},
 		{"bad side", "entries:\n  - title: X\n    side: both\n    description: d\n", 3, `unknown side "both"`},
+		{"javascript link", "entries:\n  - id: customer/printing\n    links: [{text: x, url: \"javascript:alert(1)\"}]\n", 3, "not an absolute http or https address"},
+		{"bad contact", "entries:\n  - id: customer/printing\n    contact: {text: x, url: \"data:text/html,x\"}\n", 3, "not an http, https or mailto: address"},
+		{"duplicate entry", "entries:\n  - title: X\n    side: customer\n    description: d\n  - id: customer/x\n    keywords: [y]\n", 5, "already given at line 2"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -332,6 +337,9 @@ func TestStripMentions(t *testing.T) {
 		{"<at>MMD Bot</at>   hi", "hi"},
 		{"hey <!here> <#C123|general> printers?", "hey printers?"},
 		{"mail me at a@b.com", "mail me at a@b.com"},
+		{"who fixes printers & <https://intranet.example/p|the print page>?", "who fixes printers & the print page ?"},
+		{"see <https://intranet.example/p> vpn", "see vpn"},
+		{"<mailto:it@example.com|it@example.com> owns printing", "it@example.com owns printing"},
 		{"", ""},
 	}
 	for _, tt := range tests {

@@ -55,8 +55,8 @@ func ParseMarkdown(name string, src []byte, pageURL string) (Page, []*Entry, err
 		page.URL = DefaultPageURL
 	}
 	base, err := url.Parse(page.URL)
-	if err != nil || !base.IsAbs() {
-		errs = append(errs, &LoadError{File: name, Line: 1, Msg: fmt.Sprintf("the page address %q is not an absolute URL", page.URL)})
+	if err != nil || !webURL(page.URL) {
+		errs = append(errs, &LoadError{File: name, Line: 1, Msg: fmt.Sprintf("the page address %q is not an absolute http or https address", page.URL)})
 		return Page{}, nil, errs
 	}
 	if fm.Date != "" {
@@ -465,6 +465,9 @@ func (r *cellReader) resolve(dest string) string {
 	if !u.IsAbs() {
 		u.Path = strings.TrimSuffix(u.Path, ".md")
 		u = r.base.ResolveReference(u)
+	}
+	if u.Scheme != "https" && u.Scheme != "http" && u.Scheme != "mailto" {
+		r.errs = append(r.errs, fmt.Sprintf("the link %q is not an http, https or mailto: address", dest))
 	}
 	return u.String()
 }

@@ -123,6 +123,7 @@ func ParseOverlay(name string, data []byte) (*Overlay, error) {
 				bad(val, "entries must be a list")
 				continue
 			}
+			seenEntries := map[string]int{}
 			for _, n := range val.Content {
 				checkKeys(n, entryKeys, "an entry", bad)
 				var e OverlayEntry
@@ -144,9 +145,26 @@ func ParseOverlay(name string, data []byte) (*Overlay, error) {
 					bad(valueNode(n, "side"), "entry %s: unknown side %q (want microsoft or customer)", firstNonEmpty(e.ID, e.Title), e.Side)
 				}
 				for _, l := range e.Links {
-					if u, err := url.Parse(l.URL); err != nil || !u.IsAbs() {
-						bad(valueNode(n, "links"), "entry %s: link %q is not an absolute URL", firstNonEmpty(e.ID, e.Title), l.URL)
+					if !webURL(l.URL) {
+						bad(valueNode(n, "links"), "entry %s: link %q is not an absolute http or https address", firstNonEmpty(e.ID, e.Title), l.URL)
 					}
+				}
+				if e.Contact != nil {
+					if strings.TrimSpace(e.Contact.Text) == "" {
+						bad(valueNode(n, "contact"), "entry %s: a contact needs a text", firstNonEmpty(e.ID, e.Title))
+					}
+					if e.Contact.URL != "" && !webURL(e.Contact.URL) && !strings.HasPrefix(e.Contact.URL, "mailto:") {
+						bad(valueNode(n, "contact"), "entry %s: contact address %q is not an http, https or mailto: address", firstNonEmpty(e.ID, e.Title), e.Contact.URL)
+					}
+				}
+				key := strings.ToLower(e.ID)
+				if key == "" && e.Side != "" {
+					key = e.Side + "/" + Slug(e.Title)
+				}
+				if prev, dup := seenEntries[key]; dup && key != "" {
+					bad(n, "entry %s is already given at line %d", key, prev)
+				} else if key != "" {
+					seenEntries[key] = n.Line
 				}
 				if e.Split != nil && (strings.TrimSpace(e.Split.Microsoft) == "" || strings.TrimSpace(e.Split.Customer) == "") {
 					bad(valueNode(n, "split"), "entry %s: a split needs both microsoft and customer", firstNonEmpty(e.ID, e.Title))
@@ -410,8 +428,8 @@ func loadYAML(f File) (*Base, error) {
 			return nil, err
 		}
 	} else {
-		if ov.Page == nil {
-			return nil, Errors{{File: f.Name, Line: 1, Msg: "a knowledge base that does not say \"extends: default\" needs a page (title, description, date, url)"}}
+		if ov.Page == nil || ov.Page.Title == "" || ov.Page.URL == "" {
+			return nil, Errors{{File: f.Name, Line: 1, Msg: "a knowledge base that does not say \"extends: default\" needs a page with at least a title and a url (and best a description and a date)"}}
 		}
 		defined := 0
 		for _, e := range ov.Entries {
@@ -425,10 +443,8 @@ func loadYAML(f File) (*Base, error) {
 	}
 	if ov.Page != nil {
 		p := *ov.Page
-		if p.URL != "" {
-			if u, err := url.Parse(p.URL); err != nil || !u.IsAbs() {
-				return nil, Errors{{File: f.Name, Line: 1, Msg: fmt.Sprintf("page url %q is not an absolute URL", p.URL)}}
-			}
+		if p.URL != "" && !webURL(p.URL) {
+			return nil, Errors{{File: f.Name, Line: 1, Msg: fmt.Sprintf("page url %q is not an absolute http or https address", p.URL)}}
 		}
 		page = mergePage(page, p)
 	}
@@ -478,4 +494,10 @@ func expandIDs(b *Base, ids []string) []string {
 		}
 	}
 	return out
+}
+
+// webURL reports whether s is an absolute http or https address.
+func webURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
 }

@@ -10,6 +10,7 @@ import (
 
 var (
 	slackMention = regexp.MustCompile(`<[@!#][^<>]*>`)
+	slackLink    = regexp.MustCompile(`<(?:https?|mailto|tel):[^<>|]*(?:\|([^<>]*))?>`)
 	teamsMention = regexp.MustCompile(`(?is)<at>.*?</at>`)
 	typedMention = regexp.MustCompile(`(^|\s)@[\p{L}\p{N}_.-]+`)
 	slackEmoji   = regexp.MustCompile(`:[a-z0-9_+-]+:`)
@@ -18,10 +19,12 @@ var (
 
 // StripMentions removes mentions from a chat message: a typed "@mmd", Slack's
 // "<@U024BE7LH>" (and "<!here>", "<#C…|name>"), and Teams' "<at>mmd</at>".
-// Surrounding space is tidied.
+// Slack's link markup keeps its label: "<https://…|the wiki>" reads "the
+// wiki", a bare "<https://…>" nothing. Surrounding space is tidied.
 func StripMentions(s string) string {
 	s = teamsMention.ReplaceAllString(s, " ")
 	s = slackMention.ReplaceAllString(s, " ")
+	s = slackLink.ReplaceAllString(s, " $1 ")
 	s = typedMention.ReplaceAllString(s, "$1")
 	return strings.Join(strings.Fields(s), " ")
 }
