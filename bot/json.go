@@ -34,9 +34,9 @@ type ReplyJSON struct {
 	// Entries are the entries of a table or listing, grouped by owner.
 	Entries []*knowledge.Entry `json:"entries,omitempty"`
 	// Commands are the help, for help and small talk.
-	Commands []CommandJSON `json:"commands,omitempty"`
-	Text     string        `json:"text,omitempty"`
-	Source     knowledge.Page   `json:"source"`
+	Commands []CommandJSON  `json:"commands,omitempty"`
+	Text     string         `json:"text,omitempty"`
+	Source   knowledge.Page `json:"source"`
 }
 
 // JSON returns the JSON form of the reply. answered is true when the bot gives
