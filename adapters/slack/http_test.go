@@ -508,3 +508,85 @@ func TestRunDrains(t *testing.T) {
 		t.Errorf("an event after shutdown: status %d, want 503 so that Slack retries", rec.Code)
 	}
 }
+
+// TestLinkMarkupNotEchoed: Slack's link markup in a question, <https://…|label>
+// or <mailto:…|label>, never comes back as a link of the asker's making,
+// whether the reply is posted in a channel, in a DM or answers a command:
+// the question is echoed as its words (the label), escaped.
+func TestLinkMarkupNotEchoed(t *testing.T) {
+	tests := []struct {
+		q, echo string // the question, and what its echo shows
+	}{
+		{"<https://evil.example/login|click here> who handles VPN issues?", "click here"},
+		{"<mailto:boss@evil.example|mail me> <http://evil.example/x|this> zzqx blorf?", "mail me this zzqx"},
+		{"<https://evil.example/a|&lt;!channel&gt;> printing <mailto:boss@evil.example|<@U0BOSS>>", "printing"},
+	}
+	// The asker's links: their targets never show, their markup never
+	// reaches Slack unescaped.
+	bad := []string{"evil.example", "<!channel", "<@U0BOSS", "|click", "|mail"}
+	check := func(t *testing.T, where, echo string, texts []string) {
+		t.Helper()
+		echoed := false
+		for _, s := range texts {
+			for _, b := range bad {
+				if strings.Contains(s, b) {
+					t.Errorf("%s: %q unescaped in %.120q", where, b, s)
+				}
+			}
+			echoed = echoed || strings.Contains(s, echo)
+		}
+		if !echoed {
+			t.Errorf("%s: the question is not echoed as %q, so this test checks nothing: %q", where, echo, texts)
+		}
+	}
+	for i, tt := range tests {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			h := newHarness(t)
+			inner, _ := json.Marshal(map[string]any{"type": "app_mention", "user": "U0ASKER", "text": "<@UBOT0001> " + tt.q, "ts": "1700000000.000100", "channel": "C0GENERAL"})
+			do(t, h.a.Events(), "application/json", eventBody("EvL1", string(inner)))
+			inner, _ = json.Marshal(map[string]any{"type": "message", "channel_type": "im", "user": "U0ASKER", "text": tt.q, "ts": "1700000001.000100", "channel": "D0DM"})
+			do(t, h.a.Events(), "application/json", eventBody("EvL2", string(inner)))
+			for _, p := range h.exactly(t, "/chat.postMessage", 2) {
+				check(t, "post to "+p.Form.Get("channel"), tt.echo, append(mrkdwnTexts(t, []byte(p.Form.Get("blocks"))), p.Form.Get("text")))
+			}
+			rec := do(t, h.a.Commands(), formType, commandBody(tt.q, h.slack.responseURL("cmd")))
+			var got struct {
+				Text   string          `json:"text"`
+				Blocks json.RawMessage `json:"blocks"`
+			}
+			if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+				t.Fatalf("command answer %q: %v", rec.Body.String(), err)
+			}
+			check(t, "command", tt.echo, append(mrkdwnTexts(t, got.Blocks), got.Text))
+		})
+	}
+}
+
+// mrkdwnTexts returns the mrkdwn texts of blocks as sent: where Slack would
+// make a link of <https://…|label>.
+func mrkdwnTexts(t *testing.T, blocks []byte) []string {
+	t.Helper()
+	var raw any
+	if err := json.Unmarshal(blocks, &raw); err != nil {
+		t.Fatalf("blocks %.80q: %v", blocks, err)
+	}
+	var out []string
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if s, ok := v["text"].(string); ok && v["type"] == "mrkdwn" {
+				out = append(out, s)
+			}
+			for _, x := range v {
+				walk(x)
+			}
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		}
+	}
+	walk(raw)
+	return out
+}

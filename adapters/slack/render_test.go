@@ -129,6 +129,7 @@ func TestEscaping(t *testing.T) {
 		"<!channel> who handles VPN?",
 		"<!here|here> printing & <@U0123ABC> <#C0123|general> <!subteam^S123> <https://evil.example|click>",
 		strings.Repeat("<!everyone>", 400),
+		"<mailto:boss@evil.example|mail me> and <http://evil.example/x|this> about printing",
 	} {
 		for _, r := range []bot.Reply{
 			asked(b, "customer/printing", q),
@@ -140,7 +141,7 @@ func TestEscaping(t *testing.T) {
 			checkLimits(t, "escaping", msgs, maxBlocks)
 			for _, m := range msgs {
 				for _, s := range append(texts(t, m.Blocks), m.Text) {
-					for _, bad := range []string{"<!", "<@", "<#", "<https://evil"} {
+					for _, bad := range []string{"<!", "<@", "<#", "<https://evil", "<http://evil", "<mailto:"} {
 						if strings.Contains(s, bad) {
 							t.Errorf("%s reply to %.40q shows %q unescaped: %.80q", r.Kind, q, bad, s)
 						}
