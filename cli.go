@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -65,7 +66,7 @@ func dataFlag(e env, fs *flag.FlagSet) *string {
 	return fs.String("data", envOr(e, "MMD_DATA", "mmdbot.db"), "SQLite file recording unanswered questions and feedback (env MMD_DATA)")
 }
 
-func cmdAsk(e env, args []string) error {
+func cmdAsk(ctx context.Context, e env, args []string) error {
 	fs := newFlags(e, "ask", subcommands["ask"].usage)
 	asJSON := fs.Bool("json", false, "print the answer as JSON")
 	explain := fs.Bool("explain", false, "also print what each candidate's score is made of")
@@ -85,7 +86,7 @@ func cmdAsk(e env, args []string) error {
 	}
 	opts := bot.Options{}
 	if *data != "" {
-		st, err := store.Open(e.ctx, *data, 0)
+		st, err := store.Open(ctx, *data, 0)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "mmdbot: warning: unanswered questions are not recorded: %v\n", err)
 		} else {
@@ -93,7 +94,7 @@ func cmdAsk(e env, args []string) error {
 			opts.Journal = st
 		}
 	}
-	r, err := bot.New(base, opts).Handle(e.ctx, bot.Message{Text: q, Via: bot.ViaCLI, Adapter: "cli"})
+	r, err := bot.New(base, opts).Handle(ctx, bot.Message{Text: q, Via: bot.ViaCLI, Adapter: "cli"})
 	if err != nil && r.Kind != bot.KindError {
 		return err
 	}
@@ -133,7 +134,7 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-func cmdTable(e env, args []string) error {
+func cmdTable(ctx context.Context, e env, args []string) error {
 	fs := newFlags(e, "table", subcommands["table"].usage)
 	owner := fs.String("owner", "", "only the entries of this owner: microsoft, customer or shared")
 	format := fs.String("format", "text", "output format: text, markdown, csv or json")
@@ -178,7 +179,7 @@ func cmdTable(e env, args []string) error {
 	return nil
 }
 
-func cmdEval(e env, args []string) error {
+func cmdEval(ctx context.Context, e env, args []string) error {
 	fs := newFlags(e, "eval", subcommands["eval"].usage)
 	asJSON := fs.Bool("json", false, "print the figures as JSON")
 	kb := kbFlag(e, fs)
@@ -201,7 +202,7 @@ func cmdEval(e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	rep := eval.Run(e.ctx, bot.New(base, bot.Options{}), items)
+	rep := eval.Run(ctx, bot.New(base, bot.Options{}), items)
 	if *asJSON {
 		return writeJSON(e.stdout, rep)
 	}
@@ -222,7 +223,7 @@ func cmdEval(e env, args []string) error {
 	return nil
 }
 
-func cmdKB(e env, args []string) error {
+func cmdKB(ctx context.Context, e env, args []string) error {
 	if len(args) == 0 || args[0] != "validate" {
 		fmt.Fprintf(e.stderr, "Usage: mmdbot %s\n", subcommands["kb"].usage)
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
@@ -259,7 +260,7 @@ func cmdKB(e env, args []string) error {
 	return nil
 }
 
-func cmdReport(e env, args []string) error {
+func cmdReport(ctx context.Context, e env, args []string) error {
 	if len(args) == 0 || (args[0] != "unanswered" && args[0] != "feedback") {
 		fmt.Fprintf(e.stderr, "Usage: mmdbot %s\n       mmdbot report feedback [--since DURATION] [--format text|csv|json] [--data FILE]\n", subcommands["report"].usage)
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
@@ -285,24 +286,24 @@ func cmdReport(e env, args []string) error {
 		fmt.Fprintf(e.stderr, "mmdbot report: no data file %s (%v): give the file mmdbot serve records to, with --data or MMD_DATA\n", *data, errors.Unwrap(err))
 		return exitCode(1)
 	}
-	st, err := store.Open(e.ctx, *data, 0)
+	st, err := store.Open(ctx, *data, 0)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	from := time.Now().Add(-*since)
 	if what == "feedback" {
-		fb, err := st.Feedback(e.ctx, from)
+		fb, err := st.Feedback(ctx, from)
 		if err != nil {
 			return err
 		}
 		return writeFeedback(e.stdout, *format, fb)
 	}
-	un, err := st.Unanswered(e.ctx, from)
+	un, err := st.Unanswered(ctx, from)
 	if err != nil {
 		return err
 	}
-	fb, err := st.Feedback(e.ctx, from)
+	fb, err := st.Feedback(ctx, from)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,7 +18,7 @@ func init() {
 	})
 }
 
-func cmdTeams(e env, args []string) error {
+func cmdTeams(ctx context.Context, e env, args []string) error {
 	if len(args) == 0 || args[0] != "package" {
 		fmt.Fprintf(e.stderr, "Usage: mmdbot %s\n", subcommands["teams"].usage)
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {

@@ -17,14 +17,14 @@ func init() {
 	})
 }
 
-func cmdHealthcheck(e env, args []string) error {
+func cmdHealthcheck(ctx context.Context, e env, args []string) error {
 	fs := newFlags(e, "healthcheck", subcommands["healthcheck"].usage)
 	url := fs.String("url", healthURL(envOr(e, "MMD_ADDR", ":8080")), "address to probe; default /healthz on this machine at the port of MMD_ADDR")
 	timeout := fs.Duration("timeout", 3*time.Second, "how long to wait for the answer")
 	if ok, err := parseFlags(fs, args); !ok {
 		return err
 	}
-	if err := probe(e.ctx, *url, *timeout); err != nil {
+	if err := probe(ctx, *url, *timeout); err != nil {
 		fmt.Fprintln(e.stderr, "mmdbot healthcheck:", err)
 		return exitCode(1)
 	}

@@ -43,9 +43,8 @@ type exitCode int
 
 func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
 
-// env is how run reads the environment.
+// env is how a command reads its environment and writes its output.
 type env struct {
-	ctx    context.Context
 	getenv func(string) string
 	stdin  io.Reader
 	stdout io.Writer
@@ -56,7 +55,7 @@ type env struct {
 type subcommand struct {
 	usage   string
 	summary string
-	run     func(e env, args []string) error
+	run     func(ctx context.Context, e env, args []string) error
 }
 
 // subcommands lists every subcommand of mmdbot.
@@ -74,7 +73,7 @@ func init() {
 
 // run is the whole program.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	e := env{ctx: ctx, getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	e := env{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
 	if len(args) > 0 {
 		switch args[0] {
 		case "help", "-h", "-help", "--help":
@@ -92,7 +91,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		usage(stderr)
 		return exitCode(2)
 	}
-	return c.run(e, args)
+	return c.run(ctx, e, args)
 }
 
 func usage(w io.Writer) {

@@ -36,7 +36,7 @@ func init() {
 	})
 }
 
-func cmdServe(e env, args []string) error {
+func cmdServe(ctx context.Context, e env, args []string) error {
 	fs := newFlags(e, "serve", subcommands["serve"].usage)
 	texts := defineSettings(e, fs)
 	check := fs.Bool("check", false, "validate the configuration, print it with secrets masked, and exit")
@@ -57,7 +57,7 @@ func cmdServe(e env, args []string) error {
 		fmt.Fprintln(e.stderr, "mmdbot serve: the configuration is not valid; \"mmdbot serve --check\" shows it")
 		return exitCode(2)
 	}
-	return serve(e.ctx, e, cfg)
+	return serve(ctx, e, cfg)
 }
 
 // printProblems writes each problem of a joined error on a line of its own.
