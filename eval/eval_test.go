@@ -50,6 +50,8 @@ func TestPublicSet(t *testing.T) { runSet(t, publicSet) }
 
 func TestSecondSet(t *testing.T) { runSet(t, "testdata/more-questions.yaml") }
 
+func TestIndependentSet(t *testing.T) { runSet(t, "testdata/independent-questions.yaml") }
+
 func TestParseErrors(t *testing.T) {
 	for src, want := range map[string]string{
 		"":                         "empty",

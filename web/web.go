@@ -190,21 +190,31 @@ func (s *Site) answer(ctx context.Context, q string) (bot.Reply, error) {
 	return rep, nil
 }
 
+// apiRequest sets the API's headers and reads the query of a GET or HEAD
+// request; anything else is answered with a JSON error, counted, and false.
+func (s *Site) apiRequest(w http.ResponseWriter, r *http.Request) (url.Values, bool) {
+	setAPIHeaders(w.Header())
+	if !allowMethod(w, r) {
+		s.refuse(r.Context(), "method")
+		writeError(w, http.StatusMethodNotAllowed, "Only GET and HEAD are allowed here.")
+		return nil, false
+	}
+	form, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		s.refuse(r.Context(), "query")
+		writeError(w, http.StatusBadRequest, "The query string cannot be read.")
+		return nil, false
+	}
+	return form, true
+}
+
 // Ask returns the handler of GET /api/ask?q=: the bot's reply to q as JSON,
 // the same as `mmdbot ask --json`. Bad input gets a 400 with a JSON body
 // {"error": "..."}.
 func (s *Site) Ask() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		setAPIHeaders(w.Header())
-		if !allowMethod(w, r) {
-			s.refuse(r.Context(), "method")
-			writeError(w, http.StatusMethodNotAllowed, "Only GET and HEAD are allowed here.")
-			return
-		}
-		form, err := url.ParseQuery(r.URL.RawQuery)
-		if err != nil {
-			s.refuse(r.Context(), "query")
-			writeError(w, http.StatusBadRequest, "The query string cannot be read.")
+		form, ok := s.apiRequest(w, r)
+		if !ok {
 			return
 		}
 		q, _ := first(form, "q")
@@ -232,16 +242,8 @@ func (s *Site) Ask() http.Handler {
 // same as `mmdbot table --format json`. An unknown owner gets a 400.
 func (s *Site) Entries() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		setAPIHeaders(w.Header())
-		if !allowMethod(w, r) {
-			s.refuse(r.Context(), "method")
-			writeError(w, http.StatusMethodNotAllowed, "Only GET and HEAD are allowed here.")
-			return
-		}
-		form, err := url.ParseQuery(r.URL.RawQuery)
-		if err != nil {
-			s.refuse(r.Context(), "query")
-			writeError(w, http.StatusBadRequest, "The query string cannot be read.")
+		form, ok := s.apiRequest(w, r)
+		if !ok {
 			return
 		}
 		owners := knowledge.Owners
