@@ -202,9 +202,15 @@ func safeURL(u string, mailto bool) string {
 // mdDestination escapes what would end a Markdown link's address early.
 var mdDestination = strings.NewReplacer("(", "%28", ")", "%29", "[", "%5B", "]", "%5D")
 
+// mdLinkText escapes what would end a Markdown link's text early or start a
+// link of its own.
+var mdLinkText = strings.NewReplacer(`\`, `\\`, "[", `\[`, "]", `\]`)
+
 // mdLink returns a Markdown link to u reading text, or just the text when u
-// is not an http(s) or mailto: address.
+// is not an http(s) or mailto: address. Brackets in the text cannot make a
+// link of their own.
 func mdLink(text, u string) string {
+	text = mdLinkText.Replace(text)
 	u = safeURL(u, true)
 	if u == "" {
 		return text

@@ -309,3 +309,15 @@ func TestCardLinksOnlyToSafeURLs(t *testing.T) {
 		})
 	}
 }
+
+func TestLinkTextCannotMakeALink(t *testing.T) {
+	for _, tt := range []struct{ text, url, want string }{
+		{"Service desk", "https://sd.example/", "[Service desk](https://sd.example/)"},
+		{"see [here](https://evil.example/)", "", `see \[here\](https://evil.example/)`},
+		{"a]b", "https://sd.example/", `[a\]b](https://sd.example/)`},
+	} {
+		if got := mdLink(tt.text, tt.url); got != tt.want {
+			t.Errorf("mdLink(%q, %q) = %q, want %q", tt.text, tt.url, got, tt.want)
+		}
+	}
+}
