@@ -52,6 +52,8 @@ func TestSecondSet(t *testing.T) { runSet(t, "testdata/more-questions.yaml") }
 
 func TestIndependentSet(t *testing.T) { runSet(t, "testdata/independent-questions.yaml") }
 
+func TestSecondIndependentSet(t *testing.T) { runSet(t, "testdata/independent-questions-2.yaml") }
+
 func TestParseErrors(t *testing.T) {
 	for src, want := range map[string]string{
 		"":                         "empty",

@@ -67,7 +67,8 @@ type Result struct {
 	// synonyms; Corrections maps a typed word to the word it was read as.
 	Words       []string
 	Corrections map[string]string
-	// Covered counts the question's topic words that the best entry explains;
+	// Covered counts the ideas of the question (a phrase, or a word on its
+	// own) that the best entry explains;
 	// Known those the knowledge knows but the best entry does not explain;
 	// Unknown those the knowledge does not know; OffTopic those it knows to
 	// be outside MMD.
@@ -170,6 +171,22 @@ type Vocabulary struct {
 
 func (ov *Overlay) vocabulary(b *Base) *Vocabulary {
 	v := &Vocabulary{Terms: ov.Vocabulary, Synonyms: ov.Synonyms, OffTopic: ov.OffTopic, syn: map[string][][]string{}}
+	// Synonyms first: every form below is read through them, as questions are.
+	for _, s := range ov.Synonyms {
+		to := Tokens(s.Means)
+		for _, w := range s.Words {
+			from := Tokens(w)
+			if len(from) == 0 {
+				continue
+			}
+			rule := append(append(slices.Clone(from), "=>"), to...)
+			v.syn[from[0]] = append(v.syn[from[0]], rule)
+		}
+	}
+	for k := range v.syn {
+		// Longest rule first.
+		slices.SortFunc(v.syn[k], func(a, b []string) int { return len(b) - len(a) })
+	}
 	for _, t := range ov.Vocabulary {
 		var ids []string
 		for _, id := range t.Entries {
@@ -200,24 +217,9 @@ func (ov *Overlay) vocabulary(b *Base) *Vocabulary {
 		}
 		v.terms = append(v.terms, vt)
 	}
-	for _, s := range ov.Synonyms {
-		to := Tokens(s.Means)
-		for _, w := range s.Words {
-			from := Tokens(w)
-			if len(from) == 0 {
-				continue
-			}
-			rule := append(append(slices.Clone(from), "=>"), to...)
-			v.syn[from[0]] = append(v.syn[from[0]], rule)
-		}
-	}
-	for k := range v.syn {
-		// Longest rule first.
-		slices.SortFunc(v.syn[k], func(a, b []string) int { return len(b) - len(a) })
-	}
 	for _, o := range ov.OffTopic {
 		var topic []string // matched against the question's topic words
-		for _, w := range Tokens(o) {
+		for _, w := range v.rewrite(Tokens(o)) {
 			if !stopwords[w] {
 				topic = append(topic, w)
 			}
@@ -526,7 +528,7 @@ func (b *Base) search(question string, trace *[]Contribution) Result {
 	var at []int // index in words of each topic word
 	for i, w := range words {
 		weight[i] = 1
-		if i > 0 && words[i-1] == "who" {
+		if i > 0 && words[i-1] == "who" || i > 1 && words[i-1] == "to" && modals[words[i-2]] {
 			weight[i] = verbWeight
 		}
 		if !stopwords[w] {
@@ -536,6 +538,13 @@ func (b *Base) search(question string, trace *[]Contribution) Result {
 		}
 	}
 	offWord := ix.offTopic(surface(contSurface))
+	// An off-topic word that names an IT thing ("the expenses app", "the
+	// payroll system") is not off-topic.
+	for k := range offWord {
+		if offWord[k] && k+1 < len(contSurface) && itNouns[contSurface[k+1]] {
+			offWord[k] = false
+		}
+	}
 	// Phrases: vocabulary terms, keywords and titles, matched on the whole
 	// question and on its topic words alone; each term counts once.
 	inPhrase := make([]bool, len(cont))
@@ -591,6 +600,15 @@ func (b *Base) search(question string, trace *[]Contribution) Result {
 			}
 		}
 	}
+	// A word of a vocabulary phrase of several words is in MMD's world,
+	// whatever it means alone: "book" in "address book".
+	for k := range offWord {
+		for _, sp := range spans {
+			if sp.vocab && sp.to-sp.from > 1 && at[k] >= sp.from && at[k] < sp.to {
+				offWord[k] = false
+			}
+		}
+	}
 	// Words: each topic word once, by its best field in each entry. A word
 	// that is part of a vocabulary term counts through the term alone: the
 	// vocabulary says which entries it means.
@@ -636,28 +654,39 @@ func (b *Base) search(question string, trace *[]Contribution) Result {
 	if len(order) > 0 {
 		top = order[0]
 	}
-	explains := func(k int) bool {
-		for _, sp := range spans {
+	// explains returns what explains topic word k for the best entry: the
+	// phrase it is part of (a phrase is one idea, however many words), or
+	// the word itself; "" when nothing does.
+	explains := func(k int) string {
+		for i, sp := range spans {
 			if at[k] >= sp.from && at[k] < sp.to && slices.Contains(sp.entries, top) {
-				return true
+				return "phrase " + strconv.Itoa(i)
 			}
 		}
 		for _, p := range ix.post[cont[k]] {
 			if p.entry == top {
-				return true
+				return "word " + cont[k]
 			}
 		}
-		return false
+		return ""
 	}
+	ideas := map[string]bool{}
 	for k, s := range cont {
 		w := words[at[k]]
+		var idea string
+		if top >= 0 {
+			idea = explains(k)
+		}
 		switch {
 		case offWord[k]:
 			r.OffTopic++
 		case weakwords[w] || isNoise(w):
 			// In MMD's world but vague, or too short to tell: neutral.
-		case top >= 0 && explains(k):
-			r.Covered++
+		case idea != "":
+			if !ideas[idea] {
+				ideas[idea] = true
+				r.Covered++
+			}
 		case inPhrase[k] || ix.known[s]:
 			r.Known++
 		default:
@@ -689,6 +718,15 @@ func topK(scores []float64, k int) []int {
 	}
 	return top
 }
+
+// modals come before "to" and the action asked about: "who is meant to
+// update the field", "who has to approve".
+var modals = setOf(`meant supposed has have need needs needed going able allowed want wants ought got`)
+
+// itNouns name IT things: a word before one of them is part of its name.
+var itNouns = setOf(`app apps application applications tool tools software system systems portal
+server servers database platform client program programs site printer printers laptop laptops
+mailbox`)
 
 // isNoise reports whether a word is too short or numeric to count for or
 // against a question.
@@ -807,7 +845,9 @@ func (ix *index) correct(words []string) ([]string, map[string]string) {
 	for i, w := range words {
 		out[i] = w
 		n := utf8.RuneCountInString(w)
-		if n < 4 || ix.dictSet[w] || stopwords[w] || ix.known[Stem(w)] || isNoise(w) {
+		if n < 4 || ix.dictSet[w] || stopwords[w] || ix.known[Stem(w)] || isNoise(w) || isEnglish(w) {
+			// Known words, and real English words ("picking" is not a
+			// misspelt "parking"), are read as typed.
 			continue
 		}
 		maxDist := 1
