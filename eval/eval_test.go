@@ -54,6 +54,8 @@ func TestIndependentSet(t *testing.T) { runSet(t, "testdata/independent-question
 
 func TestSecondIndependentSet(t *testing.T) { runSet(t, "testdata/independent-questions-2.yaml") }
 
+func TestThirdIndependentSet(t *testing.T) { runSet(t, "testdata/independent-questions-3.yaml") }
+
 func TestParseErrors(t *testing.T) {
 	for src, want := range map[string]string{
 		"":                         "empty",

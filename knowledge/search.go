@@ -548,7 +548,7 @@ func (b *Base) search(question string, trace *[]Contribution) Result {
 	// Phrases: vocabulary terms, keywords and titles, matched on the whole
 	// question and on its topic words alone; each term counts once.
 	inPhrase := make([]bool, len(cont))
-	seen := map[int]bool{}
+	seen := map[int]float64{} // group → the weight it was counted with
 	var against []int
 	type span struct {
 		from, to int // words[from:to]
@@ -558,17 +558,22 @@ func (b *Base) search(question string, trace *[]Contribution) Result {
 	var spans []span
 	hit := func(p *phrase, w float64, from, to int) {
 		spans = append(spans, span{from, to, p.entries, p.vocab})
-		if seen[p.group] {
+		// A term counts once, with its strongest occurrence.
+		prev, counted := seen[p.group]
+		if counted && w <= prev {
 			return
 		}
-		seen[p.group] = true
+		seen[p.group] = w
+		w -= prev
 		for _, e := range p.entries {
 			scores[e] += p.weight * w
 			if trace != nil {
 				*trace = append(*trace, Contribution{b.entries[e].ID, "phrase: " + strings.Join(p.stems, " "), round(p.weight * w)})
 			}
 		}
-		against = append(against, p.against...)
+		if !counted {
+			against = append(against, p.against...)
+		}
 	}
 	ix.eachPhrase(all, func(p *phrase, i int) {
 		w := 1.0
