@@ -155,29 +155,7 @@ func TestEscaping(t *testing.T) {
 // texts returns every mrkdwn text of some blocks: where Slack would turn
 // "<!here>" into a ping (plain_text and button values it never does).
 func texts(t *testing.T, blocks []slack.Block) []string {
-	var raw any
-	if err := json.Unmarshal(mustJSON(t, blocks), &raw); err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	var walk func(v any)
-	walk = func(v any) {
-		switch v := v.(type) {
-		case map[string]any:
-			if s, ok := v["text"].(string); ok && v["type"] == "mrkdwn" {
-				out = append(out, s)
-			}
-			for _, x := range v {
-				walk(x)
-			}
-		case []any:
-			for _, x := range v {
-				walk(x)
-			}
-		}
-	}
-	walk(raw)
-	return out
+	return mrkdwnTexts(t, mustJSON(t, blocks))
 }
 
 func mustJSON(t testing.TB, v any) []byte {
