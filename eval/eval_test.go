@@ -56,6 +56,8 @@ func TestSecondIndependentSet(t *testing.T) { runSet(t, "testdata/independent-qu
 
 func TestThirdIndependentSet(t *testing.T) { runSet(t, "testdata/independent-questions-3.yaml") }
 
+func TestFourthIndependentSet(t *testing.T) { runSet(t, "testdata/independent-questions-4.yaml") }
+
 func TestParseErrors(t *testing.T) {
 	for src, want := range map[string]string{
 		"":                         "empty",

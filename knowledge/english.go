@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	_ "embed"
 	"sync"
+	"unicode/utf8"
 )
 
 // englishWords is SCOWL's American and British English word lists (through
@@ -38,3 +39,15 @@ func isEnglish(w string) bool {
 	_, ok := englishSet()[w]
 	return ok
 }
+
+// englishBy is the English words by first letter and length, for finding
+// the ordinary words near a misspelling.
+var englishBy = sync.OnceValue(func() map[dictKey][]string {
+	by := map[dictKey][]string{}
+	for w := range englishSet() {
+		first, _ := utf8.DecodeRuneInString(w)
+		k := dictKey{first, utf8.RuneCountInString(w)}
+		by[k] = append(by[k], w)
+	}
+	return by
+})

@@ -166,7 +166,8 @@ type Vocabulary struct {
 	OffTopic []string
 	terms    []vterm
 	syn      map[string][][]string // first word → [from..., "=>", to...]
-	off      [][]string
+	off      [][]string            // off-topic phrases, topic words only
+	offWhole [][]string            // off-topic phrases matched with their stopwords
 }
 
 func (ov *Overlay) vocabulary(b *Base) *Vocabulary {
@@ -218,14 +219,21 @@ func (ov *Overlay) vocabulary(b *Base) *Vocabulary {
 		v.terms = append(v.terms, vt)
 	}
 	for _, o := range ov.OffTopic {
+		words := v.rewrite(Tokens(o))
 		var topic []string // matched against the question's topic words
-		for _, w := range v.rewrite(Tokens(o)) {
+		for _, w := range words {
 			if !stopwords[w] {
 				topic = append(topic, w)
 			}
 		}
-		if ws := surface(topic); len(ws) > 0 {
-			v.off = append(v.off, ws)
+		switch {
+		case len(topic) == 0:
+		case len(topic) == 1 && len(words) > 1:
+			// "right to work" must not make "work" off-topic: such a
+			// phrase is matched whole, stopwords and all.
+			v.offWhole = append(v.offWhole, surface(words))
+		default:
+			v.off = append(v.off, surface(topic))
 		}
 	}
 	return v
@@ -538,6 +546,18 @@ func (b *Base) search(question string, trace *[]Contribution) Result {
 		}
 	}
 	offWord := ix.offTopic(surface(contSurface))
+	for _, p := range b.vocab.offWhole {
+		full := surface(words)
+		for i := 0; i+len(p) <= len(full); i++ {
+			if slices.Equal(full[i:i+len(p)], p) {
+				for k, j := range at {
+					if j >= i && j < i+len(p) {
+						offWord[k] = true
+					}
+				}
+			}
+		}
+	}
 	// An off-topic word that names an IT thing ("the expenses app", "the
 	// payroll system") is not off-topic.
 	for k := range offWord {
@@ -606,10 +626,12 @@ func (b *Base) search(question string, trace *[]Contribution) Result {
 		}
 	}
 	// A word of a vocabulary phrase of several words is in MMD's world,
-	// whatever it means alone: "book" in "address book".
+	// whatever it means alone ("book" in "address book"), and so is a word
+	// of an entry's own title or keywords: the knowledge beats the
+	// off-topic list.
 	for k := range offWord {
 		for _, sp := range spans {
-			if sp.vocab && sp.to-sp.from > 1 && at[k] >= sp.from && at[k] < sp.to {
+			if (!sp.vocab || sp.to-sp.from > 1) && at[k] >= sp.from && at[k] < sp.to {
 				offWord[k] = false
 			}
 		}
@@ -877,6 +899,11 @@ func (ix *index) correct(words []string) ([]string, map[string]string) {
 			if d > maxDist {
 				continue
 			}
+			if n <= 5 && utf8.RuneCountInString(c) == n && !transposed(w, c) {
+				// In a short word a changed letter makes another word
+				// ("byod", "bsod") more often than a typo does.
+				continue
+			}
 			s, ok := fz[c]
 			if !ok {
 				s = -1000
@@ -884,6 +911,10 @@ func (ix *index) correct(words []string) ([]string, map[string]string) {
 			if d < bestD || (d == bestD && s > bestS) {
 				best, bestD, bestS = c, d, s
 			}
+		}
+		if best != "" && englishCloser(w, first, n, bestD) {
+			// A misspelt ordinary word ("droping") is not a domain word.
+			best = ""
 		}
 		if best != "" {
 			if fixed == nil {
@@ -894,6 +925,38 @@ func (ix *index) correct(words []string) ([]string, map[string]string) {
 		}
 	}
 	return out, fixed
+}
+
+// transposed reports whether a and b differ by two adjacent letters swapped.
+func transposed(a, b string) bool {
+	ra, rb := []rune(a), []rune(b)
+	if len(ra) != len(rb) {
+		return false
+	}
+	for i := 0; i+1 < len(ra); i++ {
+		if ra[i] != rb[i] {
+			return ra[i] == rb[i+1] && ra[i+1] == rb[i] && string(ra[i+2:]) == string(rb[i+2:])
+		}
+	}
+	return false
+}
+
+// englishCloser reports whether an English word is nearer to w than d.
+func englishCloser(w string, first rune, n, d int) bool {
+	if d <= 1 {
+		// Nothing but w itself is nearer; equally near words lose to the
+		// knowledge's own.
+		return false
+	}
+	by := englishBy()
+	for l := n - d + 1; l <= n+d-1; l++ {
+		for _, c := range by[dictKey{first, l}] {
+			if editDistance(w, c, d-1) < d {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // editDistance is the optimal-string-alignment distance between a and b

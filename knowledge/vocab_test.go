@@ -53,3 +53,28 @@ func TestTopK(t *testing.T) {
 		}
 	}
 }
+
+// TestOwnEntriesBeatOffTopic checks that an organisation's own entry about
+// something the embedded overlay calls off-topic is found.
+func TestOwnEntriesBeatOffTopic(t *testing.T) {
+	kb, err := Load(File{Name: "kb.yaml", Data: []byte(`
+extends: default
+entries:
+  - title: Docking stations and monitors
+    side: customer
+    description: The service desk orders and replaces docking stations.
+    keywords: [docking station, external monitor]
+`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"who replaces docking stations?", "my external monitor flickers"} {
+		r := kb.Search(q)
+		if r.Band == BandUnknown || r.Matches[0].Entry.ID != "customer/docking-stations-and-monitors" {
+			t.Errorf("%q: band %s, %v", q, r.Band, ids(r.Matches))
+		}
+	}
+	if r := Default().Search("who replaces docking stations?"); r.Band != BandUnknown {
+		t.Errorf("without the entry: band %s", r.Band)
+	}
+}
