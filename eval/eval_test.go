@@ -58,6 +58,8 @@ func TestThirdIndependentSet(t *testing.T) { runSet(t, "testdata/independent-que
 
 func TestFourthIndependentSet(t *testing.T) { runSet(t, "testdata/independent-questions-4.yaml") }
 
+func TestFifthIndependentSet(t *testing.T) { runSet(t, "testdata/independent-questions-5.yaml") }
+
 func TestParseErrors(t *testing.T) {
 	for src, want := range map[string]string{
 		"":                         "empty",

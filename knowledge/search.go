@@ -241,11 +241,14 @@ func (ov *Overlay) vocabulary(b *Base) *Vocabulary {
 
 // surface folds words for off-topic matching, which works on the words as
 // typed rather than on stems: "elevator" must not meet "elevated" (both stem
-// to "elev"). Only a plural "s" is dropped.
+// to "elev"). Only a plural ending is dropped.
 func surface(words []string) []string {
 	out := make([]string, len(words))
 	for i, w := range words {
-		if len(w) > 3 && strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") {
+		switch {
+		case len(w) > 4 && (strings.HasSuffix(w, "ches") || strings.HasSuffix(w, "shes") || strings.HasSuffix(w, "sses") || strings.HasSuffix(w, "xes")):
+			w = w[:len(w)-2] // lunches, boxes
+		case len(w) > 3 && strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss"):
 			w = w[:len(w)-1]
 		}
 		out[i] = w
@@ -751,7 +754,7 @@ func topK(scores []float64, k int) []int {
 var modals = setOf(`meant supposed has have need needs needed going able allowed want wants ought got`)
 
 // itNouns name IT things: a word before one of them is part of its name.
-var itNouns = setOf(`app apps application applications tool tools software system systems portal
+var itNouns = setOf(`app apps tool tools software system systems portal
 server servers database platform client program programs site printer printers laptop laptops
 mailbox`)
 
