@@ -60,6 +60,8 @@ func TestFourthIndependentSet(t *testing.T) { runSet(t, "testdata/independent-qu
 
 func TestFifthIndependentSet(t *testing.T) { runSet(t, "testdata/independent-questions-5.yaml") }
 
+func TestSixthIndependentSet(t *testing.T) { runSet(t, "testdata/independent-questions-6.yaml") }
+
 func TestParseErrors(t *testing.T) {
 	for src, want := range map[string]string{
 		"":                         "empty",

@@ -598,23 +598,43 @@ func (b *Base) search(question string, trace *[]Contribution) Result {
 			against = append(against, p.against...)
 		}
 	}
+	type found struct {
+		p        *phrase
+		w        float64
+		from, to int
+	}
+	var hits []found
 	ix.eachPhrase(all, func(p *phrase, i int) {
 		w := 1.0
 		if len(p.stems) == 1 {
 			w = weight[i]
 		}
-		hit(p, w, i, i+len(p.stems))
+		hits = append(hits, found{p, w, i, i + len(p.stems)})
 	})
 	ix.eachPhrase(cont, func(p *phrase, k int) {
 		w := 1.0
 		if len(p.stems) == 1 {
 			w = weight[at[k]]
 		}
-		hit(p, w, at[k], at[k+len(p.stems)-1]+1)
+		hits = append(hits, found{p, w, at[k], at[k+len(p.stems)-1] + 1})
 		for j := k; j < k+len(p.stems); j++ {
 			inPhrase[j] = true
 		}
 	})
+	// The longest vocabulary form wins: "network" inside "cut off from the
+	// network" is part of that idea, not one of its own.
+	for _, h := range hits {
+		inside := false
+		for _, o := range hits {
+			if h.p.vocab && o.p.vocab && o.p.group != h.p.group && o.from <= h.from && h.to <= o.to && o.to-o.from > h.to-h.from {
+				inside = true
+				break
+			}
+		}
+		if !inside {
+			hit(h.p, h.w, h.from, h.to)
+		}
+	}
 	// Forms whose words stand apart, on the whole question.
 	for k := range ix.combos {
 		c := &ix.combos[k]
