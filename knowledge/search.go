@@ -549,8 +549,8 @@ func (b *Base) search(question string, trace *[]Contribution) Result {
 		}
 	}
 	offWord := ix.offTopic(surface(contSurface))
+	full := surface(words)
 	for _, p := range b.vocab.offWhole {
-		full := surface(words)
 		for i := 0; i+len(p) <= len(full); i++ {
 			if slices.Equal(full[i:i+len(p)], p) {
 				for k, j := range at {
