@@ -548,26 +548,7 @@ func (b *Base) search(question string, trace *[]Contribution) Result {
 			at = append(at, i)
 		}
 	}
-	offWord := ix.offTopic(surface(contSurface))
-	full := surface(words)
-	for _, p := range b.vocab.offWhole {
-		for i := 0; i+len(p) <= len(full); i++ {
-			if slices.Equal(full[i:i+len(p)], p) {
-				for k, j := range at {
-					if j >= i && j < i+len(p) {
-						offWord[k] = true
-					}
-				}
-			}
-		}
-	}
-	// An off-topic word that names an IT thing ("the expenses app", "the
-	// payroll system") is not off-topic.
-	for k := range offWord {
-		if offWord[k] && k+1 < len(contSurface) && itNouns[contSurface[k+1]] {
-			offWord[k] = false
-		}
-	}
+	offWord := b.offTopicWords(words, contSurface, at)
 	// Phrases: vocabulary terms, keywords and titles, matched on the whole
 	// question and on its topic words alone; each term counts once.
 	inPhrase := make([]bool, len(cont))
@@ -827,6 +808,32 @@ func judge(r Result, scores []float64, order []int) (float64, Band, int, bool) {
 		return conf, BandAnswer, 2, true
 	}
 	return conf, BandSuggest, alts, false
+}
+
+// offTopicWords marks the topic words of a question (contSurface, standing
+// at positions at of words) that belong to an off-topic phrase.
+func (b *Base) offTopicWords(words, contSurface []string, at []int) []bool {
+	offWord := b.index.offTopic(surface(contSurface))
+	full := surface(words)
+	for _, p := range b.vocab.offWhole {
+		for i := 0; i+len(p) <= len(full); i++ {
+			if slices.Equal(full[i:i+len(p)], p) {
+				for k, j := range at {
+					if j >= i && j < i+len(p) {
+						offWord[k] = true
+					}
+				}
+			}
+		}
+	}
+	// An off-topic word that names an IT thing ("the expenses app", "the
+	// payroll system") is not off-topic.
+	for k := range offWord {
+		if offWord[k] && k+1 < len(contSurface) && itNouns[contSurface[k+1]] {
+			offWord[k] = false
+		}
+	}
+	return offWord
 }
 
 // offTopic marks the words of seq that belong to an off-topic phrase.
