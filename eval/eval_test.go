@@ -62,6 +62,8 @@ func TestFifthIndependentSet(t *testing.T) { runSet(t, "testdata/independent-que
 
 func TestSixthIndependentSet(t *testing.T) { runSet(t, "testdata/independent-questions-6.yaml") }
 
+func TestSeventhIndependentSet(t *testing.T) { runSet(t, "testdata/independent-questions-7.yaml") }
+
 func TestParseErrors(t *testing.T) {
 	for src, want := range map[string]string{
 		"":                         "empty",

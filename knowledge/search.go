@@ -724,6 +724,21 @@ func (b *Base) search(question string, trace *[]Contribution) Result {
 			r.Unknown++
 		}
 	}
+	// A vocabulary form made of small words only ("is down") is an idea
+	// too, though none of its words is a topic word.
+	for _, sp := range spans {
+		if !sp.vocab || top < 0 || !slices.Contains(sp.entries, top) {
+			continue
+		}
+		small := true
+		for _, j := range at {
+			small = small && (j < sp.from || j >= sp.to)
+		}
+		if small {
+			r.Covered++
+			break
+		}
+	}
 	r.Confidence, r.Band, r.Alternatives, r.BothSides = judge(r, scores, order)
 	return r
 }
