@@ -64,6 +64,10 @@ func TestSixthIndependentSet(t *testing.T) { runSet(t, "testdata/independent-que
 
 func TestSeventhIndependentSet(t *testing.T) { runSet(t, "testdata/independent-questions-7.yaml") }
 
+func TestEighthIndependentSet(t *testing.T) { runSet(t, "testdata/independent-questions-8.yaml") }
+
+func TestNinthIndependentSet(t *testing.T) { runSet(t, "testdata/independent-questions-9.yaml") }
+
 func TestParseErrors(t *testing.T) {
 	for src, want := range map[string]string{
 		"":                         "empty",
