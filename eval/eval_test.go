@@ -68,6 +68,10 @@ func TestEighthIndependentSet(t *testing.T) { runSet(t, "testdata/independent-qu
 
 func TestNinthIndependentSet(t *testing.T) { runSet(t, "testdata/independent-questions-9.yaml") }
 
+func TestTenthIndependentSet(t *testing.T) { runSet(t, "testdata/independent-questions-10.yaml") }
+
+func TestEleventhIndependentSet(t *testing.T) { runSet(t, "testdata/independent-questions-11.yaml") }
+
 func TestParseErrors(t *testing.T) {
 	for src, want := range map[string]string{
 		"":                         "empty",

@@ -104,7 +104,8 @@ const (
 
 	unknownWeight   = 0.8 // how much unknown words lower the coverage…
 	unknownExponent = 0.7 // …growing slower than their number
-	offTopicWeight  = 4.0 // how much each off-topic word lowers it// what an entry keeps of its score when a term argues against it
+	offTopicWeight  = 4.0 // how much the first off-topic word lowers it…
+	offTopicMore    = 1.5 // …and each one after it// what an entry keeps of its score when a term argues against it
 )
 
 // index is what Search needs of a Base, precomputed.
@@ -800,7 +801,13 @@ func judge(r Result, scores []float64, order []int) (float64, Band, int, bool) {
 	// Unknown words weigh less each as they add up: a long message carries
 	// chatter around its question.
 	unknown := unknownWeight * math.Pow(float64(r.Unknown), unknownExponent)
-	cover := (float64(r.Covered) + 0.5) / (float64(r.Covered) + 0.5 + unknown + offTopicWeight*float64(r.OffTopic))
+	// The first off-topic word says most: a story told around a question
+	// ("the CEO's all-hands starts in 20 minutes") may carry several.
+	off := 0.0
+	if r.OffTopic > 0 {
+		off = offTopicWeight + offTopicMore*float64(r.OffTopic-1)
+	}
+	cover := (float64(r.Covered) + 0.5) / (float64(r.Covered) + 0.5 + unknown + off)
 	conf := round(strength * cover)
 	if conf < MinConfidence {
 		return conf, BandUnknown, 0, false
