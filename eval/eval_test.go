@@ -72,6 +72,8 @@ func TestTenthIndependentSet(t *testing.T) { runSet(t, "testdata/independent-que
 
 func TestEleventhIndependentSet(t *testing.T) { runSet(t, "testdata/independent-questions-11.yaml") }
 
+func TestTwelfthIndependentSet(t *testing.T) { runSet(t, "testdata/independent-questions-12.yaml") }
+
 func TestParseErrors(t *testing.T) {
 	for src, want := range map[string]string{
 		"":                         "empty",

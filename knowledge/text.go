@@ -111,7 +111,7 @@ var weakwords = setOf(`microsoft mmd msft managed desktop desktops device device
 machine machines workstation workstations endpoint endpoints fleet tenant org organisation organization company
 user users employee employees staff colleague colleagues manage manages managed managing management manager
 support supports supported supporting help helps helping fix fixes fixed fixing setup set sets configure
-location locations site sites
+location locations site sites kit estate
 responsible finance accounting legal engineering sales marketing analyst analysts
 floor building`)
 
