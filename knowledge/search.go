@@ -605,12 +605,20 @@ func (b *Base) search(question string, trace *[]Contribution) Result {
 	})
 	// The longest vocabulary form wins: "network" inside "cut off from the
 	// network" is part of that idea, not one of its own.
+	var vocabHits []found // few: compared with each other only
+	for _, h := range hits {
+		if h.p.vocab {
+			vocabHits = append(vocabHits, h)
+		}
+	}
 	for _, h := range hits {
 		inside := false
-		for _, o := range hits {
-			if h.p.vocab && o.p.vocab && o.p.group != h.p.group && o.from <= h.from && h.to <= o.to && o.to-o.from > h.to-h.from {
-				inside = true
-				break
+		if h.p.vocab {
+			for _, o := range vocabHits {
+				if o.p.group != h.p.group && o.from <= h.from && h.to <= o.to && o.to-o.from > h.to-h.from {
+					inside = true
+					break
+				}
 			}
 		}
 		if !inside {
