@@ -74,6 +74,8 @@ func TestEleventhIndependentSet(t *testing.T) { runSet(t, "testdata/independent-
 
 func TestTwelfthIndependentSet(t *testing.T) { runSet(t, "testdata/independent-questions-12.yaml") }
 
+func TestThirteenthIndependentSet(t *testing.T) { runSet(t, "testdata/independent-questions-13.yaml") }
+
 func TestParseErrors(t *testing.T) {
 	for src, want := range map[string]string{
 		"":                         "empty",
