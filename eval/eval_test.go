@@ -76,6 +76,8 @@ func TestTwelfthIndependentSet(t *testing.T) { runSet(t, "testdata/independent-q
 
 func TestThirteenthIndependentSet(t *testing.T) { runSet(t, "testdata/independent-questions-13.yaml") }
 
+func TestFourteenthIndependentSet(t *testing.T) { runSet(t, "testdata/independent-questions-14.yaml") }
+
 func TestParseErrors(t *testing.T) {
 	for src, want := range map[string]string{
 		"":                         "empty",
