@@ -101,6 +101,7 @@ sort take takes taking go goes going come comes coming make makes making do
 person people guy guys folks somebody whoever party side
 like want wants wanted know knows tell say says said ask asks asked
 morning afternoon evening quick hope well sorry again anyway btw fyi
+whole entire supposed meant chase chasing follow following
 actually really basically probably maybe currently now today just right
 problem problems issue issues question questions thing things stuff
 hook call reach send`)
