@@ -3,8 +3,7 @@ package plaintext
 import (
 	"bytes"
 	"context"
-	"flag"
-	"os"
+	goldenfile "github.com/mmdbot/mmdbot/internal/golden"
 	"path/filepath"
 	"testing"
 
@@ -12,27 +11,9 @@ import (
 	"github.com/mmdbot/mmdbot/knowledge"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files")
-
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file:\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
+	goldenfile.Check(t, filepath.Join("testdata", name+".golden"), got)
 }
 
 func TestRender(t *testing.T) {

@@ -3,12 +3,11 @@ package web
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
+	goldenfile "github.com/mmdbot/mmdbot/internal/golden"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -18,8 +17,6 @@ import (
 	"github.com/mmdbot/mmdbot/bot"
 	"github.com/mmdbot/mmdbot/knowledge"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // newTestSite returns a Site over the embedded knowledge, and its bot.
 func newTestSite(tb testing.TB) (*Site, *bot.Bot) {
@@ -77,20 +74,7 @@ func get(tb testing.TB, method, u string, header ...string) response {
 // golden compares got with testdata/name, or rewrites it under -update.
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatalf("write golden file: %v", err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (run go test ./web -update to make it): %v", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (run go test ./web -update if the change is right)\ngot:\n%s", path, got)
-	}
+	goldenfile.Check(t, filepath.Join("testdata", name), got)
 }
 
 func TestGolden(t *testing.T) {

@@ -3,9 +3,8 @@ package slack
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
-	"os"
+	goldenfile "github.com/mmdbot/mmdbot/internal/golden"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,8 +15,6 @@ import (
 	"github.com/mmdbot/mmdbot/bot"
 	"github.com/mmdbot/mmdbot/knowledge"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // testBot answers from the embedded knowledge.
 func testBot(t testing.TB) *bot.Bot {
@@ -48,23 +45,7 @@ func golden(t *testing.T, name string, v any) {
 	if err := enc.Encode(plain); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join("testdata", name+".json")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./adapters/slack -update to create it)", err)
-	}
-	if !bytes.Equal(want, buf.Bytes()) {
-		t.Errorf("%s differs from the golden file; got:\n%s\n(run go test ./adapters/slack -update after checking the change)", path, buf.String())
-	}
+	goldenfile.Check(t, filepath.Join("testdata", name+".json"), buf.Bytes())
 }
 
 func TestRenderGolden(t *testing.T) {

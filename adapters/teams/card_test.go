@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
+	goldenfile "github.com/mmdbot/mmdbot/internal/golden"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,8 +15,6 @@ import (
 	"github.com/mmdbot/mmdbot/bot"
 	"github.com/mmdbot/mmdbot/knowledge"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 func marshalIndent(t testing.TB, v any) []byte {
 	t.Helper()
@@ -33,23 +31,7 @@ func marshalIndent(t testing.TB, v any) []byte {
 // golden compares got with testdata/cards/name, or rewrites it with -update.
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", "cards", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to write it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file; run go test -update and review the diff.\ngot:\n%s", path, got)
-	}
+	goldenfile.Check(t, filepath.Join("testdata", "cards", name), got)
 }
 
 func testBot() *bot.Bot { return bot.New(knowledge.Default(), bot.Options{}) }

@@ -3,7 +3,7 @@ package teams
 import (
 	"bytes"
 	"encoding/json"
-	"os"
+	goldenfile "github.com/mmdbot/mmdbot/internal/golden"
 	"path/filepath"
 	"testing"
 )
@@ -13,17 +13,7 @@ func TestManifestGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join("testdata", "manifest.json")
-	if *update {
-		os.WriteFile(path, m, 0o644)
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(m, want) {
-		t.Errorf("manifest differs from %s; run go test -update and review the diff:\n%s", path, m)
-	}
+	goldenfile.Check(t, filepath.Join("testdata", "manifest.json"), m)
 	// The limits of the manifest schema.
 	var v manifest
 	if err := json.Unmarshal(m, &v); err != nil {
