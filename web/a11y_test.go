@@ -1,8 +1,6 @@
 package web
 
 import (
-	"context"
-	"net/http/httptest"
 	"os"
 	"testing"
 
@@ -23,12 +21,7 @@ func TestAccessibility(t *testing.T) {
 		t.Fatalf("read axe-core: %v", err)
 	}
 	t.Parallel()
-	ctx, cancel := context.WithTimeout(t.Context(), browserTimeout)
-	defer cancel()
-	s, _ := newTestSite(t)
-	srv := httptest.NewServer(newMux(s))
-	defer srv.Close()
-	tab := newBrowser(t, ctx)
+	_, tab, base := browse(t)
 	pages := []string{"/", "/?q=who+handles+VPN+issues%3F", "/?q=security", "/?q=who+packages+our+apps%3F",
 		"/?q=monitoring", "/?q=who+books+the+office+party%3F", "/?q=help", "/?q=", "/?owner=bogus", "/?filter=zzzz"}
 	for _, scheme := range []string{"light", "dark"} {
@@ -38,7 +31,7 @@ func TestAccessibility(t *testing.T) {
 			t.Fatalf("emulate %s colours: %v", scheme, err)
 		}
 		for _, p := range pages {
-			if err := chromedp.Do(tab, chromedp.Navigate(srv.URL+p),
+			if err := chromedp.Do(tab, chromedp.Navigate(base+p),
 				chromedp.Evaluate[chromedp.Void](string(axe)+";document.querySelectorAll('details').forEach(d => d.open = true)")); err != nil {
 				t.Fatalf("%s: load axe-core: %v", p, err)
 			}

@@ -87,6 +87,19 @@ func newBrowser(t *testing.T, ctx context.Context) context.Context {
 	return tab
 }
 
+// browse serves a site on a test server and opens a browser tab on it, both
+// bounded by browserTimeout; it returns the site, the tab and the server's
+// address.
+func browse(t *testing.T) (*Site, context.Context, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), browserTimeout)
+	t.Cleanup(cancel)
+	s, _ := newTestSite(t)
+	srv := httptest.NewServer(newMux(s))
+	t.Cleanup(srv.Close)
+	return s, newBrowser(t, ctx), srv.URL
+}
+
 // visibleTitles are the titles of the table's rows that can be seen.
 const visibleTitles = `Array.from(document.querySelectorAll('#table .row'))
 	.filter(r => r.offsetParent !== null)
@@ -94,12 +107,7 @@ const visibleTitles = `Array.from(document.querySelectorAll('#table .row'))
 
 func TestBrowser(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithTimeout(t.Context(), browserTimeout)
-	defer cancel()
-	s, _ := newTestSite(t)
-	srv := httptest.NewServer(newMux(s))
-	defer srv.Close()
-	tab := newBrowser(t, ctx)
+	s, tab, base := browse(t)
 
 	run := func(name string, steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
@@ -125,7 +133,7 @@ func TestBrowser(t *testing.T) {
 	}
 
 	// Ask: type the question, press Enter, see the owner and the Learn link.
-	run("open the page", chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.ID("q")))
+	run("open the page", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.ID("q")))
 	if _, err := chromedp.RunResponse(tab, chromedp.SendKeys(chromedp.ID("q"), "who handles VPN issues?"+kb.Enter)); err != nil {
 		t.Fatalf("ask: %v", err)
 	}
@@ -213,7 +221,7 @@ func TestBrowser(t *testing.T) {
 	}
 
 	// A "did you mean" choice is a link to its answer.
-	run("ask something vague", chromedp.Navigate(srv.URL+"/?q=monitoring"), chromedp.WaitVisible(chromedp.CSS(".choices a")))
+	run("ask something vague", chromedp.Navigate(base+"/?q=monitoring"), chromedp.WaitVisible(chromedp.CSS(".choices a")))
 	if _, err := chromedp.RunResponse(tab, chromedp.Click(chromedp.CSS(".choices a"))); err != nil {
 		t.Fatalf("pick a choice: %v", err)
 	}
@@ -226,7 +234,7 @@ func TestBrowser(t *testing.T) {
 	}
 
 	// The keyboard reaches the skip link first, then the question box.
-	run("tab", chromedp.Navigate(srv.URL+"/"), chromedp.KeyEvent(kb.Tab))
+	run("tab", chromedp.Navigate(base+"/"), chromedp.KeyEvent(kb.Tab))
 	if got := eval(`document.activeElement.className`); got != "skip" {
 		t.Errorf("the first Tab focuses %q, want the skip link", got)
 	}
@@ -239,13 +247,13 @@ func TestBrowser(t *testing.T) {
 	}
 
 	// The layout fits a phone: nothing wider than the screen.
-	run("phone", chromedp.EmulateViewport(375, 812, chromedp.EmulateScale(2)), chromedp.Navigate(srv.URL+"/?q=who+packages+our+apps%3F"), chromedp.WaitVisible(chromedp.CSS(".answer")))
+	run("phone", chromedp.EmulateViewport(375, 812, chromedp.EmulateScale(2)), chromedp.Navigate(base+"/?q=who+packages+our+apps%3F"), chromedp.WaitVisible(chromedp.CSS(".answer")))
 	if got := eval(`String(document.documentElement.scrollWidth)`); got != "375" {
 		t.Errorf("on a 375 px screen the page is %s px wide", got)
 	}
 
 	if dir := os.Getenv("MMD_SCREENSHOTS"); dir != "" {
-		screenshots(t, tab, srv.URL, dir)
+		screenshots(t, tab, base, dir)
 	}
 }
 
@@ -253,16 +261,11 @@ func TestBrowser(t *testing.T) {
 // filtering work through plain forms.
 func TestBrowserWithoutScript(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithTimeout(t.Context(), browserTimeout)
-	defer cancel()
-	s, _ := newTestSite(t)
-	srv := httptest.NewServer(newMux(s))
-	defer srv.Close()
-	tab := newBrowser(t, ctx)
+	_, tab, base := browse(t)
 	if _, err := chromedp.Call(tab, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
 		t.Fatalf("turn JavaScript off: %v", err)
 	}
-	if err := chromedp.Do(tab, chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.ID("filter"))); err != nil {
+	if err := chromedp.Do(tab, chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.ID("filter"))); err != nil {
 		t.Fatalf("open the page: %v", err)
 	}
 	if _, err := chromedp.RunResponse(tab, chromedp.SendKeys(chromedp.ID("filter"), "print"+kb.Enter)); err != nil {
