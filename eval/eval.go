@@ -1,6 +1,6 @@
 // Package eval runs question sets against the bot and measures it: top-1
 // accuracy on in-scope questions, abstention on out-of-scope ones, and the
-// time per question. The format of a set is that of shared/eval/README.md:
+// time per question. The format of a set is that of eval/README.md:
 // a YAML list of {q, expect, tags}.
 package eval
 

@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io/fs"
@@ -12,9 +13,13 @@ import (
 	"github.com/mmdbot/mmdbot/knowledge"
 )
 
-// publicSet is the project's development question set, kept beside the
-// repository in shared/eval.
-const publicSet = "../../shared/eval/questions.yaml"
+// publicSet is the project's development question set. The repository
+// carries its own copy; upstream is the question set the project was given,
+// which sits beside a development checkout as ../shared/eval/questions.yaml.
+const (
+	publicSet         = "testdata/public.yaml"
+	upstreamPublicSet = "../../shared/eval/questions.yaml"
+)
 
 // The bars a question set must clear.
 const (
@@ -47,6 +52,25 @@ func runSet(t *testing.T, path string) Report {
 }
 
 func TestPublicSet(t *testing.T) { runSet(t, publicSet) }
+
+// TestPublicSetIsUpstream checks that the repository's copy of the public
+// set is the upstream one, where a checkout has it beside it.
+func TestPublicSetIsUpstream(t *testing.T) {
+	upstream, err := os.ReadFile(upstreamPublicSet)
+	if errors.Is(err, fs.ErrNotExist) {
+		t.Skipf("%s is not beside this checkout: nothing to compare the copy with", upstreamPublicSet)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours, err := os.ReadFile(publicSet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(ours, upstream) {
+		t.Errorf("%s differs from %s: copy it again (cp %s %s)", publicSet, upstreamPublicSet, upstreamPublicSet, "eval/"+publicSet)
+	}
+}
 
 func TestSecondSet(t *testing.T) { runSet(t, "testdata/more-questions.yaml") }
 
