@@ -187,7 +187,7 @@ func cmdEval(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	if fs.NArg() == 0 {
-		fmt.Fprintln(e.stderr, "mmdbot eval: give one or more question sets (YAML), for example eval/testdata/public.yaml")
+		fmt.Fprintln(e.stderr, "mmdbot eval: give one or more question sets (YAML), for example knowledge/data/examples/public.yaml")
 		return exitCode(2)
 	}
 	var items []eval.Item

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -17,7 +18,8 @@ import (
 // carries its own copy; upstream is the question set the project was given,
 // which sits beside a development checkout as ../shared/eval/questions.yaml.
 const (
-	publicSet         = "testdata/public.yaml"
+	examplesDir       = "../knowledge/data/examples"
+	publicSet         = examplesDir + "/public.yaml"
 	upstreamPublicSet = "../../shared/eval/questions.yaml"
 )
 
@@ -68,39 +70,23 @@ func TestPublicSetIsUpstream(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(ours, upstream) {
-		t.Errorf("%s differs from %s: copy it again (cp %s %s)", publicSet, upstreamPublicSet, upstreamPublicSet, "eval/"+publicSet)
+		t.Errorf("%s differs from %s: copy it again (cp %s knowledge/data/examples/public.yaml)", publicSet, upstreamPublicSet, upstreamPublicSet)
 	}
 }
 
-func TestSecondSet(t *testing.T) { runSet(t, "testdata/more-questions.yaml") }
-
-func TestIndependentSet(t *testing.T) { runSet(t, "testdata/independent-questions.yaml") }
-
-func TestSecondIndependentSet(t *testing.T) { runSet(t, "testdata/independent-questions-2.yaml") }
-
-func TestThirdIndependentSet(t *testing.T) { runSet(t, "testdata/independent-questions-3.yaml") }
-
-func TestFourthIndependentSet(t *testing.T) { runSet(t, "testdata/independent-questions-4.yaml") }
-
-func TestFifthIndependentSet(t *testing.T) { runSet(t, "testdata/independent-questions-5.yaml") }
-
-func TestSixthIndependentSet(t *testing.T) { runSet(t, "testdata/independent-questions-6.yaml") }
-
-func TestSeventhIndependentSet(t *testing.T) { runSet(t, "testdata/independent-questions-7.yaml") }
-
-func TestEighthIndependentSet(t *testing.T) { runSet(t, "testdata/independent-questions-8.yaml") }
-
-func TestNinthIndependentSet(t *testing.T) { runSet(t, "testdata/independent-questions-9.yaml") }
-
-func TestTenthIndependentSet(t *testing.T) { runSet(t, "testdata/independent-questions-10.yaml") }
-
-func TestEleventhIndependentSet(t *testing.T) { runSet(t, "testdata/independent-questions-11.yaml") }
-
-func TestTwelfthIndependentSet(t *testing.T) { runSet(t, "testdata/independent-questions-12.yaml") }
-
-func TestThirteenthIndependentSet(t *testing.T) { runSet(t, "testdata/independent-questions-13.yaml") }
-
-func TestFourteenthIndependentSet(t *testing.T) { runSet(t, "testdata/independent-questions-14.yaml") }
+// TestSets runs every question set the knowledge carries as examples.
+func TestSets(t *testing.T) {
+	files, err := filepath.Glob(examplesDir + "/*.yaml")
+	if err != nil || len(files) < 2 {
+		t.Fatalf("question sets in %s: %v %v", examplesDir, files, err)
+	}
+	for _, f := range files {
+		if f == publicSet {
+			continue // TestPublicSet
+		}
+		t.Run(filepath.Base(f), func(t *testing.T) { runSet(t, f) })
+	}
+}
 
 func TestParseErrors(t *testing.T) {
 	for src, want := range map[string]string{
