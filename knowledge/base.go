@@ -17,6 +17,8 @@ var (
 	defaultPage []byte
 	//go:embed data/overlay.yaml
 	defaultOverlay []byte
+	//go:embed data/concepts.yaml
+	defaultConcepts []byte
 )
 
 // DefaultPageName is the name errors and sources give the embedded page.
@@ -24,6 +26,10 @@ const DefaultPageName = "roles-and-responsibilities.md"
 
 // DefaultOverlayName is the name errors give the embedded overlay.
 const DefaultOverlayName = "overlay.yaml"
+
+// DefaultConceptsName is the name errors give the embedded concepts of the
+// IT estate, the second file of the embedded overlay.
+const DefaultConceptsName = "concepts.yaml"
 
 // DefaultAttribution credits the embedded Learn page.
 const DefaultAttribution = "Microsoft Learn, \"Microsoft Managed Desktop roles and responsibilities\", © Microsoft, CC BY 4.0"
@@ -36,6 +42,14 @@ type Base struct {
 	byID    map[string]*Entry
 	vocab   *Vocabulary
 	index   *index
+	// examples are the labelled questions the model is trained on; model
+	// is nil when there are none. bands turn its probabilities into bands.
+	examples []Example
+	model    *model
+	sides    *model // which side a question about a shared entry asks about
+	bands    Bands
+	pos      map[string]int // entry id → index in entries
+	learnt   *learning      // the examples observed, shared by copies made by Without
 }
 
 // Page returns the facts of the source page.
@@ -71,12 +85,39 @@ func (b *Base) Vocabulary() *Vocabulary { return b.vocab }
 func Default() *Base { return defaultBase() }
 
 var defaultBase = sync.OnceValue(func() *Base {
-	b, err := Build(defaultPageFile(), defaultOverlayFile())
-	if err != nil {
-		panic(fmt.Sprintf("knowledge: embedded data is broken: %v", err))
+	p, entries, err := ParseMarkdown(DefaultPageName, defaultPage, "")
+	if err == nil {
+		p.Attribution = DefaultAttribution
+		var ov *Overlay
+		if ov, err = embeddedOverlay(); err == nil {
+			var b *Base
+			if b, err = assemble(p, entries, ov, true); err == nil {
+				return b
+			}
+		}
 	}
-	return b
+	panic(fmt.Sprintf("knowledge: embedded data is broken: %v", err))
 })
+
+// embeddedOverlay is the embedded overlay: overlay.yaml, the concepts of the
+// IT estate, and the labelled question sets as examples.
+func embeddedOverlay() (*Overlay, error) {
+	ov, err := ParseOverlay(DefaultOverlayName, defaultOverlay)
+	if err != nil {
+		return nil, err
+	}
+	co, err := ParseOverlay(DefaultConceptsName, defaultConcepts)
+	if err != nil {
+		return nil, err
+	}
+	exs, err := defaultExamples()
+	if err != nil {
+		return nil, err
+	}
+	m := ov.merge(co)
+	m.Examples = append(m.Examples, exs...)
+	return m, nil
+}
 
 // File is one knowledge file: its name (for errors) and its bytes.
 type File struct {
@@ -91,7 +132,8 @@ func defaultOverlayFile() File { return File{Name: DefaultOverlayName, Data: def
 // start their own from it.
 func DefaultOverlay() []byte { return bytes.Clone(defaultOverlay) }
 
-// Build makes a Base from a Learn-style Markdown page and an overlay.
+// Build makes a Base from a Learn-style Markdown page and an overlay (one
+// YAML knowledge file: vocabulary, concepts, synonyms, examples…).
 func Build(page, overlay File) (*Base, error) {
 	p, entries, err := ParseMarkdown(page.Name, page.Data, "")
 	if err != nil {
@@ -130,9 +172,22 @@ func assemble(p Page, entries []*Entry, ov *Overlay, strict bool) (*Base, error)
 	if len(errs) > 0 {
 		return nil, errs
 	}
+	if strict {
+		if errs := b.checkExamples(ov.Examples); len(errs) > 0 {
+			return nil, errs
+		}
+	}
+	b.pos = make(map[string]int, len(b.entries))
+	for i, e := range b.entries {
+		b.pos[e.ID] = i
+	}
 	b.vocab = ov.vocabulary(b)
 	b.index = buildIndex(b)
-	return b, nil
+	b.bands = DefaultBands
+	if ov.Bands != nil {
+		b.bands = *ov.Bands
+	}
+	return b.Train(ov.Examples), nil
 }
 
 func sourceFile(src string) string {
@@ -162,7 +217,7 @@ func Load(f File) (*Base, error) {
 		if err != nil {
 			return nil, err
 		}
-		ov, err := ParseOverlay(DefaultOverlayName, defaultOverlay)
+		ov, err := embeddedOverlay()
 		if err != nil {
 			return nil, err
 		}

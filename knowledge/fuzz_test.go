@@ -58,8 +58,8 @@ func FuzzSearch(f *testing.F) {
 		if r.Band != BandUnknown && len(r.Matches) == 0 {
 			t.Fatal("an answer without matches")
 		}
-		if len(r.Matches) > MaxMatches || r.Alternatives > MaxAlternatives {
-			t.Fatalf("%d matches, %d alternatives", len(r.Matches), r.Alternatives)
+		if len(r.Matches) > MaxMatches || r.Choices > MaxAlternatives {
+			t.Fatalf("%d matches, %d alternatives", len(r.Matches), r.Choices)
 		}
 		for i := 1; i < len(r.Matches); i++ {
 			if r.Matches[i].Score > r.Matches[i-1].Score {

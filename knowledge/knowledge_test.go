@@ -415,28 +415,21 @@ func ids(ms []Match) []string {
 	return out
 }
 
-func TestSearchBothSides(t *testing.T) {
-	r := Default().Search("who handles user support?")
-	if r.Band != BandAnswer || !r.BothSides || len(r.Matches) < 2 {
-		t.Fatalf("band %s, both %v, matches %v", r.Band, r.BothSides, ids(r.Matches))
-	}
-	got := []string{r.Matches[0].Entry.ID, r.Matches[1].Entry.ID}
-	slices.Sort(got)
-	if !slices.Equal(got, []string{"customer/user-support", "microsoft/user-support"}) {
-		t.Errorf("top two = %v", got)
-	}
-}
-
-func TestSearchSuggests(t *testing.T) {
-	// Incidents outside MMD are yours, for security and for operations: a
-	// question this vague gets choices, each close to the one above it.
-	r := Default().Search("incidents on non-MMD devices")
-	if r.Band != BandSuggest || r.Alternatives < 2 || r.Alternatives > MaxAlternatives {
-		t.Fatalf("band %s with %d alternatives (%v)", r.Band, r.Alternatives, ids(r.Matches))
-	}
-	for k := 1; k < r.Alternatives; k++ {
-		if r.Matches[k].Score < CloseRatio*r.Matches[k-1].Score || r.Matches[k].Score < TopRatio*r.Matches[0].Score {
-			t.Errorf("alternative %d (%.2f) is not close to %.2f and %.2f", k, r.Matches[k].Score, r.Matches[k-1].Score, r.Matches[0].Score)
+// TestSearchRanksBothSides checks that a question both sides own ranks
+// both: the judge (TestJudge) decides whether the answer names both.
+func TestSearchRanksBothSides(t *testing.T) {
+	for q, want := range map[string][]string{
+		"who handles user support?":    {"customer/user-support", "microsoft/user-support"},
+		"incidents on non-MMD devices": {"customer/operations-support", "customer/security-monitoring-and-response"},
+	} {
+		r := Default().Search(q)
+		if len(r.Matches) < 2 {
+			t.Fatalf("%q: matches %v", q, ids(r.Matches))
+		}
+		got := []string{r.Matches[0].Entry.ID, r.Matches[1].Entry.ID}
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("%q: top two %v, want %v", q, got, want)
 		}
 	}
 }

@@ -4,15 +4,18 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
 
 // Overlay is what a YAML knowledge file holds: entries (new ones, or additions
-// to entries of the page), the domain vocabulary, global synonyms and the
-// off-topic words. The embedded overlay adds keywords, owners, splits and
-// contacts to the Learn page; a custom YAML base may define its own entries.
+// to entries of the page), the domain vocabulary (terms, and concepts of the
+// IT estate by category), global synonyms, the off-topic words, labelled
+// examples and the bands of the model. The embedded overlay adds keywords,
+// owners, splits and contacts to the Learn page; a custom YAML base may
+// define its own entries.
 type Overlay struct {
 	name string
 	// Extends is "default" when the file extends the embedded knowledge.
@@ -20,9 +23,15 @@ type Overlay struct {
 	Page       *Page
 	Entries    []OverlayEntry
 	Vocabulary []Term
+	// Categories are the concepts of the IT estate by category; their
+	// concepts are also in Vocabulary (those tied to entries) or OffTopic
+	// (those outside MMD).
+	Categories []Category
 	Synonyms   []Synonym
 	OffTopic   []string
-	offLine    int
+	Examples   []Example
+	// Bands, when given, are the thresholds of the model's bands.
+	Bands *Bands
 	// parts, when set, are overlays whose entries apply in order (a custom
 	// file extending the embedded overlay).
 	parts []*Overlay
@@ -55,8 +64,24 @@ type Term struct {
 	Not []string `yaml:"not"`
 	// Weight scales how strongly the term points to its entries (default 1).
 	Weight float64 `yaml:"weight"`
-	line   int
-	file   string
+	// Category names the category of a concept of the IT estate.
+	Category string `yaml:"-"`
+	line     int
+	file     string
+}
+
+// Category is one part of the IT estate and its concepts.
+type Category struct {
+	Name     string    `yaml:"name"`
+	About    string    `yaml:"about"`
+	Concepts []Concept `yaml:"concepts"`
+}
+
+// Concept is one thing of the IT estate: a term tied to entries, or, when
+// Outside, a topic no entry covers.
+type Concept struct {
+	Term    `yaml:",inline"`
+	Outside bool `yaml:"outside"`
 }
 
 // Synonym rewrites words people type into the words the knowledge uses,
@@ -68,169 +93,294 @@ type Synonym struct {
 }
 
 var (
-	topKeys   = []string{"extends", "page", "entries", "vocabulary", "synonyms", "offtopic"}
-	entryKeys = []string{"id", "title", "side", "owner", "description", "links", "keywords", "aliases", "contact", "split"}
-	termKeys  = []string{"term", "also", "entries", "not", "weight"}
-	synKeys   = []string{"words", "means"}
-	pageKeys  = []string{"title", "description", "date", "url", "attribution"}
+	entryKeys    = []string{"id", "title", "side", "owner", "description", "links", "keywords", "aliases", "contact", "split"}
+	termKeys     = []string{"term", "also", "entries", "not", "weight"}
+	conceptKeys  = []string{"term", "also", "entries", "not", "weight", "outside"}
+	categoryKeys = []string{"name", "about", "concepts"}
+	synKeys      = []string{"words", "means"}
+	pageKeys     = []string{"title", "description", "date", "url", "attribution"}
+	bandKeys     = []string{"out_of_scope", "unknown", "close"}
 )
+
+// overlayReader reads one YAML knowledge file, collecting every error.
+type overlayReader struct {
+	ov   *Overlay
+	errs Errors
+}
+
+func (r *overlayReader) bad(n *yaml.Node, format string, args ...any) {
+	r.errs = append(r.errs, &LoadError{File: r.ov.name, Line: n.Line, Msg: fmt.Sprintf(format, args...)})
+}
+
+// overlaySections reads each top-level key of a knowledge file.
+var overlaySections = map[string]func(*overlayReader, *yaml.Node){
+	"extends":    (*overlayReader).extends,
+	"page":       (*overlayReader).page,
+	"entries":    (*overlayReader).entries,
+	"vocabulary": (*overlayReader).vocabulary,
+	"concepts":   (*overlayReader).concepts,
+	"synonyms":   (*overlayReader).synonyms,
+	"offtopic":   (*overlayReader).offtopic,
+	"examples":   (*overlayReader).examples,
+	"bands":      (*overlayReader).bands,
+}
+
+// topKeys are the top-level keys of a knowledge file, in the order the
+// schema documents them.
+var topKeys = []string{"extends", "page", "entries", "vocabulary", "concepts", "synonyms", "offtopic", "examples", "bands"}
 
 // ParseOverlay reads a YAML knowledge file. Errors name the file and line.
 func ParseOverlay(name string, data []byte) (*Overlay, error) {
-	ov := &Overlay{name: name}
+	r := &overlayReader{ov: &Overlay{name: name}}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, Errors{yamlError(name, err)}
 	}
 	if len(doc.Content) == 0 {
-		return ov, nil
+		return r.ov, nil
 	}
 	root := doc.Content[0]
-	var errs Errors
-	bad := func(n *yaml.Node, format string, args ...any) {
-		errs = append(errs, &LoadError{File: name, Line: n.Line, Msg: fmt.Sprintf(format, args...)})
-	}
 	if root.Kind != yaml.MappingNode {
-		bad(root, "the file must be a mapping with keys %s", strings.Join(topKeys, ", "))
-		return nil, errs
+		r.bad(root, "the file must be a mapping with keys %s", strings.Join(topKeys, ", "))
+		return nil, r.errs
 	}
-	checkKeys(root, topKeys, "the file", bad)
+	checkKeys(root, topKeys, "the file", r.bad)
 	for i := 0; i+1 < len(root.Content); i += 2 {
-		key, val := root.Content[i].Value, root.Content[i+1]
-		switch key {
-		case "extends":
-			if val.Value != "default" {
-				bad(val, "extends must be \"default\" (the embedded knowledge), not %q", val.Value)
-			}
-			ov.Extends = val.Value
-		case "page":
-			checkKeys(val, pageKeys, "page", bad)
-			var p Page
-			if err := val.Decode(&p); err != nil {
-				bad(val, "page: %v", trimYAML(err))
-				continue
-			}
-			if p.Date != "" {
-				d, err := parseDate(p.Date)
-				if err != nil {
-					bad(val, "page: %v", strings.Replace(err.Error(), "ms.date", "date", 1))
-				}
-				p.Date = d
-			}
-			ov.Page = &p
-		case "entries":
-			if val.Kind != yaml.SequenceNode {
-				bad(val, "entries must be a list")
-				continue
-			}
-			seenEntries := map[string]int{}
-			for _, n := range val.Content {
-				checkKeys(n, entryKeys, "an entry", bad)
-				var e OverlayEntry
-				if err := n.Decode(&e); err != nil {
-					bad(n, "entry: %v", trimYAML(err))
-					continue
-				}
-				e.line = n.Line
-				if e.ID == "" && e.Title == "" {
-					bad(n, "an entry needs an id (to add to an existing entry) or a title (to define one)")
-					continue
-				}
-				if e.Owner != "" {
-					if _, err := ParseOwner(e.Owner); err != nil {
-						bad(valueNode(n, "owner"), "entry %s: %v", firstNonEmpty(e.ID, e.Title), err)
-					}
-				}
-				if e.Side != "" && e.Side != string(SideMicrosoft) && e.Side != string(SideCustomer) {
-					bad(valueNode(n, "side"), "entry %s: unknown side %q (want microsoft or customer)", firstNonEmpty(e.ID, e.Title), e.Side)
-				}
-				for _, l := range e.Links {
-					if !webURL(l.URL) {
-						bad(valueNode(n, "links"), "entry %s: link %q is not an absolute http or https address", firstNonEmpty(e.ID, e.Title), l.URL)
-					}
-				}
-				if e.Contact != nil {
-					if strings.TrimSpace(e.Contact.Text) == "" {
-						bad(valueNode(n, "contact"), "entry %s: a contact needs a text", firstNonEmpty(e.ID, e.Title))
-					}
-					if e.Contact.URL != "" && !webURL(e.Contact.URL) && !strings.HasPrefix(e.Contact.URL, "mailto:") {
-						bad(valueNode(n, "contact"), "entry %s: contact address %q is not an http, https or mailto: address", firstNonEmpty(e.ID, e.Title), e.Contact.URL)
-					}
-				}
-				key := strings.ToLower(e.ID)
-				if key == "" && e.Side != "" {
-					key = e.Side + "/" + Slug(e.Title)
-				}
-				if prev, dup := seenEntries[key]; dup && key != "" {
-					bad(n, "entry %s is already given at line %d", key, prev)
-				} else if key != "" {
-					seenEntries[key] = n.Line
-				}
-				if e.Split != nil && (strings.TrimSpace(e.Split.Microsoft) == "" || strings.TrimSpace(e.Split.Customer) == "") {
-					bad(valueNode(n, "split"), "entry %s: a split needs both microsoft and customer", firstNonEmpty(e.ID, e.Title))
-				}
-				ov.Entries = append(ov.Entries, e)
-			}
-		case "vocabulary":
-			if val.Kind != yaml.SequenceNode {
-				bad(val, "vocabulary must be a list")
-				continue
-			}
-			for _, n := range val.Content {
-				checkKeys(n, termKeys, "a vocabulary term", bad)
-				var t Term
-				if err := n.Decode(&t); err != nil {
-					bad(n, "vocabulary: %v", trimYAML(err))
-					continue
-				}
-				t.line, t.file = n.Line, name
-				if strings.TrimSpace(t.Term) == "" {
-					bad(n, "a vocabulary term needs a term")
-					continue
-				}
-				if len(t.Entries) == 0 {
-					bad(n, "vocabulary term %q names no entries", t.Term)
-				}
-				for _, f := range t.Also {
-					if strings.Contains(f, " ~ ") && len(strings.Split(f, " ~ ")) != 2 {
-						bad(n, "vocabulary term %q: %q: a \"~\" form joins exactly two parts, as in \"not ~ mmd\"", t.Term, f)
-					}
-				}
-				if t.Weight < 0 || t.Weight > 5 {
-					bad(n, "vocabulary term %q: weight %v is outside 0..5", t.Term, t.Weight)
-				}
-				ov.Vocabulary = append(ov.Vocabulary, t)
-			}
-		case "synonyms":
-			if val.Kind != yaml.SequenceNode {
-				bad(val, "synonyms must be a list")
-				continue
-			}
-			for _, n := range val.Content {
-				checkKeys(n, synKeys, "a synonym", bad)
-				var s Synonym
-				if err := n.Decode(&s); err != nil {
-					bad(n, "synonyms: %v", trimYAML(err))
-					continue
-				}
-				s.line = n.Line
-				if len(s.Words) == 0 || strings.TrimSpace(s.Means) == "" {
-					bad(n, "a synonym needs words and what they mean")
-					continue
-				}
-				ov.Synonyms = append(ov.Synonyms, s)
-			}
-		case "offtopic":
-			if err := val.Decode(&ov.OffTopic); err != nil {
-				bad(val, "offtopic must be a list of words: %v", trimYAML(err))
-			}
-			ov.offLine = val.Line
+		if read, ok := overlaySections[root.Content[i].Value]; ok {
+			read(r, root.Content[i+1])
 		}
 	}
-	if len(errs) > 0 {
-		return nil, errs
+	if len(r.errs) > 0 {
+		return nil, r.errs
 	}
-	return ov, nil
+	return r.ov, nil
+}
+
+func (r *overlayReader) extends(val *yaml.Node) {
+	if val.Value != "default" {
+		r.bad(val, "extends must be \"default\" (the embedded knowledge), not %q", val.Value)
+	}
+	r.ov.Extends = val.Value
+}
+
+func (r *overlayReader) page(val *yaml.Node) {
+	checkKeys(val, pageKeys, "page", r.bad)
+	var p Page
+	if err := val.Decode(&p); err != nil {
+		r.bad(val, "page: %v", trimYAML(err))
+		return
+	}
+	if p.Date != "" {
+		d, err := parseDate(p.Date)
+		if err != nil {
+			r.bad(val, "page: %v", strings.Replace(err.Error(), "ms.date", "date", 1))
+		}
+		p.Date = d
+	}
+	r.ov.Page = &p
+}
+
+// list reports whether val is a YAML list, and says so when it is not.
+func (r *overlayReader) list(val *yaml.Node, what string) bool {
+	if val.Kind != yaml.SequenceNode {
+		r.bad(val, "%s must be a list", what)
+		return false
+	}
+	return true
+}
+
+func (r *overlayReader) entries(val *yaml.Node) {
+	if !r.list(val, "entries") {
+		return
+	}
+	seen := map[string]int{}
+	for _, n := range val.Content {
+		if e, ok := r.entry(n); ok {
+			key := strings.ToLower(e.ID)
+			if key == "" && e.Side != "" {
+				key = e.Side + "/" + Slug(e.Title)
+			}
+			if prev, dup := seen[key]; dup && key != "" {
+				r.bad(n, "entry %s is already given at line %d", key, prev)
+			} else if key != "" {
+				seen[key] = n.Line
+			}
+			r.ov.Entries = append(r.ov.Entries, e)
+		}
+	}
+}
+
+// entry reads and checks one entry.
+func (r *overlayReader) entry(n *yaml.Node) (OverlayEntry, bool) {
+	checkKeys(n, entryKeys, "an entry", r.bad)
+	var e OverlayEntry
+	if err := n.Decode(&e); err != nil {
+		r.bad(n, "entry: %v", trimYAML(err))
+		return e, false
+	}
+	e.line = n.Line
+	if e.ID == "" && e.Title == "" {
+		r.bad(n, "an entry needs an id (to add to an existing entry) or a title (to define one)")
+		return e, false
+	}
+	name := firstNonEmpty(e.ID, e.Title)
+	if e.Owner != "" {
+		if _, err := ParseOwner(e.Owner); err != nil {
+			r.bad(valueNode(n, "owner"), "entry %s: %v", name, err)
+		}
+	}
+	if e.Side != "" && e.Side != string(SideMicrosoft) && e.Side != string(SideCustomer) {
+		r.bad(valueNode(n, "side"), "entry %s: unknown side %q (want microsoft or customer)", name, e.Side)
+	}
+	for _, l := range e.Links {
+		if !webURL(l.URL) {
+			r.bad(valueNode(n, "links"), "entry %s: link %q is not an absolute http or https address", name, l.URL)
+		}
+	}
+	if e.Contact != nil {
+		if strings.TrimSpace(e.Contact.Text) == "" {
+			r.bad(valueNode(n, "contact"), "entry %s: a contact needs a text", name)
+		}
+		if e.Contact.URL != "" && !webURL(e.Contact.URL) && !strings.HasPrefix(e.Contact.URL, "mailto:") {
+			r.bad(valueNode(n, "contact"), "entry %s: contact address %q is not an http, https or mailto: address", name, e.Contact.URL)
+		}
+	}
+	if e.Split != nil && (strings.TrimSpace(e.Split.Microsoft) == "" || strings.TrimSpace(e.Split.Customer) == "") {
+		r.bad(valueNode(n, "split"), "entry %s: a split needs both microsoft and customer", name)
+	}
+	return e, true
+}
+
+func (r *overlayReader) vocabulary(val *yaml.Node) {
+	if !r.list(val, "vocabulary") {
+		return
+	}
+	for _, n := range val.Content {
+		checkKeys(n, termKeys, "a vocabulary term", r.bad)
+		var t Term
+		if err := n.Decode(&t); err != nil {
+			r.bad(n, "vocabulary: %v", trimYAML(err))
+			continue
+		}
+		if r.term(n, &t) {
+			if len(t.Entries) == 0 {
+				r.bad(n, "vocabulary term %q names no entries", t.Term)
+			}
+			r.ov.Vocabulary = append(r.ov.Vocabulary, t)
+		}
+	}
+}
+
+// term checks a vocabulary term or concept.
+func (r *overlayReader) term(n *yaml.Node, t *Term) bool {
+	t.line, t.file = n.Line, r.ov.name
+	if strings.TrimSpace(t.Term) == "" {
+		r.bad(n, "a vocabulary term needs a term")
+		return false
+	}
+	for _, f := range t.Also {
+		if strings.Contains(f, " ~ ") && len(strings.Split(f, " ~ ")) != 2 {
+			r.bad(n, "vocabulary term %q: %q: a \"~\" form joins exactly two parts, as in \"not ~ mmd\"", t.Term, f)
+		}
+	}
+	if t.Weight < 0 || t.Weight > 5 {
+		r.bad(n, "vocabulary term %q: weight %v is outside 0..5", t.Term, t.Weight)
+	}
+	return true
+}
+
+// concepts reads the IT estate by category: each concept becomes a
+// vocabulary term, or an off-topic phrase when it is outside MMD.
+func (r *overlayReader) concepts(val *yaml.Node) {
+	if !r.list(val, "concepts") {
+		return
+	}
+	for _, cn := range val.Content {
+		checkKeys(cn, categoryKeys, "a category of concepts", r.bad)
+		var c Category
+		if err := cn.Decode(&c); err != nil {
+			r.bad(cn, "concepts: %v", trimYAML(err))
+			continue
+		}
+		if strings.TrimSpace(c.Name) == "" {
+			r.bad(cn, "a category of concepts needs a name")
+		}
+		list := valueNode(cn, "concepts")
+		if list == cn || !r.list(list, "the concepts of category "+strconv.Quote(c.Name)) {
+			continue
+		}
+		for i, n := range list.Content {
+			checkKeys(n, conceptKeys, "a concept", r.bad)
+			k := &c.Concepts[i]
+			if !r.term(n, &k.Term) {
+				continue
+			}
+			k.Category = c.Name
+			switch {
+			case k.Outside && len(k.Entries) > 0:
+				r.bad(n, "concept %q is outside MMD and names entries: it is one or the other", k.Term.Term)
+			case k.Outside:
+				r.ov.OffTopic = append(r.ov.OffTopic, append([]string{k.Term.Term}, k.Also...)...)
+			case len(k.Entries) == 0:
+				r.bad(n, "concept %q names no entries (or say outside: true)", k.Term.Term)
+			default:
+				r.ov.Vocabulary = append(r.ov.Vocabulary, k.Term)
+			}
+		}
+		r.ov.Categories = append(r.ov.Categories, c)
+	}
+}
+
+func (r *overlayReader) synonyms(val *yaml.Node) {
+	if !r.list(val, "synonyms") {
+		return
+	}
+	for _, n := range val.Content {
+		checkKeys(n, synKeys, "a synonym", r.bad)
+		var s Synonym
+		if err := n.Decode(&s); err != nil {
+			r.bad(n, "synonyms: %v", trimYAML(err))
+			continue
+		}
+		s.line = n.Line
+		if len(s.Words) == 0 || strings.TrimSpace(s.Means) == "" {
+			r.bad(n, "a synonym needs words and what they mean")
+			continue
+		}
+		r.ov.Synonyms = append(r.ov.Synonyms, s)
+	}
+}
+
+func (r *overlayReader) offtopic(val *yaml.Node) {
+	var words []string
+	if err := val.Decode(&words); err != nil {
+		r.bad(val, "offtopic must be a list of words: %v", trimYAML(err))
+		return
+	}
+	r.ov.OffTopic = append(r.ov.OffTopic, words...)
+}
+
+func (r *overlayReader) examples(val *yaml.Node) {
+	exs, err := examplesOf(r.ov.name, val)
+	if errs, ok := AsErrors(err); ok {
+		r.errs = append(r.errs, errs...)
+		return
+	}
+	r.ov.Examples = append(r.ov.Examples, exs...)
+}
+
+func (r *overlayReader) bands(val *yaml.Node) {
+	checkKeys(val, bandKeys, "bands", r.bad)
+	var bd Bands
+	if err := val.Decode(&bd); err != nil {
+		r.bad(val, "bands: %v", trimYAML(err))
+		return
+	}
+	if bd.OutOfScope <= 0 || bd.OutOfScope > 1 || bd.Unknown < 0 || bd.Unknown >= 1 || bd.Close <= 0 || bd.Close > 1 {
+		r.bad(val, "bands: out_of_scope must be above 0 and at most 1, unknown at least 0 and under 1, close above 0 and at most 1 (got %v, %v and %v)", bd.OutOfScope, bd.Unknown, bd.Close)
+		return
+	}
+	r.ov.Bands = &bd
 }
 
 func firstNonEmpty(s ...string) string {
@@ -282,14 +432,7 @@ func trimYAML(err error) string {
 // apply adds the overlay's entries to b. When strict, an annotation of an
 // entry that does not exist is an error; otherwise it is skipped.
 func (ov *Overlay) apply(b *Base, strict bool) error {
-	var errs Errors
-	parts := ov.parts
-	if parts == nil {
-		parts = []*Overlay{ov}
-	}
-	for _, p := range parts {
-		errs = append(errs, p.applyEntries(b, strict)...)
-	}
+	errs := ov.applyParts(b, strict)
 	if strict {
 		for _, t := range ov.Vocabulary {
 			for _, id := range append(slices.Clone(t.Entries), t.Not...) {
@@ -306,6 +449,19 @@ func (ov *Overlay) apply(b *Base, strict bool) error {
 		return errs
 	}
 	return nil
+}
+
+// applyParts applies the entries of the overlay, or of each overlay it was
+// merged from, in order.
+func (ov *Overlay) applyParts(b *Base, strict bool) Errors {
+	if ov.parts == nil {
+		return ov.applyEntries(b, strict)
+	}
+	var errs Errors
+	for _, p := range ov.parts {
+		errs = append(errs, p.applyParts(b, strict)...)
+	}
+	return errs
 }
 
 func (ov *Overlay) applyEntries(b *Base, strict bool) Errors {
@@ -424,7 +580,7 @@ func loadYAML(f File) (*Base, error) {
 			return nil, err
 		}
 		page.Attribution = DefaultAttribution
-		if base, err = ParseOverlay(DefaultOverlayName, defaultOverlay); err != nil {
+		if base, err = embeddedOverlay(); err != nil {
 			return nil, err
 		}
 	} else {
@@ -472,6 +628,11 @@ func (ov *Overlay) merge(o *Overlay) *Overlay {
 	m.Vocabulary = append(slices.Clone(ov.Vocabulary), o.Vocabulary...)
 	m.Synonyms = append(slices.Clone(ov.Synonyms), o.Synonyms...)
 	m.OffTopic = append(slices.Clone(ov.OffTopic), o.OffTopic...)
+	m.Categories = append(slices.Clone(ov.Categories), o.Categories...)
+	m.Examples = append(slices.Clone(ov.Examples), o.Examples...)
+	if m.Bands == nil {
+		m.Bands = ov.Bands
+	}
 	m.parts = []*Overlay{ov, o}
 	return &m
 }

@@ -14,6 +14,7 @@ var (
 	teamsMention = regexp.MustCompile(`(?is)<at>.*?</at>`)
 	typedMention = regexp.MustCompile(`(^|\s)@[\p{L}\p{N}_.-]+`)
 	slackEmoji   = regexp.MustCompile(`:[a-z0-9_+-]+:`)
+	apostrophes  = strings.NewReplacer("’", "'", "‘", "'", "`", "'")
 	htmlEntity   = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">", "&nbsp;", " ", "&quot;", `"`, "&#39;", "'")
 )
 
@@ -35,7 +36,7 @@ func StripMentions(s string) string {
 func Tokens(s string) []string {
 	s = StripMentions(htmlEntity.Replace(s))
 	s = slackEmoji.ReplaceAllString(strings.ToLower(s), " ")
-	s = strings.NewReplacer("’", "'", "‘", "'", "`", "'").Replace(s)
+	s = apostrophes.Replace(s)
 	var out []string
 	for _, f := range strings.FieldsFunc(s, func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\''
@@ -82,47 +83,3 @@ func Stem(w string) string {
 	}
 	return english.Stem(w, false)
 }
-
-// stopwords carry no topic: question words, pronouns, articles, and the
-// verbs of asking who is responsible ("who handles", "whose job is").
-var stopwords = setOf(`a an the and or but if then so of to in on at by for from with without into onto
-about over under up down out off as than too very just also still even only again ever yet already
-is am are was were be been being do does did doing done have has had having will would shall should
-can could may might must need needs needed ought get gets got getting let lets
-i me my mine myself we us our ours ourselves you your yours yourself yourselves he him his she her hers
-it its they them their theirs this that these those there here
-who whom whose what which when where why how whoever whatever
-not no nor yes ok okay please pls plz thanks thank thx hi hello hey
-all any some each every both either neither other another such same own
-one ones someone somebody anyone anybody everyone everybody something anything everything nothing
-handle handles handled handling handler responsible responsibility responsibilities owner owns own owned owning
-job jobs duty task tasks role roles charge care look looks looking deal deals dealing
-sort take takes taking go goes going come comes coming make makes making do
-person people guy guys folks somebody whoever party side
-like want wants wanted know knows tell say says said ask asks asked
-morning afternoon evening quick hope well sorry again anyway btw fyi
-whole entire supposed meant chase chasing follow following
-actually really basically probably maybe currently now today just right
-problem problems issue issues question questions thing things stuff
-hook call reach send`)
-
-// weakwords are in MMD's world but say little about which entry: they count
-// as in-domain, score little.
-var weakwords = setOf(`microsoft mmd msft managed desktop desktops device devices laptop laptops pc pcs computer computers
-machine machines workstation workstations endpoint endpoints fleet tenant org organisation organization company
-user users employee employees staff colleague colleagues manage manages managed managing management manager
-support supports supported supporting help helps helping fix fixes fixed fixing setup set sets configure
-location locations site sites kit estate
-responsible finance accounting legal engineering sales marketing analyst analysts
-floor building`)
-
-func setOf(words string) map[string]bool {
-	m := map[string]bool{}
-	for _, w := range strings.Fields(words) {
-		m[w] = true
-	}
-	return m
-}
-
-// IsStopword reports whether a lower-case word carries no topic.
-func IsStopword(w string) bool { return stopwords[w] }

@@ -1,26 +1,92 @@
 package knowledge
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 )
 
 // TestVocabularyPointsToItsEntries asks each vocabulary term of the embedded
-// overlay on its own, and in a question, and checks that the answer is one of
-// the entries the term is tied to: the vocabulary says what it means.
+// overlay on its own, and in a question, and checks that it lands where it
+// says: the best match is one of the entries the term is tied to, and the
+// question is not judged out of scope. (Whether the bot then answers, or
+// offers choices between the term's entries, is the bands' decision.)
 func TestVocabularyPointsToItsEntries(t *testing.T) {
 	kb := Default()
 	for _, term := range kb.Vocabulary().Terms {
 		for _, q := range []string{term.Term, "who handles " + term.Term + "?"} {
-			r := kb.Search(q)
-			if len(r.Matches) == 0 || r.Band == BandUnknown {
-				t.Errorf("%q: no answer (confidence %.2f)", q, r.Confidence)
-				continue
-			}
-			if top := r.Matches[0].Entry.ID; !slices.Contains(term.Entries, top) {
-				t.Errorf("%q: answered %s, but the term is tied to %v", q, top, term.Entries)
+			if msg := landsOn(kb, q, term.Entries); msg != "" {
+				t.Errorf("term %q: %s", term.Term, msg)
 			}
 		}
+	}
+}
+
+// landsOn says how a question fails to land on one of the entries, or "".
+func landsOn(kb *Base, q string, entries []string) string {
+	r := kb.Search(q)
+	switch {
+	case len(r.Matches) == 0:
+		return fmt.Sprintf("%q: no match", q)
+	case r.OutOfScope >= kb.Bands().OutOfScope:
+		return fmt.Sprintf("%q: judged out of scope (%.2f), best %v", q, r.OutOfScope, ids(r.Matches))
+	case !slices.Contains(entries, r.Matches[0].Entry.ID):
+		return fmt.Sprintf("%q: best %v, but it is tied to %v", q, ids(r.Matches), entries)
+	}
+	return ""
+}
+
+// TestConceptsLandWhereTheySay asks each concept of the IT estate on its
+// own and checks that it lands on one of its entries, or gets "I don't
+// know" when it is outside MMD.
+func TestConceptsLandWhereTheySay(t *testing.T) {
+	kb := Default()
+	ov, err := ParseOverlay(DefaultConceptsName, defaultConcepts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, c := range ov.Categories {
+		for _, k := range c.Concepts {
+			n++
+			if k.Outside {
+				if r := kb.Search(k.Term.Term); r.Band != BandUnknown {
+					t.Errorf("%s: %q is outside MMD, but answered %v (%s)", c.Name, k.Term.Term, ids(r.Matches), r.Band)
+				}
+			} else if msg := landsOn(kb, k.Term.Term, k.Entries); msg != "" {
+				t.Errorf("%s: %s", c.Name, msg)
+			}
+		}
+	}
+	if n < 400 {
+		t.Errorf("only %d concepts", n)
+	}
+}
+
+// TestEmbeddedPhrasesOnce checks that no phrase is given twice across the
+// embedded vocabulary, concepts and off-topic words: a phrase means one
+// thing.
+func TestEmbeddedPhrasesOnce(t *testing.T) {
+	ov, err := embeddedOverlay()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]string{}
+	note := func(p, where string) {
+		p = strings.ToLower(strings.TrimSpace(p))
+		if prev, ok := seen[p]; ok {
+			t.Errorf("%q is given in %s and in %s", p, prev, where)
+		}
+		seen[p] = where
+	}
+	for _, term := range ov.Vocabulary {
+		for _, p := range append([]string{term.Term}, term.Also...) {
+			note(p, fmt.Sprintf("%s:%d (term %q)", term.file, term.line, term.Term))
+		}
+	}
+	for _, p := range ov.OffTopic {
+		note(p, "the off-topic words")
 	}
 }
 
