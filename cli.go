@@ -108,23 +108,56 @@ func cmdAsk(ctx context.Context, e env, args []string) error {
 	return nil
 }
 
-// writeExplanation prints how the matcher read a question and what each of
-// the best candidates' scores is made of.
+// writeExplanation prints how the matcher read a question, the lexical
+// evidence of the best candidates, and what the model weighed for them.
 func writeExplanation(w io.Writer, base *knowledge.Base, q string) {
-	res, trace := base.Explain(q)
+	res, ex := base.Explain(q)
 	fmt.Fprintf(w, "\nRead as: %s\n", strings.Join(res.Words, " "))
 	for typed, fixed := range res.Corrections {
 		fmt.Fprintf(w, "Corrected: %s → %s\n", typed, fixed)
 	}
-	fmt.Fprintf(w, "Band %s, confidence %.2f (topic words: %d explained by the best entry, %d known elsewhere, %d unknown, %d off-topic)\n", res.Band, res.Confidence, res.Covered, res.Known, res.Unknown, res.OffTopic)
-	for _, m := range res.Matches {
-		fmt.Fprintf(w, "  %6.2f  %s\n", m.Score, m.Entry.ID)
-		for _, c := range trace {
-			if c.Entry == m.Entry.ID {
+	fmt.Fprintf(w, "Band %s, confidence %.2f, out of scope %.2f (topic words: %d explained by the lexically best entry, %d known elsewhere, %d unknown, %d off-topic)\n",
+		res.Band, res.Confidence, res.OutOfScope, res.Covered, res.Known, res.Unknown, res.OffTopic)
+	weighed := map[string]knowledge.Weighing{}
+	for _, wg := range ex.Model {
+		weighed[wg.Entry] = wg
+	}
+	show := func(id string, score, lexical float64) {
+		fmt.Fprintf(w, "  %6.2f  %s (lexical %.2f)\n", score, firstNonEmptyString(id, "out of scope"), lexical)
+		if wg, ok := weighed[id]; ok {
+			fmt.Fprintf(w, "          model: logit %+.2f, of which\n", wg.Logit)
+			for _, c := range wg.Contributions[:min(len(wg.Contributions), explainTerms)] {
 				fmt.Fprintf(w, "          %+6.2f  %s\n", c.Score, c.What)
 			}
 		}
+		if id == "" {
+			return
+		}
+		fmt.Fprintf(w, "          evidence:\n")
+		for _, c := range ex.Evidence {
+			if c.Entry == id {
+				fmt.Fprintf(w, "          %+6.2f  %s: %s\n", c.Score, c.Kind, c.What)
+			}
+		}
 	}
+	for _, m := range res.Matches[:min(len(res.Matches), knowledge.MaxAlternatives)] {
+		show(m.Entry.ID, m.Score, m.Lexical)
+	}
+	if len(ex.Model) > 0 {
+		show("", res.OutOfScope, 0)
+	}
+}
+
+// explainTerms is how many of a logit's terms an explanation shows.
+const explainTerms = 8
+
+func firstNonEmptyString(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 func writeJSON(w io.Writer, v any) error {
@@ -182,25 +215,41 @@ func cmdTable(ctx context.Context, e env, args []string) error {
 func cmdEval(ctx context.Context, e env, args []string) error {
 	fs := newFlags(e, "eval", subcommands["eval"].usage)
 	asJSON := fs.Bool("json", false, "print the figures as JSON")
+	cross := fs.Bool("cross-validate", false, "score each set with a model trained without its questions; with no FILE, every set of the knowledge's examples")
 	kb := kbFlag(e, fs)
 	if ok, err := parseFlags(fs, args); !ok {
 		return err
 	}
-	if fs.NArg() == 0 {
-		fmt.Fprintln(e.stderr, "mmdbot eval: give one or more question sets (YAML), for example knowledge/data/examples/public.yaml")
+	if fs.NArg() == 0 && !*cross {
+		fmt.Fprintln(e.stderr, "mmdbot eval: give one or more question sets (YAML), for example knowledge/data/examples/public.yaml, or --cross-validate")
 		return exitCode(2)
 	}
-	var items []eval.Item
+	var sets []eval.Set
 	for _, f := range fs.Args() {
 		its, err := eval.ReadFile(f)
 		if err != nil {
 			return err
 		}
-		items = append(items, its...)
+		sets = append(sets, eval.Set{Name: f, Items: its})
 	}
 	base, err := loadKnowledge(*kb)
 	if err != nil {
 		return err
+	}
+	if *cross {
+		if len(sets) == 0 {
+			sets = eval.Sets(base.Examples())
+		}
+		rep := eval.CrossValidate(ctx, base, sets, bot.Options{})
+		if *asJSON {
+			return writeJSON(e.stdout, rep)
+		}
+		writeCrossReport(e.stdout, rep)
+		return nil
+	}
+	var items []eval.Item
+	for _, s := range sets {
+		items = append(items, s.Items...)
 	}
 	rep := eval.Run(ctx, bot.New(base, bot.Options{}), items)
 	if *asJSON {
@@ -215,12 +264,40 @@ func cmdEval(ctx context.Context, e env, args []string) error {
 		if expect == "" {
 			expect = "(I don't know)"
 		}
-		fmt.Fprintf(e.stdout, "MISS %s:%d %q\n     expected %s, got %s [%s %.2f]\n", m.File, m.Line, m.Q, expect, got, m.Band, m.Confidence)
+		fmt.Fprintf(e.stdout, "MISS %s:%d %q\n     expected %s, got %s [%s %.2f]\n", m.Set, m.Line, m.Q, expect, got, m.Band, m.Confidence)
 	}
 	fmt.Fprintf(e.stdout, "in scope:     %d questions, top-1 accuracy %.3f (%d answered, %d as \"did you mean\")\n", rep.InScope, rep.Top1, rep.Answered, rep.Suggested)
 	fmt.Fprintf(e.stdout, "out of scope: %d questions, abstention %.3f\n", rep.OutOfScope, rep.Abstention)
+	if rep.Sides > 0 {
+		fmt.Fprintf(e.stdout, "sides:        %d of %d shared answers named the side asked about\n", rep.SidesRight, rep.Sides)
+	}
 	fmt.Fprintf(e.stdout, "time:         %s per question\n", time.Duration(rep.PerQuestion).Round(time.Microsecond/10))
+	if len(base.Examples()) > 0 {
+		fmt.Fprintln(e.stdout, "note: the model learnt from the knowledge's examples; a set among them scores high by heart. --cross-validate gives the honest figure.")
+	}
 	return nil
+}
+
+// writeCrossReport prints a cross-validation set by set.
+func writeCrossReport(w io.Writer, rep eval.CrossReport) {
+	fmt.Fprintf(w, "%-52s %9s %6s %9s %11s\n", "set (each scored by a model that never saw it)", "in scope", "top-1", "out of sc", "abstention")
+	for _, s := range rep.Sets {
+		fmt.Fprintf(w, "%-52s %9d %6.3f %9d %11.3f\n", s.Name, s.InScope, s.Top1, s.OutOfScope, s.Abstention)
+	}
+	fmt.Fprintf(w, "%-52s %9s %6.3f %9s %11.3f\n", "mean of the sets", "", rep.MeanTop1, "", rep.MeanAbstention)
+	var answered, suggested int
+	for _, s := range rep.Sets {
+		answered += s.Answered
+		suggested += s.Suggested
+	}
+	if answered+suggested > 0 {
+		fmt.Fprintf(w, "replies to questions in scope: %d answers, %d \"did you mean\" (%.0f%%)\n", answered, suggested, 100*float64(suggested)/float64(answered+suggested))
+	}
+	if rep.Sides > 0 {
+		fmt.Fprintf(w, "sides: %.3f of %d shared answers named the side asked about\n", rep.SideAccuracy, rep.Sides)
+	}
+	fmt.Fprintf(w, "bands: the held-out probabilities choose out_of_scope %.2f, unknown %.2f, close %.2f (the knowledge has %.2f, %.2f, %.2f)\n",
+		rep.Bands.OutOfScope, rep.Bands.Unknown, rep.Bands.Close, rep.Current.OutOfScope, rep.Current.Unknown, rep.Current.Close)
 }
 
 func cmdKB(ctx context.Context, e env, args []string) error {

@@ -66,7 +66,7 @@ func register(name string, c subcommand) { subcommands[name] = c }
 func init() {
 	register("ask", subcommand{"ask [--json] [--explain] [--kb FILE] [--data FILE] QUESTION...", "answer one question", cmdAsk})
 	register("table", subcommand{"table [--owner microsoft|customer|shared] [--format text|markdown|csv|json] [--kb FILE]", "print the responsibility table", cmdTable})
-	register("eval", subcommand{"eval [--json] [--kb FILE] FILE...", "measure the answers on question sets", cmdEval})
+	register("eval", subcommand{"eval [--json] [--cross-validate] [--kb FILE] FILE...", "measure the answers on question sets (cross-validated: each set by a model that never saw it)", cmdEval})
 	register("kb", subcommand{"kb validate FILE", "check a knowledge file", cmdKB})
 	register("report", subcommand{"report unanswered [--since DURATION] [--format text|csv|json] [--data FILE]", "list what the bot could not answer, and feedback", cmdReport})
 }

@@ -1,7 +1,10 @@
 // Package eval runs question sets against the bot and measures it: top-1
-// accuracy on in-scope questions, abstention on out-of-scope ones, and the
-// time per question. The format of a set is that of eval/README.md:
-// a YAML list of {q, expect, tags}.
+// accuracy on in-scope questions, abstention on out-of-scope ones, the side
+// named for shared entries, and the time per question. The format of a set
+// is that of eval/README.md: a YAML list of {q, expect, side, tags}.
+//
+// A figure on a set the model was trained on is no evidence: CrossValidate
+// scores each set with a model trained without it.
 package eval
 
 import (
@@ -11,23 +14,13 @@ import (
 	"slices"
 	"time"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/mmdbot/mmdbot/bot"
 	"github.com/mmdbot/mmdbot/knowledge"
 )
 
-// Item is one labelled question.
-type Item struct {
-	Q      string   `yaml:"q" json:"q"`
-	Expect []string `yaml:"expect" json:"expect"`
-	Tags   []string `yaml:"tags,omitempty" json:"tags,omitempty"`
-	Line   int      `yaml:"-" json:"line,omitempty"`
-	File   string   `yaml:"-" json:"file,omitempty"`
-}
-
-// InScope reports whether the item expects an answer.
-func (it Item) InScope() bool { return len(it.Expect) > 0 }
+// Item is one labelled question: the knowledge's Example, whose YAML form
+// is that of a question set.
+type Item = knowledge.Example
 
 // ReadFile reads a question set.
 func ReadFile(path string) ([]Item, error) {
@@ -40,30 +33,7 @@ func ReadFile(path string) ([]Item, error) {
 
 // Parse reads a question set from bytes; name is used in errors.
 func Parse(name string, data []byte) ([]Item, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("%s: not valid YAML: %v", name, err)
-	}
-	if len(doc.Content) == 0 {
-		return nil, fmt.Errorf("%s: the question set is empty", name)
-	}
-	root := doc.Content[0]
-	if root.Kind != yaml.SequenceNode {
-		return nil, fmt.Errorf("%s:%d: a question set is a list of {q, expect, tags}", name, root.Line)
-	}
-	var items []Item
-	for _, n := range root.Content {
-		var it Item
-		if err := n.Decode(&it); err != nil {
-			return nil, fmt.Errorf("%s:%d: %v", name, n.Line, err)
-		}
-		if it.Q == "" {
-			return nil, fmt.Errorf("%s:%d: an item needs a question (q)", name, n.Line)
-		}
-		it.Line, it.File = n.Line, name
-		items = append(items, it)
-	}
-	return items, nil
+	return knowledge.ParseExamples(name, data)
 }
 
 // Miss is an item the bot got wrong.
@@ -76,12 +46,17 @@ type Miss struct {
 
 // Report is the figures of one run.
 type Report struct {
-	InScope     int     `json:"in_scope"`
-	Top1        float64 `json:"top1"`
-	OutOfScope  int     `json:"out_of_scope"`
-	Abstention  float64 `json:"abstention"`
-	Answered    int     `json:"answered"`  // in-scope questions given an answer band
-	Suggested   int     `json:"suggested"` // in-scope questions given "did you mean"
+	InScope    int     `json:"in_scope"`
+	Top1       float64 `json:"top1"`
+	OutOfScope int     `json:"out_of_scope"`
+	Abstention float64 `json:"abstention"`
+	Answered   int     `json:"answered"`  // in-scope questions given an answer band
+	Suggested  int     `json:"suggested"` // in-scope questions given "did you mean"
+	// Sides counts the in-scope questions that say which side of a shared
+	// entry they ask about and got that entry as their answer; SidesRight
+	// those whose answer named that side.
+	Sides       int     `json:"sides"`
+	SidesRight  int     `json:"sides_right"`
 	PerQuestion float64 `json:"ns_per_question"`
 	Misses      []Miss  `json:"misses"`
 }
@@ -109,6 +84,12 @@ func Run(ctx context.Context, b *bot.Bot, items []Item) Report {
 		}
 		if r.Kind == bot.KindSuggest && len(r.Alternatives) > 0 {
 			got = r.Alternatives[0].ID
+		}
+		if it.Side != "" && r.Answer != nil && len(it.Expect) > 0 && r.Answer.Entry.ID == it.Expect[0] {
+			rep.Sides++
+			if bot.SideJSON(r.Answer.Side) == it.Side {
+				rep.SidesRight++
+			}
 		}
 		miss := Miss{Item: it, Got: got, Band: r.Band, Confidence: r.Confidence}
 		if it.InScope() {
