@@ -207,13 +207,14 @@ func (b *Bot) ask(kb *knowledge.Base, q string) Reply {
 	case knowledge.BandAnswer:
 		r.Kind = KindAnswer
 		r.Answer = answerOf(kb, res.Matches[0])
+		r.Answer.Side = res.Side
 		if res.BothSides {
 			r.Also = answerOf(kb, res.Matches[1])
 		}
 	case knowledge.BandSuggest:
 		r.Kind = KindSuggest
 		r.Text = "I'm not sure which of these you mean:"
-		for _, m := range res.Matches[:res.Alternatives] {
+		for _, m := range res.Matches[:res.Choices] {
 			r.Alternatives = append(r.Alternatives, Choice{ID: m.Entry.ID, Title: m.Entry.Title, Owner: m.Entry.Owner, Score: m.Score})
 		}
 	default:

@@ -11,6 +11,9 @@ type MatchJSON struct {
 	Owner knowledge.Owner `json:"owner"`
 	Score float64         `json:"score"`
 	URL   string          `json:"url"`
+	// Side, on the answer's match, says which side does the part asked
+	// about: "microsoft", "customer" or "both".
+	Side string `json:"side,omitempty"`
 }
 
 // CommandJSON is one line of help in ReplyJSON.
@@ -58,6 +61,9 @@ func (r Reply) JSON() ReplyJSON {
 	}
 	if r.Answer != nil {
 		j.Answer = r.Answer.Entry
+		if len(j.Matches) > 0 && j.Matches[0].ID == r.Answer.Entry.ID {
+			j.Matches[0].Side = SideJSON(r.Answer.Side)
+		}
 	}
 	if r.Also != nil {
 		j.Also = r.Also.Entry
@@ -95,4 +101,13 @@ func matchJSON(p knowledge.Page, e *knowledge.Entry, score float64) MatchJSON {
 		u = p.URL
 	}
 	return MatchJSON{ID: e.ID, Title: e.Title, Owner: e.Owner, Score: score, URL: u}
+}
+
+// SideJSON names a side as the JSON API does: "microsoft", "customer", or
+// "both" for shared; "" when none is known.
+func SideJSON(o knowledge.Owner) string {
+	if o == knowledge.OwnerShared {
+		return "both"
+	}
+	return string(o)
 }

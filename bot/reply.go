@@ -62,6 +62,11 @@ type Answer struct {
 	Score float64
 	// URL is the Learn page to read: the entry's own, or the source page.
 	URL string
+	// Side says which side does the part the question asked about: the
+	// owner for an entry that is not shared; for a shared entry Microsoft,
+	// your organisation, or shared when the question points to both or
+	// neither. Empty when the entry was shown by id or choice.
+	Side knowledge.Owner
 }
 
 // Choice is one "did you mean" alternative.
