@@ -20,7 +20,7 @@ func init() {
 
 func cmdTeams(ctx context.Context, e env, args []string) error {
 	if len(args) == 0 || args[0] != "package" {
-		fmt.Fprintf(e.stderr, "Usage: mmdbot %s\n", subcommands["teams"].usage)
+		fmt.Fprintln(e.stderr, usageText(subcommands["teams"].usage))
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
 			return nil
 		}

@@ -181,8 +181,8 @@ func (b *Bot) recordMiss(ctx context.Context, m Message, r Reply) {
 	if b.opts.RecordUsers {
 		miss.User = m.User
 	}
-	for _, mt := range r.Matches {
-		miss.Candidates = append(miss.Candidates, mt.Entry.ID)
+	for _, c := range r.Alternatives {
+		miss.Candidates = append(miss.Candidates, c.ID)
 	}
 	// Recording is bounded in time: a busy store never holds up an answer.
 	ctx, cancel := context.WithTimeout(ctx, journalTimeout)
