@@ -154,6 +154,18 @@ func TestHandle(t *testing.T) {
 				t.Errorf("thanks got %q", r.Text)
 			}
 		}},
+		// The help says what the bot does; the greeting before it does not
+		// say it again.
+		{"hello", KindHelp, func(t *testing.T, r Reply) {
+			if strings.Contains(r.Text, "responsible") {
+				t.Errorf("greeting %q repeats the help", r.Text)
+			}
+		}},
+		{"what can you do?", KindHelp, func(t *testing.T, r Reply) {
+			if r.Text != "" || len(r.Commands) == 0 {
+				t.Errorf("\"what can you do?\" got %q before the help", r.Text)
+			}
+		}},
 		{"table", KindTable, func(t *testing.T, r Reply) {
 			if len(r.Groups) != 3 || r.Groups[0].Owner != knowledge.OwnerMicrosoft || len(r.Groups[0].Entries)+len(r.Groups[1].Entries)+len(r.Groups[2].Entries) != 15 {
 				t.Errorf("groups %+v", r.Groups)
