@@ -224,11 +224,9 @@ func (b *Bot) ask(kb *knowledge.Base, q string) Reply {
 }
 
 func answerOf(kb *knowledge.Base, m knowledge.Match) *Answer {
-	u := m.Entry.URL()
-	if u == "" {
-		u = kb.Page().URL
-	}
-	return &Answer{Entry: m.Entry, Score: m.Score, URL: u}
+	a := NewAnswer(m.Entry, kb.Page())
+	a.Score = m.Score
+	return a
 }
 
 // Show returns the answer for one entry by id ("customer/printing"), as when

@@ -69,6 +69,10 @@ type answerView struct {
 	OnLearn  bool
 	// More are the entry's other links.
 	More []knowledge.Link
+	// Contact is whom to reach; ContactIsDefault is true when the
+	// knowledge names no one and the bot's default stands in.
+	Contact          *knowledge.Contact
+	ContactIsDefault bool
 	// Href is the page's own link to this answer, to paste in a ticket.
 	Href string
 }
@@ -88,10 +92,10 @@ func replyOf(r bot.Reply, q string) *replyView {
 	v := &replyView{Kind: r.Kind, Intent: r.Intent, Text: r.Text, Commands: r.Commands, Source: r.Source}
 	switch r.Kind {
 	case bot.KindAnswer:
-		v.Answers = append(v.Answers, answerOf(r.Answer, r.Source))
+		v.Answers = append(v.Answers, answerOf(r.Answer))
 		if r.Also != nil {
 			v.Both = true
-			v.Answers = append(v.Answers, answerOf(r.Also, r.Source))
+			v.Answers = append(v.Answers, answerOf(r.Also))
 		}
 		for i := range v.Answers {
 			v.Answers[i].Anchor = "answer-" + v.Answers[i].Anchor
@@ -108,25 +112,28 @@ func replyOf(r bot.Reply, q string) *replyView {
 	return v
 }
 
-// answerOf prepares one answer: the Learn link's text is the entry's link
-// with that address, or the source page's title.
-func answerOf(a *bot.Answer, src knowledge.Page) answerView {
-	v := answerView{Entry: a.Entry, URL: a.URL, Anchor: "entry-" + anchor(a.Entry.ID), Href: showHref(a.Entry.ID, "")}
-	if u, err := url.Parse(a.URL); err == nil && u.Host == "learn.microsoft.com" {
+// answerOf prepares one answer: the link to read more is the entry's own
+// page, read as the entry's link with that address. An entry without a page
+// of its own has none: the source line below names the page every answer
+// comes from.
+func answerOf(a *bot.Answer) answerView {
+	v := answerView{Entry: a.Entry, Anchor: "entry-" + anchor(a.Entry.ID), Href: showHref(a.Entry.ID, ""),
+		Contact: a.Contact, ContactIsDefault: a.ContactIsDefault}
+	if a.HasOwnPage() {
+		v.URL = a.URL
+	}
+	if u, err := url.Parse(v.URL); err == nil && u.Host == "learn.microsoft.com" {
 		v.OnLearn = true
 	}
 	for _, l := range a.Entry.Links {
-		if l.URL == a.URL && v.LinkText == "" {
+		if l.URL == v.URL && v.LinkText == "" {
 			v.LinkText = l.Text
 			continue
 		}
 		v.More = append(v.More, l)
 	}
 	if v.LinkText == "" {
-		v.LinkText = src.Title
-	}
-	if v.LinkText == "" {
-		v.LinkText = a.URL
+		v.LinkText = v.URL
 	}
 	return v
 }
@@ -201,7 +208,7 @@ func tableOf(kb *knowledge.Base, owner knowledge.Owner, filter string) tableView
 				continue
 			}
 			t.Total++
-			row := rowView{Answer: answerOf(&bot.Answer{Entry: e, URL: entryURL(e, src)}, src)}
+			row := rowView{Answer: answerOf(bot.NewAnswer(e, src))}
 			row.Hidden = (owner != "" && o != owner) || (keep != nil && !keep[e.Title])
 			if !row.Hidden {
 				t.Shown++
@@ -214,14 +221,6 @@ func tableOf(kb *knowledge.Base, owner knowledge.Owner, filter string) tableView
 		}
 	}
 	return t
-}
-
-// entryURL is the page to read about an entry: its own, or the source's.
-func entryURL(e *knowledge.Entry, src knowledge.Page) string {
-	if u := e.URL(); u != "" {
-		return u
-	}
-	return src.URL
 }
 
 // filterMargin is how far below the best fuzzy score a title may score and

@@ -173,7 +173,10 @@ func TestPage(t *testing.T) {
 		{"shared", "/?q=who+packages+our+apps%3F", 200, []string{`Shared: Microsoft and your organisation`, `<dt>Microsoft</dt>`, `<dt>Your organisation</dt>`}, nil},
 		{"both", "/?q=security", 200, []string{"<title>Security monitoring: Microsoft and your organisation — mmdbot</title>", "Both Microsoft and your organisation have a part in this", `<strong class="owner-name">Microsoft</strong>`, `<strong class="owner-name">Your organisation</strong>`}, nil},
 		{"did you mean", "/?q=monitoring", 200, []string{"I’m not sure which of these you mean:", `href="?q=monitoring&amp;show=microsoft%2Fsecurity-monitoring#answer"`}, nil},
-		{"show", "/?show=customer%2Fprinting", 200, []string{`<h3 id="answer-entry-customer-printing">Printing</h3>`}, nil},
+		{"show", "/?show=customer%2Fprinting", 200, []string{`<h3 id="answer-entry-customer-printing">Printing</h3>`,
+			`<span class="label">Contact:</span> your service desk`},
+			// Printing has no page of its own: the source line names the page, once.
+			[]string{`Read more on Microsoft Learn: Microsoft Managed Desktop roles`}},
 		{"show unknown", "/?show=customer%2Fprintin", 200, []string{"There is no entry &#34;customer/printin&#34;. Did you mean:"}, nil},
 		{"unknown", "/?q=who+books+the+office+party%3F", 200, []string{"I don’t know who is responsible for that."}, nil},
 		{"list", "/?q=list+microsoft", 200, []string{"The table below shows what Microsoft is responsible for.", "Showing 6 of 15 responsibilities.", `<option value="microsoft" selected>`}, nil},

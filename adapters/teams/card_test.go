@@ -237,6 +237,7 @@ func TestCardLinksOnlyToSafeURLs(t *testing.T) {
 			e := *r.Answer.Entry
 			e.Contact = &knowledge.Contact{Text: "the service desk", URL: tt.url}
 			r.Answer.Entry = &e
+			r.Answer.Contact, r.Answer.ContactIsDefault = e.Contact, false
 			r.Answer.URL = tt.url
 			r.Source = knowledge.Page{Title: "Roles", URL: tt.url}
 			cards := RenderCards(r)
