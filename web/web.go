@@ -4,8 +4,9 @@
 // The page is rendered on the server with html/template and works without
 // JavaScript: the question box is a GET form to "/" with q, a "did you mean"
 // choice is a link with show, and the table filter is a GET form with owner
-// and filter (a fuzzy match over titles). A small embedded script, where it
-// runs, filters the table as one types. The CSS, script and icon are embedded
+// and filter (the matcher, words and stems, and a fuzzy match over titles).
+// A small embedded script, where it runs, filters the table as one types,
+// asking the API for the same filter. The CSS, script and icon are embedded
 // and served under /static/ with cache headers, and every page carries a
 // strict Content-Security-Policy: no inline script or style, nothing from
 // another origin.
@@ -146,8 +147,14 @@ func (s *Site) page(r *http.Request) (*pageView, int) {
 			v.Problem, status = msg, http.StatusBadRequest
 			break
 		}
-		rep := s.bot.Show(strings.TrimSpace(show))
+		id := strings.TrimSpace(show)
+		rep := s.bot.Show(id)
 		v.Reply = replyOf(rep, q)
+		if rep.Kind == bot.KindUnknown {
+			// The bot's sentence speaks to chat ("type table"); the page
+			// says it its own way.
+			v.Reply.Text = "There is no responsibility with the id “" + clip(id, maxEcho) + "”."
+		}
 	case hasQ:
 		v.Query = q
 		if msg, reason := checkText(q, "question"); msg != "" {
@@ -236,10 +243,11 @@ func (s *Site) Ask() http.Handler {
 	})
 }
 
-// Entries returns the handler of GET /api/entries[?owner=]: the entries of
-// the owner asked (all of them when owner is absent or empty: Microsoft's,
-// then your organisation's, then the shared ones) as a JSON array, the
-// same as `mmdbot table --format json`. An unknown owner gets a 400.
+// Entries returns the handler of GET /api/entries[?owner=][&filter=]: the
+// entries of the owner asked (all of them when owner is absent or empty:
+// Microsoft's, then your organisation's, then the shared ones) that the
+// page's table filter keeps, as a JSON array, the same as
+// `mmdbot table --format json`. An unknown owner gets a 400.
 func (s *Site) Entries() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		form, ok := s.apiRequest(w, r)
@@ -256,10 +264,23 @@ func (s *Site) Entries() http.Handler {
 			}
 			owners = []knowledge.Owner{o}
 		}
+		filter, _ := first(form, "filter")
+		if strings.TrimSpace(filter) != "" {
+			if msg, reason := checkText(filter, "filter"); msg != "" {
+				s.refuse(r.Context(), reason)
+				writeError(w, http.StatusBadRequest, msg)
+				return
+			}
+		}
 		kb := s.bot.Knowledge()
+		keep := filterEntries(kb, filter)
 		entries := []*knowledge.Entry{}
 		for _, o := range owners {
-			entries = append(entries, kb.ByOwner(o)...)
+			for _, e := range kb.ByOwner(o) {
+				if keep == nil || keep[e.ID] {
+					entries = append(entries, e)
+				}
+			}
 		}
 		writeJSON(w, http.StatusOK, entries)
 	})
@@ -320,9 +341,10 @@ func allowMethod(w http.ResponseWriter, r *http.Request) bool {
 	return false
 }
 
-// contentSecurityPolicy allows scripts, styles and images from the site
-// itself only, and nothing inline.
-const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
+// contentSecurityPolicy allows scripts, styles, images and the script's
+// requests (the table filter) to and from the site itself only, and
+// nothing inline.
+const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
 	"form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
 func setSecurityHeaders(h http.Header) {
