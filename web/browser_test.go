@@ -19,8 +19,13 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/mmdbot/mmdbot/internal/skips"
 	"github.com/mmdbot/mmdbot/knowledge"
 )
+
+// TestMain runs the tests and then names those skipped for want of
+// Chromium or axe-core, where go test ./... shows it.
+func TestMain(m *testing.M) { skips.Main(m) }
 
 // browserTimeout bounds a whole browser test, start of Chromium included.
 const browserTimeout = 90 * time.Second
@@ -36,11 +41,11 @@ func chromium(t *testing.T) string {
 	}
 	p, err := exec.LookPath(name)
 	if err != nil {
-		msg := fmt.Sprintf("the page is not tested in a browser: Chromium is not installed (%v; apt-get install chromium, or set MMD_CHROMIUM to its path)", err)
+		msg := fmt.Sprintf("Chromium is not installed (%v): apt-get install chromium, or set MMD_CHROMIUM to its path", err)
 		if os.Getenv("MMD_REQUIRE_CHROMIUM") == "1" {
 			t.Fatal(msg + "; MMD_REQUIRE_CHROMIUM=1 requires it")
 		}
-		t.Skip(msg)
+		skips.Skip(t, msg)
 	}
 	return p
 }
