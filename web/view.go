@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,6 +29,11 @@ type pageView struct {
 	Source knowledge.Page
 }
 
+// SkipTo and SkipText make the page's first link, which skips to the
+// question box.
+func (v *pageView) SkipTo() string   { return "#q" }
+func (v *pageView) SkipText() string { return "Skip to the question" }
+
 // Title is the text of the page's <title>.
 func (v *pageView) Title() string {
 	if v.Reply != nil && v.Reply.Kind == bot.KindAnswer {
@@ -39,6 +45,20 @@ func (v *pageView) Title() string {
 	}
 	return "Who is responsible? — mmdbot"
 }
+
+// legalView is what the privacy and terms pages show.
+type legalView struct {
+	title   string
+	Source  knowledge.Page
+	Records Records
+}
+
+// Title is the text of the page's <title>.
+func (v *legalView) Title() string { return v.title + " — mmdbot" }
+
+// SkipTo and SkipText make the page's first link, which skips to the text.
+func (v *legalView) SkipTo() string   { return "#main" }
+func (v *legalView) SkipText() string { return "Skip to the text" }
 
 // replyView is a bot reply as the page shows it.
 type replyView struct {
@@ -319,6 +339,18 @@ func hasWords(e *knowledge.Entry, words []string) bool {
 		}
 	}
 	return true
+}
+
+// days writes a retention as a number of days: "90 days".
+func days(d time.Duration) string {
+	n := int(d.Round(24*time.Hour) / (24 * time.Hour))
+	if n == 1 {
+		return "1 day"
+	}
+	if n == 0 {
+		return d.String()
+	}
+	return strconv.Itoa(n) + " days"
 }
 
 // displayDate writes a YYYY-MM-DD date as "6 December 2022"; other text is

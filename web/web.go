@@ -15,9 +15,14 @@
 // and GET /api/entries[?owner=] with the same JSON as
 // `mmdbot table --format json`.
 //
+// The privacy statement and the terms of use are short pages of their own,
+// at /privacy and /terms, for the Teams app package to point to.
+//
 // A Site only provides handlers; the serve command's route table mounts them:
 //
 //	mux.Handle("GET /{$}", site.Page())
+//	mux.Handle("GET /privacy", site.Privacy())
+//	mux.Handle("GET /terms", site.Terms())
 //	mux.Handle("GET /api/ask", site.Ask())
 //	mux.Handle("GET /api/entries", site.Entries())
 //	mux.Handle("GET /static/", site.Static())
@@ -52,17 +57,38 @@ const MaxInput = bot.MaxQuestion
 // answerTimeout bounds the work for one question.
 const answerTimeout = 10 * time.Second
 
+// The addresses of the privacy statement and the terms of use, which the
+// Teams app package points to.
+const (
+	PrivacyPath = "/privacy"
+	TermsPath   = "/terms"
+)
+
 // Options configure a Site. Every field is optional.
 type Options struct {
 	// Logger receives a line for each refused request and each failure.
 	Logger *slog.Logger
+	// Records says what is recorded of the questions, for the privacy
+	// statement; the zero value says nothing is.
+	Records Records
+}
+
+// Records is what mmdbot keeps of the questions people ask.
+type Records struct {
+	// On is true when unanswered questions and votes are recorded.
+	On bool
+	// Retention is how long they are kept.
+	Retention time.Duration
+	// Users is true when they are kept with the user's id.
+	Users bool
 }
 
 // Site is the web page and the JSON API over one bot. It is safe for
 // concurrent use.
 type Site struct {
-	bot *bot.Bot
-	log *slog.Logger
+	bot     *bot.Bot
+	log     *slog.Logger
+	records Records
 }
 
 // New returns a Site answering with b. It does no I/O.
@@ -70,7 +96,7 @@ func New(b *bot.Bot, opts Options) *Site {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Site{bot: b, log: opts.Logger.With(slog.String("adapter", Adapter))}
+	return &Site{bot: b, log: opts.Logger.With(slog.String("adapter", Adapter)), records: opts.Records}
 }
 
 // Page returns the handler of the web page: GET / with the optional
@@ -85,22 +111,49 @@ func (s *Site) Page() http.Handler {
 			return
 		}
 		v, status := s.page(r)
-		if status >= 500 {
-			w.Header().Set("Cache-Control", "no-store")
-		} else {
-			w.Header().Set("Cache-Control", "no-cache")
-		}
-		var buf bytes.Buffer
-		if err := templates.ExecuteTemplate(&buf, "page", v); err != nil {
-			s.log.LogAttrs(r.Context(), slog.LevelError, "render page", slog.String("error", err.Error()))
-			writePlain(w, http.StatusInternalServerError, "Something went wrong showing this page. Try again.")
+		s.render(w, r, "page", v, status)
+	})
+}
+
+// Privacy returns the handler of GET /privacy: what mmdbot reads, keeps
+// and sends, as this server is configured.
+func (s *Site) Privacy() http.Handler { return s.legal("privacy", "Privacy") }
+
+// Terms returns the handler of GET /terms: the terms of use.
+func (s *Site) Terms() http.Handler { return s.legal("terms", "Terms of use") }
+
+// legal returns the handler of one of the short pages the Teams app
+// package points to.
+func (s *Site) legal(name, title string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		setSecurityHeaders(w.Header())
+		if !allowMethod(w, r) {
+			s.refuse(r.Context(), "method")
+			writePlain(w, http.StatusMethodNotAllowed, "Only GET and HEAD are allowed here.")
 			return
 		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
-		w.WriteHeader(status)
-		w.Write(buf.Bytes())
+		v := &legalView{title: title, Source: s.bot.Knowledge().Page(), Records: s.records}
+		s.render(w, r, name, v, http.StatusOK)
 	})
+}
+
+// render writes the template name with v as an HTML response.
+func (s *Site) render(w http.ResponseWriter, r *http.Request, name string, v any, status int) {
+	if status >= 500 {
+		w.Header().Set("Cache-Control", "no-store")
+	} else {
+		w.Header().Set("Cache-Control", "no-cache")
+	}
+	var buf bytes.Buffer
+	if err := templates.ExecuteTemplate(&buf, name, v); err != nil {
+		s.log.LogAttrs(r.Context(), slog.LevelError, "render page", slog.String("page", name), slog.String("error", err.Error()))
+		writePlain(w, http.StatusInternalServerError, "Something went wrong showing this page. Try again.")
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
 }
 
 // page builds the view of one request to the page and the status to send.

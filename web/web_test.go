@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mmdbot/mmdbot/bot"
 	"github.com/mmdbot/mmdbot/knowledge"
@@ -29,6 +30,8 @@ func newTestSite(tb testing.TB) (*Site, *bot.Bot) {
 func newMux(s *Site) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle("GET /{$}", s.Page())
+	mux.Handle("GET "+PrivacyPath, s.Privacy())
+	mux.Handle("GET "+TermsPath, s.Terms())
 	mux.Handle("GET /api/ask", s.Ask())
 	mux.Handle("GET /api/entries", s.Entries())
 	mux.Handle("GET /static/", s.Static())
@@ -527,4 +530,54 @@ func TestReloadWhileServing(t *testing.T) {
 	}
 	close(stop)
 	<-done
+}
+
+// The privacy statement says what this server records; the terms name the
+// source page. Both are golden, and like every page carry no inline script.
+func TestLegalPages(t *testing.T) {
+	b := bot.New(knowledge.Default(), bot.Options{})
+	tests := []struct {
+		name    string
+		records Records
+		page    func(*Site) http.Handler
+		want    []string
+		not     []string
+	}{
+		{"privacy.golden", Records{On: true, Retention: 2160 * time.Hour}, (*Site).Privacy,
+			[]string{"<title>Privacy — mmdbot</title>", "deleted after 90 days", "without who asked"}, []string{"your user id"}},
+		{"privacy-users.golden", Records{On: true, Retention: 720 * time.Hour, Users: true}, (*Site).Privacy,
+			[]string{"and your user id", "deleted after 30 days"}, nil},
+		{"privacy-off.golden", Records{}, (*Site).Privacy,
+			[]string{"Nothing: this mmdbot keeps no questions and no votes."}, []string{"deleted after"}},
+		{"terms.golden", Records{}, (*Site).Terms,
+			[]string{"<title>Terms of use — mmdbot</title>", `<a href="https://learn.microsoft.com/en-us/microsoft-365/managed-desktop/intro/roles-and-responsibilities">Microsoft Managed Desktop roles and responsibilities</a>`}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := New(b, Options{Records: tt.records})
+			rec := httptest.NewRecorder()
+			tt.page(s).ServeHTTP(rec, httptest.NewRequest("GET", "/x", nil))
+			if rec.Code != 200 || rec.Header().Get("Content-Type") != "text/html; charset=utf-8" || rec.Header().Get("Content-Security-Policy") == "" {
+				t.Fatalf("status %d, headers %v", rec.Code, rec.Header())
+			}
+			body := rec.Body.String()
+			for _, w := range tt.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("lacks %q", w)
+				}
+			}
+			for _, w := range tt.not {
+				if strings.Contains(body, w) {
+					t.Errorf("has %q", w)
+				}
+			}
+			checkNoInline(t, body)
+			golden(t, tt.name, rec.Body.Bytes())
+		})
+	}
+	rec := httptest.NewRecorder()
+	New(b, Options{}).Terms().ServeHTTP(rec, httptest.NewRequest("POST", "/terms", nil))
+	if rec.Code != http.StatusMethodNotAllowed {
+		t.Errorf("POST /terms: %d", rec.Code)
+	}
 }
