@@ -150,10 +150,7 @@ func (s *Site) render(w http.ResponseWriter, r *http.Request, name string, v any
 		writePlain(w, http.StatusInternalServerError, "Something went wrong showing this page. Try again.")
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
-	w.WriteHeader(status)
-	w.Write(buf.Bytes())
+	writeBody(w, status, "text/html; charset=utf-8", buf.Bytes())
 }
 
 // page builds the view of one request to the page and the status to send.
@@ -424,10 +421,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		writeError(w, http.StatusInternalServerError, "The answer could not be written as JSON.")
 		return
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
-	w.WriteHeader(status)
-	w.Write(buf.Bytes())
+	writeBody(w, status, "application/json; charset=utf-8", buf.Bytes())
 }
 
 // errorJSON is the body of an API error.
@@ -438,11 +432,15 @@ type errorJSON struct {
 func writeError(w http.ResponseWriter, status int, msg string) {
 	w.Header().Set("Cache-Control", "no-store")
 	b, _ := json.Marshal(errorJSON{Error: msg})
-	b = append(b, '\n')
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	writeBody(w, status, "application/json; charset=utf-8", append(b, '\n'))
+}
+
+// writeBody writes a whole response body of the given type.
+func writeBody(w http.ResponseWriter, status int, contentType string, body []byte) {
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
-	w.Write(b)
+	w.Write(body)
 }
 
 func writePlain(w http.ResponseWriter, status int, msg string) {
