@@ -25,8 +25,13 @@ func newFlags(e env, name, usage string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(e.stderr, "Usage: mmdbot %s\n\nFlags:\n", usage)
-		fs.PrintDefaults()
+		fmt.Fprintln(e.stderr, usageText(usage))
+		hasFlags := false
+		fs.VisitAll(func(*flag.Flag) { hasFlags = true })
+		if hasFlags {
+			fmt.Fprint(e.stderr, "\nFlags:\n")
+			fs.PrintDefaults()
+		}
 	}
 	return fs
 }
@@ -66,12 +71,18 @@ func dataFlag(e env, fs *flag.FlagSet) *string {
 	return fs.String("data", envOr(e, "MMD_DATA", "mmdbot.db"), "SQLite file recording unanswered questions and feedback (env MMD_DATA)")
 }
 
+// askDataFlag is ask's --data: a one-off question is recorded only when
+// it is asked to be, never into a default file.
+func askDataFlag(fs *flag.FlagSet) *string {
+	return fs.String("data", "", "record the question in this SQLite file when it is not answered, as mmdbot serve does (default: record nothing, write no file)")
+}
+
 func cmdAsk(ctx context.Context, e env, args []string) error {
 	fs := newFlags(e, "ask", subcommands["ask"].usage)
 	asJSON := fs.Bool("json", false, "print the answer as JSON")
 	explain := fs.Bool("explain", false, "also print what each candidate's score is made of")
 	kb := kbFlag(e, fs)
-	data := dataFlag(e, fs)
+	data := askDataFlag(fs)
 	if ok, err := parseFlags(fs, args); !ok {
 		return err
 	}
@@ -302,7 +313,7 @@ func writeCrossReport(w io.Writer, rep eval.CrossReport) {
 
 func cmdKB(ctx context.Context, e env, args []string) error {
 	if len(args) == 0 || args[0] != "validate" {
-		fmt.Fprintf(e.stderr, "Usage: mmdbot %s\n", subcommands["kb"].usage)
+		fmt.Fprintln(e.stderr, usageText(subcommands["kb"].usage))
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
 			return nil
 		}
@@ -339,7 +350,7 @@ func cmdKB(ctx context.Context, e env, args []string) error {
 
 func cmdReport(ctx context.Context, e env, args []string) error {
 	if len(args) == 0 || (args[0] != "unanswered" && args[0] != "feedback") {
-		fmt.Fprintf(e.stderr, "Usage: mmdbot %s\n       mmdbot report feedback [--since DURATION] [--format text|csv|json] [--data FILE]\n", subcommands["report"].usage)
+		fmt.Fprintln(e.stderr, usageText(subcommands["report"].usage))
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
 			return nil
 		}
@@ -404,9 +415,12 @@ func cmdReport(ctx context.Context, e env, args []string) error {
 	} else {
 		fmt.Fprintf(e.stdout, "Unanswered questions in the last %s, most frequent first:\n", *since)
 		for _, u := range un {
+			// Only the choices of a "did you mean" mean something: the
+			// closest entries of an "I don't know" (recorded by earlier
+			// versions) fit too badly to name.
 			cands := ""
-			if len(u.Candidates) > 0 {
-				cands = " — closest: " + strings.Join(u.Candidates[:min(3, len(u.Candidates))], ", ")
+			if u.Band == knowledge.BandSuggest && len(u.Candidates) > 0 {
+				cands = " — did you mean: " + strings.Join(u.Candidates[:min(3, len(u.Candidates))], ", ")
 			}
 			fmt.Fprintf(e.stdout, "%5d  %s  [%s]%s\n", u.Count, u.Question, u.Band, cands)
 		}

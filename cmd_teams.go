@@ -4,15 +4,18 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/mmdbot/mmdbot/adapters/teams"
+	"github.com/mmdbot/mmdbot/web"
 )
 
 func init() {
 	register("teams", subcommand{
-		"teams package --app-id ID [-o mmdbot-teams.zip]",
+		"teams package --app-id ID --base-url https://HOST [-o mmdbot-teams.zip]",
 		"write the Microsoft Teams app package (manifest and icons) to upload to Teams",
 		cmdTeams,
 	})
@@ -20,7 +23,7 @@ func init() {
 
 func cmdTeams(ctx context.Context, e env, args []string) error {
 	if len(args) == 0 || args[0] != "package" {
-		fmt.Fprintf(e.stderr, "Usage: mmdbot %s\n", subcommands["teams"].usage)
+		fmt.Fprintln(e.stderr, usageText(subcommands["teams"].usage))
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
 			return nil
 		}
@@ -32,15 +35,38 @@ func cmdTeams(ctx context.Context, e env, args []string) error {
 	out := fs.String("o", "mmdbot-teams.zip", "file to write the package to; - writes it to standard output")
 	fs.StringVar(&o.Name, "name", "mmd", "the app's short name, which people @mention (at most 30 characters)")
 	fs.StringVar(&o.Version, "version", "1.0.0", "the app's version; raise it for every upload of a changed package")
-	fs.StringVar(&o.Developer, "developer", "mmdbot", "who publishes the app")
-	fs.StringVar(&o.WebsiteURL, "website", "https://github.com/mmdbot/mmdbot", "the publisher's https website")
-	fs.StringVar(&o.PrivacyURL, "privacy", "", "https address of the privacy statement (default: the website)")
-	fs.StringVar(&o.TermsURL, "terms", "", "https address of the terms of use (default: the website)")
+	fs.StringVar(&o.Developer, "developer", "mmdbot", "who publishes the app: your organisation's name")
+	base := fs.String("base-url", "", "the https address where mmdbot serves, as Teams reaches it (https://mmdbot.contoso.com): the website, and its /privacy and /terms pages the privacy statement and terms of use, unless given below")
+	fs.StringVar(&o.WebsiteURL, "website", "", "https address of the publisher's website (default: --base-url)")
+	fs.StringVar(&o.PrivacyURL, "privacy", "", "https address of the privacy statement (default: --base-url's "+web.PrivacyPath+")")
+	fs.StringVar(&o.TermsURL, "terms", "", "https address of the terms of use (default: --base-url's "+web.TermsPath+")")
 	if ok, err := parseFlags(fs, args[1:]); !ok {
 		return err
 	}
 	if fs.NArg() != 0 {
 		fs.Usage()
+		return exitCode(2)
+	}
+	if *base != "" {
+		b, err := url.Parse(*base)
+		if err != nil || b.Scheme != "https" || b.Host == "" || b.RawQuery != "" || b.Fragment != "" {
+			fmt.Fprintf(e.stderr, "mmdbot teams package: --base-url %q is not an https address such as https://mmdbot.contoso.com\n", *base)
+			return exitCode(2)
+		}
+		root := strings.TrimSuffix(b.String(), "/")
+		setDefault(&o.WebsiteURL, root+"/")
+		setDefault(&o.PrivacyURL, root+web.PrivacyPath)
+		setDefault(&o.TermsURL, root+web.TermsPath)
+	}
+	var missing []string
+	for _, f := range []struct{ flag, value string }{{"--website", o.WebsiteURL}, {"--privacy", o.PrivacyURL}, {"--terms", o.TermsURL}} {
+		if f.value == "" {
+			missing = append(missing, f.flag)
+		}
+	}
+	if len(missing) > 0 {
+		fmt.Fprintf(e.stderr, "mmdbot teams package: give --base-url, the https address where mmdbot serves its privacy statement and terms of use (%s and %s), or %s\n",
+			web.PrivacyPath, web.TermsPath, strings.Join(missing, ", "))
 		return exitCode(2)
 	}
 	var buf bytes.Buffer
@@ -55,8 +81,15 @@ func cmdTeams(ctx context.Context, e env, args []string) error {
 	if err := writeFileAtomic(*out, buf.Bytes()); err != nil {
 		return fmt.Errorf("teams package: %w", err)
 	}
-	fmt.Fprintf(e.stdout, "wrote %s: manifest %s for app %s with icons; upload it in Teams (Apps → Manage your apps → Upload an app)\n", *out, teams.ManifestVersion, o.AppID)
+	fmt.Fprintf(e.stdout, "wrote %s: manifest %s for app %s with icons; privacy statement %s, terms of use %s; upload it in Teams (Apps → Manage your apps → Upload an app)\n", *out, teams.ManifestVersion, o.AppID, o.PrivacyURL, o.TermsURL)
 	return nil
+}
+
+// setDefault sets *s to v when it is empty.
+func setDefault(s *string, v string) {
+	if *s == "" {
+		*s = v
+	}
 }
 
 // writeFileAtomic writes data to a temporary file beside path, then renames

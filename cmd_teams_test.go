@@ -17,7 +17,7 @@ const teamsTestAppID = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
 func TestTeamsPackage(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "app.zip")
 	var stdout, stderr bytes.Buffer
-	err := run(context.Background(), []string{"teams", "package", "--app-id", teamsTestAppID, "-o", out}, func(string) string { return "" }, strings.NewReader(""), &stdout, &stderr)
+	err := run(context.Background(), []string{"teams", "package", "--app-id", teamsTestAppID, "--base-url", "https://mmdbot.contoso.example/", "-o", out}, func(string) string { return "" }, strings.NewReader(""), &stdout, &stderr)
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, stderr.String())
 	}
@@ -44,6 +44,11 @@ func TestTeamsPackage(t *testing.T) {
 		t.Errorf("package holds %d files, want manifest.json, color.png, outline.png", len(files))
 	}
 	var m struct {
+		Developer struct {
+			WebsiteURL    string `json:"websiteUrl"`
+			PrivacyURL    string `json:"privacyUrl"`
+			TermsOfUseURL string `json:"termsOfUseUrl"`
+		} `json:"developer"`
 		Schema          string `json:"$schema"`
 		ManifestVersion string `json:"manifestVersion"`
 		ID              string `json:"id"`
@@ -67,6 +72,10 @@ func TestTeamsPackage(t *testing.T) {
 	}
 	if m.ManifestVersion != "1.22" || !strings.Contains(m.Schema, "/v1.22/") || m.ID != teamsTestAppID {
 		t.Errorf("manifest: version %q, schema %q, id %q", m.ManifestVersion, m.Schema, m.ID)
+	}
+	// --base-url gives mmdbot's own pages.
+	if d := m.Developer; d.WebsiteURL != "https://mmdbot.contoso.example/" || d.PrivacyURL != "https://mmdbot.contoso.example/privacy" || d.TermsOfUseURL != "https://mmdbot.contoso.example/terms" {
+		t.Errorf("developer addresses %+v", d)
 	}
 	if len(m.Bots) != 1 || m.Bots[0].BotID != teamsTestAppID || strings.Join(m.Bots[0].Scopes, " ") != "personal team groupChat" {
 		t.Fatalf("bots: %+v", m.Bots)
@@ -130,12 +139,17 @@ func TestTeamsPackageErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"teams"}, "Usage: mmdbot teams package"},
-		{[]string{"teams", "package"}, "no app id"},
-		{[]string{"teams", "package", "--app-id", "my-bot"}, "is not a GUID"},
-		{[]string{"teams", "package", "--app-id", "{" + teamsTestAppID + "}"}, "is not a GUID"},
-		{[]string{"teams", "package", "--app-id", teamsTestAppID + "0"}, "is not a GUID"},
-		{[]string{"teams", "package", "--app-id", teamsTestAppID, "--website", "http://example.com"}, "not an https address"},
-		{[]string{"teams", "package", "--app-id", teamsTestAppID, "--version", "1.0"}, "not of the form 1.0.0"},
+		{[]string{"teams", "package"}, "give --base-url"},
+		{[]string{"teams", "package", "--base-url", "https://mmdbot.contoso.example"}, "no app id"},
+		{[]string{"teams", "package", "--app-id", "my-bot", "--base-url", "https://mmdbot.contoso.example"}, "is not a GUID"},
+		{[]string{"teams", "package", "--app-id", "{" + teamsTestAppID + "}", "--base-url", "https://mmdbot.contoso.example"}, "is not a GUID"},
+		{[]string{"teams", "package", "--app-id", teamsTestAppID + "0", "--base-url", "https://mmdbot.contoso.example"}, "is not a GUID"},
+		{[]string{"teams", "package", "--app-id", teamsTestAppID, "--base-url", "https://mmdbot.contoso.example", "--website", "http://example.com"}, "not an https address"},
+		{[]string{"teams", "package", "--app-id", teamsTestAppID, "--base-url", "https://mmdbot.contoso.example", "--version", "1.0"}, "not of the form 1.0.0"},
+		// No address of the organisation's own: none is made up.
+		{[]string{"teams", "package", "--app-id", teamsTestAppID}, "give --base-url"},
+		{[]string{"teams", "package", "--app-id", teamsTestAppID, "--website", "https://contoso.example", "--privacy", "https://contoso.example/privacy"}, "or --terms"},
+		{[]string{"teams", "package", "--app-id", teamsTestAppID, "--base-url", "http://mmdbot.contoso.example"}, "is not an https address"},
 	}
 	for _, tt := range tests {
 		var stdout, stderr bytes.Buffer
@@ -155,7 +169,7 @@ func TestTeamsPackageErrors(t *testing.T) {
 		}
 		return ""
 	}
-	if err := run(context.Background(), []string{"teams", "package", "-o", "-"}, notGUID, strings.NewReader(""), &stdout, &stderr); err == nil || stdout.Len() != 0 || !strings.Contains(stderr.String(), "is not a GUID") {
+	if err := run(context.Background(), []string{"teams", "package", "--base-url", "https://mmdbot.contoso.example", "-o", "-"}, notGUID, strings.NewReader(""), &stdout, &stderr); err == nil || stdout.Len() != 0 || !strings.Contains(stderr.String(), "is not a GUID") {
 		t.Errorf("app id from the environment not a GUID: error %v, %d bytes written, stderr %q", err, stdout.Len(), stderr.String())
 	}
 	// The app id comes from the environment too, and - writes to stdout.
@@ -167,7 +181,7 @@ func TestTeamsPackageErrors(t *testing.T) {
 		}
 		return ""
 	}
-	if err := run(context.Background(), []string{"teams", "package", "-o", "-"}, env, strings.NewReader(""), &stdout, &stderr); err != nil {
+	if err := run(context.Background(), []string{"teams", "package", "--base-url", "https://mmdbot.contoso.example", "-o", "-"}, env, strings.NewReader(""), &stdout, &stderr); err != nil {
 		t.Fatalf("%v: %s", err, stderr.String())
 	}
 	if _, err := zip.NewReader(bytes.NewReader(stdout.Bytes()), int64(stdout.Len())); err != nil {

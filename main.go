@@ -53,6 +53,8 @@ type env struct {
 
 // subcommand is one line of the command table that drives dispatch and help.
 type subcommand struct {
+	// usage is how to call the command, without "mmdbot "; a command with
+	// subcommands of its own has a line for each.
 	usage   string
 	summary string
 	run     func(ctx context.Context, e env, args []string) error
@@ -68,7 +70,9 @@ func init() {
 	register("table", subcommand{"table [--owner microsoft|customer|shared] [--format text|markdown|csv|json] [--kb FILE]", "print the responsibility table", cmdTable})
 	register("eval", subcommand{"eval [--json] [--cross-validate] [--kb FILE] FILE...", "measure the answers on question sets (cross-validated: each set by a model that never saw it)", cmdEval})
 	register("kb", subcommand{"kb validate FILE", "check a knowledge file", cmdKB})
-	register("report", subcommand{"report unanswered [--since DURATION] [--format text|csv|json] [--data FILE]", "list what the bot could not answer, and feedback", cmdReport})
+	register("report", subcommand{"report unanswered [--since DURATION] [--format text|csv|json] [--data FILE]\n" +
+		"report feedback [--since DURATION] [--format text|csv|json] [--data FILE]",
+		"list what the bot could not answer (with the feedback), or only the 👍/👎 per entry", cmdReport})
 }
 
 // run is the whole program.
@@ -103,7 +107,16 @@ func usage(w io.Writer) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  mmdbot %s\n        %s\n", subcommands[n].usage, subcommands[n].summary)
+		for _, u := range strings.Split(subcommands[n].usage, "\n") {
+			fmt.Fprintf(w, "  mmdbot %s\n", u)
+		}
+		fmt.Fprintf(w, "        %s\n", subcommands[n].summary)
 	}
 	fmt.Fprintln(w, "\nWith no command, mmdbot serves (mmdbot serve). Run \"mmdbot COMMAND -h\" for the flags of a command.")
+}
+
+// usageText is the usage of a command as its -h prints it: each of its
+// lines after "Usage: mmdbot ", aligned.
+func usageText(usage string) string {
+	return "Usage: mmdbot " + strings.ReplaceAll(usage, "\n", "\n       mmdbot ")
 }

@@ -22,6 +22,9 @@ type deps struct {
 	store    *store.Store // nil when nothing is recorded
 	adapters *adapters
 	draining *atomic.Bool // set once shutdown begins
+	// records says what is recorded of the questions, for the privacy
+	// statement.
+	records web.Records
 }
 
 // newHandler returns the HTTP handler of mmdbot serve: the route table
@@ -38,8 +41,10 @@ func newHandler(d deps) http.Handler {
 // addRoutes is the route table: every endpoint mmdbot serves.
 func addRoutes(mux *http.ServeMux, d deps) {
 	// The web page and its JSON API, always on.
-	site := web.New(d.bot, web.Options{Logger: d.log})
+	site := web.New(d.bot, web.Options{Logger: d.log, Records: d.records})
 	mux.Handle("GET /{$}", site.Page())
+	mux.Handle("GET "+web.PrivacyPath, site.Privacy())
+	mux.Handle("GET "+web.TermsPath, site.Terms())
 	mux.Handle("GET /api/ask", site.Ask())
 	mux.Handle("GET /api/entries", site.Entries())
 	mux.Handle("GET /static/", site.Static())

@@ -221,7 +221,8 @@ func serve(ctx context.Context, e env, cfg config) error {
 	defer signal.Stop(hup)
 
 	var draining atomic.Bool
-	d := deps{log: log, bot: b, metrics: m, store: st, adapters: ad, draining: &draining}
+	d := deps{log: log, bot: b, metrics: m, store: st, adapters: ad, draining: &draining,
+		records: web.Records{On: st != nil, Retention: cfg.Retention, Users: cfg.RecordUsers}}
 	handler := newHandler(d)
 	if trace.middleware != nil {
 		handler = trace.middleware(handler)

@@ -206,6 +206,10 @@ func TestServeEndpoints(t *testing.T) {
 		contains string
 	}{
 		{"page", "GET", "/", 200, "text/html", "<form"},
+		// The privacy statement says what this server records: here, a
+		// data file, kept 90 days.
+		{"privacy", "GET", "/privacy", 200, "text/html", "deleted after 90 days"},
+		{"terms", "GET", "/terms", 200, "text/html", "Terms of use"},
 		{"ask", "GET", "/api/ask?q=" + url.QueryEscape("who handles VPN issues?"), 200, "application/json", `"answered":true`},
 		{"ask unknown", "GET", "/api/ask?q=" + url.QueryEscape("where is the canteen menu?"), 200, "application/json", `"answered":false`},
 		{"ask without question", "GET", "/api/ask", 400, "application/json", "error"},

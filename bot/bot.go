@@ -181,8 +181,8 @@ func (b *Bot) recordMiss(ctx context.Context, m Message, r Reply) {
 	if b.opts.RecordUsers {
 		miss.User = m.User
 	}
-	for _, mt := range r.Matches {
-		miss.Candidates = append(miss.Candidates, mt.Entry.ID)
+	for _, c := range r.Alternatives {
+		miss.Candidates = append(miss.Candidates, c.ID)
 	}
 	// Recording is bounded in time: a busy store never holds up an answer.
 	ctx, cancel := context.WithTimeout(ctx, journalTimeout)
@@ -225,11 +225,9 @@ func (b *Bot) ask(kb *knowledge.Base, q string) Reply {
 }
 
 func answerOf(kb *knowledge.Base, m knowledge.Match) *Answer {
-	u := m.Entry.URL()
-	if u == "" {
-		u = kb.Page().URL
-	}
-	return &Answer{Entry: m.Entry, Score: m.Score, URL: u}
+	a := NewAnswer(m.Entry, kb.Page())
+	a.Score = m.Score
+	return a
 }
 
 // Show returns the answer for one entry by id ("customer/printing"), as when

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -152,6 +153,18 @@ func TestHandle(t *testing.T) {
 		{"thanks!", KindHelp, func(t *testing.T, r Reply) {
 			if !strings.Contains(r.Text, "welcome") {
 				t.Errorf("thanks got %q", r.Text)
+			}
+		}},
+		// The help says what the bot does; the greeting before it does not
+		// say it again.
+		{"hello", KindHelp, func(t *testing.T, r Reply) {
+			if strings.Contains(r.Text, "responsible") {
+				t.Errorf("greeting %q repeats the help", r.Text)
+			}
+		}},
+		{"what can you do?", KindHelp, func(t *testing.T, r Reply) {
+			if r.Text != "" || len(r.Commands) == 0 {
+				t.Errorf("\"what can you do?\" got %q before the help", r.Text)
 			}
 		}},
 		{"table", KindTable, func(t *testing.T, r Reply) {
@@ -338,5 +351,55 @@ func TestSlowJournalIsBounded(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("a journal that never answers held up the answer")
+	}
+}
+
+func TestLinkSpans(t *testing.T) {
+	settings := knowledge.Link{Text: "Configurable settings", URL: "https://example.com/settings"}
+	proxy := knowledge.Link{Text: "Proxy", URL: "https://example.com/proxy"}
+	tests := []struct {
+		text  string
+		links []knowledge.Link
+		want  []Span
+	}{
+		{"For more information, see Configurable settings.", []knowledge.Link{settings},
+			[]Span{{Text: "For more information, see "}, {Text: "Configurable settings", URL: settings.URL}, {Text: "."}}},
+		// Words used in passing, in another case, stay text; the name is
+		// linked where it stands as itself.
+		{"Add proxies using configurable settings. See Configurable settings.", []knowledge.Link{settings},
+			[]Span{{Text: "Add proxies using configurable settings. See "}, {Text: "Configurable settings", URL: settings.URL}, {Text: "."}}},
+		// Only whole words, and each link once.
+		{"Proxyless. See Proxy, then Proxy again.", []knowledge.Link{proxy},
+			[]Span{{Text: "Proxyless. See "}, {Text: "Proxy", URL: proxy.URL}, {Text: ", then Proxy again."}}},
+		{"See Proxy and Configurable settings", []knowledge.Link{settings, proxy},
+			[]Span{{Text: "See "}, {Text: "Proxy", URL: proxy.URL}, {Text: " and "}, {Text: "Configurable settings", URL: settings.URL}}},
+		{"Nothing to link.", []knowledge.Link{settings}, []Span{{Text: "Nothing to link."}}},
+		{"", []knowledge.Link{settings}, nil},
+	}
+	for _, tt := range tests {
+		if got := LinkSpans(tt.text, tt.links); !slices.Equal(got, tt.want) {
+			t.Errorf("LinkSpans(%q) = %q, want %q", tt.text, got, tt.want)
+		}
+	}
+}
+
+func TestNewAnswerContact(t *testing.T) {
+	kb := knowledge.Default()
+	for _, e := range kb.Entries() {
+		a := NewAnswer(e, kb.Page())
+		switch {
+		case e.Contact != nil:
+			if a.Contact != e.Contact || a.ContactIsDefault {
+				t.Errorf("%s: contact %+v, want the entry's own", e.ID, a.Contact)
+			}
+		case e.Owner == knowledge.OwnerMicrosoft:
+			if a.Contact != nil {
+				t.Errorf("%s: Microsoft's entry without a contact got %+v", e.ID, a.Contact)
+			}
+		default:
+			if a.Contact == nil || *a.Contact != DefaultContact || !a.ContactIsDefault {
+				t.Errorf("%s: contact %+v, want %q by default", e.ID, a.Contact, DefaultContact.Text)
+			}
+		}
 	}
 }

@@ -9,9 +9,12 @@ import (
 
 // Miss is a question the bot could not answer with confidence.
 type Miss struct {
-	Question   string
-	Band       knowledge.Band
-	Candidates []string // best entry ids, best first
+	Question string
+	Band     knowledge.Band
+	// Candidates are the entries offered as "did you mean", best first;
+	// none for an "I don't know", whose closest entries fit too badly to
+	// mean anything.
+	Candidates []string
 	Adapter    string
 	User       string // empty unless users are recorded
 	At         time.Time

@@ -182,6 +182,8 @@ func isSmallTalk(words []string) bool {
 	return n > 0 && social
 }
 
+// smallTalkReply is the social part of the answer to small talk: the help
+// that follows says what the bot does, so the greeting does not.
 func smallTalkReply(q string) string {
 	t := knowledge.Tokens(q)
 	for _, w := range t {
@@ -194,8 +196,9 @@ func smallTalkReply(q string) string {
 	}
 	for _, w := range t {
 		if w == "can" || w == "are" || w == "work" {
-			return "I tell you who is responsible for what under Microsoft Managed Desktop: Microsoft, your organisation, or both."
+			// "What can you do?": the help is the whole answer.
+			return ""
 		}
 	}
-	return "Hello! I tell you who is responsible for what under Microsoft Managed Desktop."
+	return "Hello!"
 }

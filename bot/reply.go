@@ -55,20 +55,6 @@ const (
 	KindError   Kind = "error"   // Text holds a safe sentence about a bad request
 )
 
-// Answer is one entry given as an answer.
-type Answer struct {
-	Entry *knowledge.Entry
-	// Score is the matcher's score for the entry, 0 when shown by id or choice.
-	Score float64
-	// URL is the Learn page to read: the entry's own, or the source page.
-	URL string
-	// Side says which side does the part the question asked about: the
-	// owner for an entry that is not shared; for a shared entry Microsoft,
-	// your organisation, or shared when the question points to both or
-	// neither. Empty when the entry was shown by id or choice.
-	Side knowledge.Owner
-}
-
 // Choice is one "did you mean" alternative.
 type Choice struct {
 	ID    string

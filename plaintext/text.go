@@ -56,17 +56,67 @@ func answer(b *strings.Builder, a *bot.Answer) {
 	if e.Split != nil {
 		fmt.Fprintf(b, "Microsoft: %s\nYour organisation: %s\n\n", e.Split.Microsoft, e.Split.Customer)
 	}
-	b.WriteString(e.Description() + "\n")
-	if a.URL != "" {
-		fmt.Fprintf(b, "\nRead more: %s\n", a.URL)
+	// The page to read comes on a line of its own; the text links the
+	// others where it names them. An entry without a page of its own
+	// repeats no source page: the source line names it.
+	readMore := ""
+	if a.HasOwnPage() {
+		readMore = a.URL
 	}
-	if e.Contact != nil {
-		fmt.Fprintf(b, "Contact: %s", e.Contact.Text)
-		if e.Contact.URL != "" {
-			fmt.Fprintf(b, " (%s)", e.Contact.URL)
+	var others []knowledge.Link
+	for _, l := range e.Links {
+		if l.URL != readMore {
+			others = append(others, l)
+		}
+	}
+	b.WriteString(description(e, others) + "\n")
+	if readMore != "" || a.Contact != nil {
+		b.WriteString("\n")
+	}
+	if readMore != "" {
+		fmt.Fprintf(b, "Read more: %s\n", readMore)
+	}
+	if c := a.Contact; c != nil {
+		fmt.Fprintf(b, "Contact: %s", c.Text)
+		if c.URL != "" {
+			fmt.Fprintf(b, " (%s)", c.URL)
+		}
+		if a.ContactIsDefault {
+			b.WriteString(" (an administrator names it with contact in the knowledge file)")
 		}
 		b.WriteString("\n")
 	}
+}
+
+// description is the entry's text as knowledge.Entry.Description has it,
+// each name of one of links followed by its address in brackets.
+func description(e *knowledge.Entry, links []knowledge.Link) string {
+	var b strings.Builder
+	for i, bl := range e.Blocks {
+		if i > 0 {
+			b.WriteString("\n\n")
+		}
+		b.WriteString(linked(bl.Text, links))
+		for j, it := range bl.Items {
+			if j > 0 || bl.Text != "" {
+				b.WriteString("\n")
+			}
+			b.WriteString("• " + linked(it, links))
+		}
+	}
+	return b.String()
+}
+
+// linked is s with each name of one of links followed by its address.
+func linked(s string, links []knowledge.Link) string {
+	var b strings.Builder
+	for _, sp := range bot.LinkSpans(s, links) {
+		b.WriteString(sp.Text)
+		if sp.URL != "" {
+			fmt.Fprintf(&b, " (%s)", sp.URL)
+		}
+	}
+	return b.String()
 }
 
 func source(b *strings.Builder, p knowledge.Page) {

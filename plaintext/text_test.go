@@ -20,6 +20,7 @@ func TestRender(t *testing.T) {
 	b := bot.New(knowledge.Default(), bot.Options{})
 	for name, q := range map[string]string{
 		"answer":       "@mmd who handles VPN issues?",
+		"no-own-page":  "who fixes printers?",
 		"shared":       "who packages our win32 apps for intune?",
 		"both-sides":   "who handles user support?",
 		"did-you-mean": "incidents on non-MMD devices",

@@ -82,6 +82,7 @@ func assetURL(name string) (string, error) {
 var templates = template.Must(template.New("page").Funcs(template.FuncMap{
 	"asset": assetURL,
 	"date":  displayDate,
+	"days":  days,
 	"ownerName": func(o knowledge.Owner) string {
 		if o == knowledge.OwnerCustomer {
 			return "your organisation"

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,6 +29,11 @@ type pageView struct {
 	Source knowledge.Page
 }
 
+// SkipTo and SkipText make the page's first link, which skips to the
+// question box.
+func (v *pageView) SkipTo() string   { return "#q" }
+func (v *pageView) SkipText() string { return "Skip to the question" }
+
 // Title is the text of the page's <title>.
 func (v *pageView) Title() string {
 	if v.Reply != nil && v.Reply.Kind == bot.KindAnswer {
@@ -39,6 +45,20 @@ func (v *pageView) Title() string {
 	}
 	return "Who is responsible? — mmdbot"
 }
+
+// legalView is what the privacy and terms pages show.
+type legalView struct {
+	title   string
+	Source  knowledge.Page
+	Records Records
+}
+
+// Title is the text of the page's <title>.
+func (v *legalView) Title() string { return v.title + " — mmdbot" }
+
+// SkipTo and SkipText make the page's first link, which skips to the text.
+func (v *legalView) SkipTo() string   { return "#main" }
+func (v *legalView) SkipText() string { return "Skip to the text" }
 
 // replyView is a bot reply as the page shows it.
 type replyView struct {
@@ -69,8 +89,15 @@ type answerView struct {
 	OnLearn  bool
 	// More are the entry's other links.
 	More []knowledge.Link
+	// Contact is whom to reach; ContactIsDefault is true when the
+	// knowledge names no one and the bot's default stands in.
+	Contact          *knowledge.Contact
+	ContactIsDefault bool
 	// Href is the page's own link to this answer, to paste in a ticket.
 	Href string
+	// Fold folds the description: a shared entry given as an answer leads
+	// with who does what, the Learn page's text a click away.
+	Fold bool
 }
 
 // choiceView is one "did you mean" choice.
@@ -88,13 +115,14 @@ func replyOf(r bot.Reply, q string) *replyView {
 	v := &replyView{Kind: r.Kind, Intent: r.Intent, Text: r.Text, Commands: r.Commands, Source: r.Source}
 	switch r.Kind {
 	case bot.KindAnswer:
-		v.Answers = append(v.Answers, answerOf(r.Answer, r.Source))
+		v.Answers = append(v.Answers, answerOf(r.Answer))
 		if r.Also != nil {
 			v.Both = true
-			v.Answers = append(v.Answers, answerOf(r.Also, r.Source))
+			v.Answers = append(v.Answers, answerOf(r.Also))
 		}
 		for i := range v.Answers {
 			v.Answers[i].Anchor = "answer-" + v.Answers[i].Anchor
+			v.Answers[i].Fold = v.Answers[i].Entry.Split != nil
 		}
 	case bot.KindSuggest:
 		for _, c := range r.Alternatives {
@@ -108,25 +136,28 @@ func replyOf(r bot.Reply, q string) *replyView {
 	return v
 }
 
-// answerOf prepares one answer: the Learn link's text is the entry's link
-// with that address, or the source page's title.
-func answerOf(a *bot.Answer, src knowledge.Page) answerView {
-	v := answerView{Entry: a.Entry, URL: a.URL, Anchor: "entry-" + anchor(a.Entry.ID), Href: showHref(a.Entry.ID, "")}
-	if u, err := url.Parse(a.URL); err == nil && u.Host == "learn.microsoft.com" {
+// answerOf prepares one answer: the link to read more is the entry's own
+// page, read as the entry's link with that address. An entry without a page
+// of its own has none: the source line below names the page every answer
+// comes from.
+func answerOf(a *bot.Answer) answerView {
+	v := answerView{Entry: a.Entry, Anchor: "entry-" + anchor(a.Entry.ID), Href: showHref(a.Entry.ID, ""),
+		Contact: a.Contact, ContactIsDefault: a.ContactIsDefault}
+	if a.HasOwnPage() {
+		v.URL = a.URL
+	}
+	if u, err := url.Parse(v.URL); err == nil && u.Host == "learn.microsoft.com" {
 		v.OnLearn = true
 	}
 	for _, l := range a.Entry.Links {
-		if l.URL == a.URL && v.LinkText == "" {
+		if l.URL == v.URL && v.LinkText == "" {
 			v.LinkText = l.Text
 			continue
 		}
 		v.More = append(v.More, l)
 	}
 	if v.LinkText == "" {
-		v.LinkText = src.Title
-	}
-	if v.LinkText == "" {
-		v.LinkText = a.URL
+		v.LinkText = v.URL
 	}
 	return v
 }
@@ -158,7 +189,7 @@ func showHref(id, q string) string {
 type tableView struct {
 	// Owner is the owner chosen, "" for all.
 	Owner knowledge.Owner
-	// Filter is the text typed to filter titles.
+	// Filter is the text typed to filter the entries (filterEntries).
 	Filter string
 	Groups []groupView
 	// Shown and Total count the entries shown and all entries.
@@ -175,7 +206,10 @@ type groupView struct {
 // rowView is one entry of the table.
 type rowView struct {
 	Answer answerView
-	Hidden bool
+	// Summary is the first sentence of the entry's text, shown with its
+	// title and owner before the row is opened.
+	Summary string
+	Hidden  bool
 }
 
 // OwnerChoices lists the owner filter's choices: "" for all, then each owner.
@@ -184,15 +218,11 @@ func (t tableView) OwnerChoices() []knowledge.Owner {
 }
 
 // tableOf builds the table: every entry of kb grouped by owner, those of
-// other owners than owner (when set) and those whose title does not match
-// filter hidden.
+// other owners than owner (when set) and those the filter does not keep
+// hidden.
 func tableOf(kb *knowledge.Base, owner knowledge.Owner, filter string) tableView {
 	t := tableView{Owner: owner, Filter: filter}
-	var titles []string
-	for _, e := range kb.Entries() {
-		titles = append(titles, e.Title)
-	}
-	keep := titleFilter(filter, titles)
+	keep := filterEntries(kb, filter)
 	src := kb.Page()
 	for _, o := range knowledge.Owners {
 		g := groupView{Owner: o, Hidden: true}
@@ -201,8 +231,8 @@ func tableOf(kb *knowledge.Base, owner knowledge.Owner, filter string) tableView
 				continue
 			}
 			t.Total++
-			row := rowView{Answer: answerOf(&bot.Answer{Entry: e, URL: entryURL(e, src)}, src)}
-			row.Hidden = (owner != "" && o != owner) || (keep != nil && !keep[e.Title])
+			row := rowView{Answer: answerOf(bot.NewAnswer(e, src)), Summary: bot.FirstSentence(e)}
+			row.Hidden = (owner != "" && o != owner) || (keep != nil && !keep[e.ID])
 			if !row.Hidden {
 				t.Shown++
 				g.Hidden = false
@@ -216,43 +246,111 @@ func tableOf(kb *knowledge.Base, owner knowledge.Owner, filter string) tableView
 	return t
 }
 
-// entryURL is the page to read about an entry: its own, or the source's.
-func entryURL(e *knowledge.Entry, src knowledge.Page) string {
-	if u := e.URL(); u != "" {
-		return u
-	}
-	return src.URL
-}
-
 // filterMargin is how far below the best fuzzy score a title may score and
-// still be shown: it keeps the close matches and drops the letters that are
+// still be kept: it keeps the close matches and drops the letters that are
 // merely scattered through a long title.
 const filterMargin = 25
 
-// titleFilter returns the set of titles the filter text keeps, or nil when
-// the filter is blank (everything is kept). A title is kept when it holds
-// the text (any case), or when the text fuzzily matches it (sahilm/fuzzy:
-// its letters in order) with a score close to the best match's. The page's
-// script applies the same rule as one types.
-func titleFilter(filter string, titles []string) map[string]bool {
-	pattern := strings.TrimSpace(filter)
-	if pattern == "" {
+// filterEntries returns the ids of the entries the table filter keeps, or
+// nil when the filter is blank (every entry is kept). An entry is kept when
+// any of these finds it:
+//
+//   - the matcher the questions use: asked the filter as a question, it
+//     answers with the entry or offers it as a choice ("wifi", "patch
+//     tuesday", "who fixes printers?");
+//   - words and stems: each word of the filter begins a word of the entry's
+//     title or description, or shares its stem ("updates" finds "Update
+//     monitoring", "upd" too, as one types);
+//   - the title: it holds the text, or sahilm/fuzzy matches the text to it
+//     close to the best title's score ("mgmt", "sec mon").
+//
+// The page's script asks the API for the same filter as one types.
+func filterEntries(kb *knowledge.Base, filter string) map[string]bool {
+	text := strings.TrimSpace(filter)
+	if text == "" {
 		return nil
 	}
 	keep := map[string]bool{}
-	lower := strings.ToLower(pattern)
-	matches := fuzzy.Find(pattern, titles)
-	for _, m := range matches {
-		if m.Score >= matches[0].Score-filterMargin || strings.Contains(strings.ToLower(m.Str), lower) {
-			keep[m.Str] = true
+	res := kb.Search(text)
+	switch res.Band {
+	case knowledge.BandAnswer:
+		n := 1
+		if res.BothSides {
+			n = 2
+		}
+		for _, m := range res.Matches[:n] {
+			keep[m.Entry.ID] = true
+		}
+	case knowledge.BandSuggest:
+		for _, m := range res.Matches[:res.Choices] {
+			keep[m.Entry.ID] = true
 		}
 	}
-	for _, t := range titles {
-		if strings.Contains(strings.ToLower(t), lower) {
-			keep[t] = true
+
+	words := filterWords(text)
+	titles := make([]string, len(kb.Entries()))
+	lower := strings.ToLower(text)
+	for i, e := range kb.Entries() {
+		titles[i] = e.Title
+		if strings.Contains(strings.ToLower(e.Title), lower) || (len(words) > 0 && hasWords(e, words)) {
+			keep[e.ID] = true
+		}
+	}
+	matches := fuzzy.Find(text, titles)
+	for _, m := range matches {
+		if m.Score >= matches[0].Score-filterMargin {
+			keep[kb.Entries()[m.Index].ID] = true
 		}
 	}
 	return keep
+}
+
+// filterWords are the words of a filter that say something: its stopwords
+// ("the", "who") are dropped, unless it has nothing else.
+func filterWords(text string) []string {
+	all := knowledge.Tokens(text)
+	var words []string
+	for _, w := range all {
+		if !knowledge.IsStopword(w) {
+			words = append(words, w)
+		}
+	}
+	if len(words) == 0 {
+		return all
+	}
+	return words
+}
+
+// hasWords reports whether each of words begins a word of the entry's title
+// or description, or shares the stem of one.
+func hasWords(e *knowledge.Entry, words []string) bool {
+	own := knowledge.Tokens(e.Title + " " + e.Description())
+	for _, w := range words {
+		stem := knowledge.Stem(w)
+		found := false
+		for _, o := range own {
+			if strings.HasPrefix(o, w) || knowledge.Stem(o) == stem {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// days writes a retention as a number of days: "90 days".
+func days(d time.Duration) string {
+	n := int(d.Round(24*time.Hour) / (24 * time.Hour))
+	if n == 1 {
+		return "1 day"
+	}
+	if n == 0 {
+		return d.String()
+	}
+	return strconv.Itoa(n) + " days"
 }
 
 // displayDate writes a YYYY-MM-DD date as "6 December 2022"; other text is

@@ -4,8 +4,9 @@
 // The page is rendered on the server with html/template and works without
 // JavaScript: the question box is a GET form to "/" with q, a "did you mean"
 // choice is a link with show, and the table filter is a GET form with owner
-// and filter (a fuzzy match over titles). A small embedded script, where it
-// runs, filters the table as one types. The CSS, script and icon are embedded
+// and filter (the matcher, words and stems, and a fuzzy match over titles).
+// A small embedded script, where it runs, filters the table as one types,
+// asking the API for the same filter. The CSS, script and icon are embedded
 // and served under /static/ with cache headers, and every page carries a
 // strict Content-Security-Policy: no inline script or style, nothing from
 // another origin.
@@ -14,9 +15,14 @@
 // and GET /api/entries[?owner=] with the same JSON as
 // `mmdbot table --format json`.
 //
+// The privacy statement and the terms of use are short pages of their own,
+// at /privacy and /terms, for the Teams app package to point to.
+//
 // A Site only provides handlers; the serve command's route table mounts them:
 //
 //	mux.Handle("GET /{$}", site.Page())
+//	mux.Handle("GET /privacy", site.Privacy())
+//	mux.Handle("GET /terms", site.Terms())
 //	mux.Handle("GET /api/ask", site.Ask())
 //	mux.Handle("GET /api/entries", site.Entries())
 //	mux.Handle("GET /static/", site.Static())
@@ -51,17 +57,38 @@ const MaxInput = bot.MaxQuestion
 // answerTimeout bounds the work for one question.
 const answerTimeout = 10 * time.Second
 
+// The addresses of the privacy statement and the terms of use, which the
+// Teams app package points to.
+const (
+	PrivacyPath = "/privacy"
+	TermsPath   = "/terms"
+)
+
 // Options configure a Site. Every field is optional.
 type Options struct {
 	// Logger receives a line for each refused request and each failure.
 	Logger *slog.Logger
+	// Records says what is recorded of the questions, for the privacy
+	// statement; the zero value says nothing is.
+	Records Records
+}
+
+// Records is what mmdbot keeps of the questions people ask.
+type Records struct {
+	// On is true when unanswered questions and votes are recorded.
+	On bool
+	// Retention is how long they are kept.
+	Retention time.Duration
+	// Users is true when they are kept with the user's id.
+	Users bool
 }
 
 // Site is the web page and the JSON API over one bot. It is safe for
 // concurrent use.
 type Site struct {
-	bot *bot.Bot
-	log *slog.Logger
+	bot     *bot.Bot
+	log     *slog.Logger
+	records Records
 }
 
 // New returns a Site answering with b. It does no I/O.
@@ -69,7 +96,7 @@ func New(b *bot.Bot, opts Options) *Site {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Site{bot: b, log: opts.Logger.With(slog.String("adapter", Adapter))}
+	return &Site{bot: b, log: opts.Logger.With(slog.String("adapter", Adapter)), records: opts.Records}
 }
 
 // Page returns the handler of the web page: GET / with the optional
@@ -84,22 +111,46 @@ func (s *Site) Page() http.Handler {
 			return
 		}
 		v, status := s.page(r)
-		if status >= 500 {
-			w.Header().Set("Cache-Control", "no-store")
-		} else {
-			w.Header().Set("Cache-Control", "no-cache")
-		}
-		var buf bytes.Buffer
-		if err := templates.ExecuteTemplate(&buf, "page", v); err != nil {
-			s.log.LogAttrs(r.Context(), slog.LevelError, "render page", slog.String("error", err.Error()))
-			writePlain(w, http.StatusInternalServerError, "Something went wrong showing this page. Try again.")
+		s.render(w, r, "page", v, status)
+	})
+}
+
+// Privacy returns the handler of GET /privacy: what mmdbot reads, keeps
+// and sends, as this server is configured.
+func (s *Site) Privacy() http.Handler { return s.legal("privacy", "Privacy") }
+
+// Terms returns the handler of GET /terms: the terms of use.
+func (s *Site) Terms() http.Handler { return s.legal("terms", "Terms of use") }
+
+// legal returns the handler of one of the short pages the Teams app
+// package points to.
+func (s *Site) legal(name, title string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		setSecurityHeaders(w.Header())
+		if !allowMethod(w, r) {
+			s.refuse(r.Context(), "method")
+			writePlain(w, http.StatusMethodNotAllowed, "Only GET and HEAD are allowed here.")
 			return
 		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
-		w.WriteHeader(status)
-		w.Write(buf.Bytes())
+		v := &legalView{title: title, Source: s.bot.Knowledge().Page(), Records: s.records}
+		s.render(w, r, name, v, http.StatusOK)
 	})
+}
+
+// render writes the template name with v as an HTML response.
+func (s *Site) render(w http.ResponseWriter, r *http.Request, name string, v any, status int) {
+	if status >= 500 {
+		w.Header().Set("Cache-Control", "no-store")
+	} else {
+		w.Header().Set("Cache-Control", "no-cache")
+	}
+	var buf bytes.Buffer
+	if err := templates.ExecuteTemplate(&buf, name, v); err != nil {
+		s.log.LogAttrs(r.Context(), slog.LevelError, "render page", slog.String("page", name), slog.String("error", err.Error()))
+		writePlain(w, http.StatusInternalServerError, "Something went wrong showing this page. Try again.")
+		return
+	}
+	writeBody(w, status, "text/html; charset=utf-8", buf.Bytes())
 }
 
 // page builds the view of one request to the page and the status to send.
@@ -146,8 +197,14 @@ func (s *Site) page(r *http.Request) (*pageView, int) {
 			v.Problem, status = msg, http.StatusBadRequest
 			break
 		}
-		rep := s.bot.Show(strings.TrimSpace(show))
+		id := strings.TrimSpace(show)
+		rep := s.bot.Show(id)
 		v.Reply = replyOf(rep, q)
+		if rep.Kind == bot.KindUnknown {
+			// The bot's sentence speaks to chat ("type table"); the page
+			// says it its own way.
+			v.Reply.Text = "There is no responsibility with the id “" + clip(id, maxEcho) + "”."
+		}
 	case hasQ:
 		v.Query = q
 		if msg, reason := checkText(q, "question"); msg != "" {
@@ -236,10 +293,11 @@ func (s *Site) Ask() http.Handler {
 	})
 }
 
-// Entries returns the handler of GET /api/entries[?owner=]: the entries of
-// the owner asked (all of them when owner is absent or empty: Microsoft's,
-// then your organisation's, then the shared ones) as a JSON array, the
-// same as `mmdbot table --format json`. An unknown owner gets a 400.
+// Entries returns the handler of GET /api/entries[?owner=][&filter=]: the
+// entries of the owner asked (all of them when owner is absent or empty:
+// Microsoft's, then your organisation's, then the shared ones) that the
+// page's table filter keeps, as a JSON array, the same as
+// `mmdbot table --format json`. An unknown owner gets a 400.
 func (s *Site) Entries() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		form, ok := s.apiRequest(w, r)
@@ -256,10 +314,23 @@ func (s *Site) Entries() http.Handler {
 			}
 			owners = []knowledge.Owner{o}
 		}
+		filter, _ := first(form, "filter")
+		if strings.TrimSpace(filter) != "" {
+			if msg, reason := checkText(filter, "filter"); msg != "" {
+				s.refuse(r.Context(), reason)
+				writeError(w, http.StatusBadRequest, msg)
+				return
+			}
+		}
 		kb := s.bot.Knowledge()
+		keep := filterEntries(kb, filter)
 		entries := []*knowledge.Entry{}
 		for _, o := range owners {
-			entries = append(entries, kb.ByOwner(o)...)
+			for _, e := range kb.ByOwner(o) {
+				if keep == nil || keep[e.ID] {
+					entries = append(entries, e)
+				}
+			}
 		}
 		writeJSON(w, http.StatusOK, entries)
 	})
@@ -320,9 +391,10 @@ func allowMethod(w http.ResponseWriter, r *http.Request) bool {
 	return false
 }
 
-// contentSecurityPolicy allows scripts, styles and images from the site
-// itself only, and nothing inline.
-const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
+// contentSecurityPolicy allows scripts, styles, images and the script's
+// requests (the table filter) to and from the site itself only, and
+// nothing inline.
+const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
 	"form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
 func setSecurityHeaders(h http.Header) {
@@ -349,10 +421,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		writeError(w, http.StatusInternalServerError, "The answer could not be written as JSON.")
 		return
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
-	w.WriteHeader(status)
-	w.Write(buf.Bytes())
+	writeBody(w, status, "application/json; charset=utf-8", buf.Bytes())
 }
 
 // errorJSON is the body of an API error.
@@ -363,11 +432,15 @@ type errorJSON struct {
 func writeError(w http.ResponseWriter, status int, msg string) {
 	w.Header().Set("Cache-Control", "no-store")
 	b, _ := json.Marshal(errorJSON{Error: msg})
-	b = append(b, '\n')
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	writeBody(w, status, "application/json; charset=utf-8", append(b, '\n'))
+}
+
+// writeBody writes a whole response body of the given type.
+func writeBody(w http.ResponseWriter, status int, contentType string, body []byte) {
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
-	w.Write(b)
+	w.Write(body)
 }
 
 func writePlain(w http.ResponseWriter, status int, msg string) {

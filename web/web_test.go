@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mmdbot/mmdbot/bot"
 	"github.com/mmdbot/mmdbot/knowledge"
@@ -29,6 +30,8 @@ func newTestSite(tb testing.TB) (*Site, *bot.Bot) {
 func newMux(s *Site) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle("GET /{$}", s.Page())
+	mux.Handle("GET "+PrivacyPath, s.Privacy())
+	mux.Handle("GET "+TermsPath, s.Terms())
 	mux.Handle("GET /api/ask", s.Ask())
 	mux.Handle("GET /api/entries", s.Entries())
 	mux.Handle("GET /static/", s.Static())
@@ -173,11 +176,15 @@ func TestPage(t *testing.T) {
 		{"shared", "/?q=who+packages+our+apps%3F", 200, []string{`Shared: Microsoft and your organisation`, `<dt>Microsoft</dt>`, `<dt>Your organisation</dt>`}, nil},
 		{"both", "/?q=security", 200, []string{"<title>Security monitoring: Microsoft and your organisation — mmdbot</title>", "Both Microsoft and your organisation have a part in this", `<strong class="owner-name">Microsoft</strong>`, `<strong class="owner-name">Your organisation</strong>`}, nil},
 		{"did you mean", "/?q=monitoring", 200, []string{"I’m not sure which of these you mean:", `href="?q=monitoring&amp;show=microsoft%2Fsecurity-monitoring#answer"`}, nil},
-		{"show", "/?show=customer%2Fprinting", 200, []string{`<h3 id="answer-entry-customer-printing">Printing</h3>`}, nil},
+		{"show", "/?show=customer%2Fprinting", 200, []string{`<h3 id="answer-entry-customer-printing">Printing</h3>`,
+			`<span class="label">Contact:</span> your service desk`},
+			// Printing has no page of its own: the source line names the page, once.
+			[]string{`Read more on Microsoft Learn: Microsoft Managed Desktop roles`}},
+		{"show bogus", "/?show=bogus", 200, []string{"There is no responsibility with the id “bogus”.", `<a href="#table">browse all responsibilities</a>`}, []string{"Type", "&#34;table&#34;"}},
 		{"show unknown", "/?show=customer%2Fprintin", 200, []string{"There is no entry &#34;customer/printin&#34;. Did you mean:"}, nil},
 		{"unknown", "/?q=who+books+the+office+party%3F", 200, []string{"I don’t know who is responsible for that."}, nil},
 		{"list", "/?q=list+microsoft", 200, []string{"The table below shows what Microsoft is responsible for.", "Showing 6 of 15 responsibilities.", `<option value="microsoft" selected>`}, nil},
-		{"filter", "/?filter=print", 200, []string{"Showing 1 of 15 responsibilities.", `value="print"`}, nil},
+		{"filter", "/?filter=updates", 200, []string{"Showing 2 of 15 responsibilities.", `value="updates"`}, nil},
 		{"owner", "/?owner=shared", 200, []string{"Showing 3 of 15 responsibilities.", `<option value="shared" selected>`}, nil},
 		{"owner alias", "/?owner=customer&filter=", 200, []string{"Showing 6 of 15 responsibilities."}, nil},
 		{"nothing matches", "/?filter=zzzz", 200, []string{"Showing 0 of 15 responsibilities.", `<p id="no-match" class="no-match">`}, nil},
@@ -354,7 +361,27 @@ func TestEntries(t *testing.T) {
 	}) {
 		t.Errorf("entries are not in microsoft, customer, shared order")
 	}
-	for _, q := range []string{"?owner=bogus", "?owner=%ff", "?owner=a;b", "?owner=" + strings.Repeat("x", 3000)} {
+	// The filter keeps what the page's table filter keeps, in the table's
+	// order.
+	for _, q := range []string{"?filter=updates", "?owner=microsoft&filter=updates", "?filter=wifi", "?filter=zzz"} {
+		form, _ := url.ParseQuery(strings.TrimPrefix(q, "?"))
+		keep := filterEntries(kb, form.Get("filter"))
+		want := []*knowledge.Entry{}
+		for _, o := range knowledge.Owners {
+			if form.Get("owner") != "" && string(o) != form.Get("owner") {
+				continue
+			}
+			for _, e := range kb.ByOwner(o) {
+				if keep[e.ID] {
+					want = append(want, e)
+				}
+			}
+		}
+		if got := get(t, "GET", srv.URL+"/api/entries"+q).body; got != indentJSON(t, want) {
+			t.Errorf("%s: got %.200s, want the %d entries the table filter keeps", q, got, len(want))
+		}
+	}
+	for _, q := range []string{"?owner=bogus", "?owner=%ff", "?owner=a;b", "?owner=" + strings.Repeat("x", 3000), "?filter=%ff", "?filter=" + strings.Repeat("x", 3000)} {
 		r := get(t, "GET", srv.URL+"/api/entries"+q)
 		var e struct{ Error string }
 		if err := json.Unmarshal([]byte(r.body), &e); err != nil || r.status != 400 || e.Error == "" {
@@ -423,41 +450,46 @@ func TestStatic(t *testing.T) {
 	}
 }
 
-func TestTitleFilter(t *testing.T) {
-	var titles []string
-	for _, e := range knowledge.Default().Entries() {
-		titles = append(titles, e.Title)
-	}
+func TestFilter(t *testing.T) {
+	kb := knowledge.Default()
 	tests := []struct {
 		filter string
-		want   []string // nil: no filter
+		want   []string // titles, in the table's order; nil: no filter
 	}{
 		{"", nil},
 		{"   ", nil},
-		{"print", []string{"Printing"}},
-		{"PRINT", []string{"Printing"}},
-		{"vpn", []string{"Network infrastructure, including VPN"}},
-		{"apps", []string{"Microsoft 365 Apps for enterprise configuration and management", "Apps"}},
-		{"sec", []string{"Security monitoring", "Security monitoring and response"}},
-		{"user sup", []string{"User support"}},
+		// Words and stems over titles and descriptions: User support lists
+		// printers among what it supports.
+		{"print", []string{"User support", "Printing"}},
+		{"PRINT", []string{"User support", "Printing"}},
+		{"updates", []string{"Update monitoring and management", "Apps"}},
+		{"upd", []string{"Update monitoring and management", "Apps"}},
+		{"vpn", []string{"User support", "Network infrastructure, including VPN"}},
+		// The matcher's vocabulary: the words people use, not the page's.
+		{"wifi", []string{"Network infrastructure, including VPN"}},
+		{"patch tuesday", []string{"Update monitoring and management"}},
+		// Fuzzy titles: abbreviations.
 		{"updmon", []string{"Update monitoring and management"}},
+		{"sec mon", []string{"Security monitoring", "Security monitoring and response"}},
 		{"zzz", []string{}},
 	}
 	for _, tt := range tests {
-		keep := titleFilter(tt.filter, titles)
+		keep := filterEntries(kb, tt.filter)
 		if tt.want == nil {
 			if keep != nil {
 				t.Errorf("%q: kept %v, want no filter", tt.filter, keep)
 			}
 			continue
 		}
-		var got []string
-		for _, title := range titles {
-			if keep[title] && !slices.Contains(got, title) {
-				got = append(got, title)
+		got := []string{}
+		for _, o := range knowledge.Owners {
+			for _, e := range kb.ByOwner(o) {
+				if keep[e.ID] {
+					got = append(got, e.Title)
+				}
 			}
 		}
-		if !slices.Equal(got, tt.want) && !(len(got) == 0 && len(tt.want) == 0) {
+		if !slices.Equal(got, tt.want) {
 			t.Errorf("%q: kept %q, want %q", tt.filter, got, tt.want)
 		}
 	}
@@ -498,4 +530,54 @@ func TestReloadWhileServing(t *testing.T) {
 	}
 	close(stop)
 	<-done
+}
+
+// The privacy statement says what this server records; the terms name the
+// source page. Both are golden, and like every page carry no inline script.
+func TestLegalPages(t *testing.T) {
+	b := bot.New(knowledge.Default(), bot.Options{})
+	tests := []struct {
+		name    string
+		records Records
+		page    func(*Site) http.Handler
+		want    []string
+		not     []string
+	}{
+		{"privacy.golden", Records{On: true, Retention: 2160 * time.Hour}, (*Site).Privacy,
+			[]string{"<title>Privacy — mmdbot</title>", "deleted after 90 days", "without who asked"}, []string{"your user id"}},
+		{"privacy-users.golden", Records{On: true, Retention: 720 * time.Hour, Users: true}, (*Site).Privacy,
+			[]string{"and your user id", "deleted after 30 days"}, nil},
+		{"privacy-off.golden", Records{}, (*Site).Privacy,
+			[]string{"Nothing: this mmdbot keeps no questions and no votes."}, []string{"deleted after"}},
+		{"terms.golden", Records{}, (*Site).Terms,
+			[]string{"<title>Terms of use — mmdbot</title>", `<a href="https://learn.microsoft.com/en-us/microsoft-365/managed-desktop/intro/roles-and-responsibilities">Microsoft Managed Desktop roles and responsibilities</a>`}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := New(b, Options{Records: tt.records})
+			rec := httptest.NewRecorder()
+			tt.page(s).ServeHTTP(rec, httptest.NewRequest("GET", "/x", nil))
+			if rec.Code != 200 || rec.Header().Get("Content-Type") != "text/html; charset=utf-8" || rec.Header().Get("Content-Security-Policy") == "" {
+				t.Fatalf("status %d, headers %v", rec.Code, rec.Header())
+			}
+			body := rec.Body.String()
+			for _, w := range tt.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("lacks %q", w)
+				}
+			}
+			for _, w := range tt.not {
+				if strings.Contains(body, w) {
+					t.Errorf("has %q", w)
+				}
+			}
+			checkNoInline(t, body)
+			golden(t, tt.name, rec.Body.Bytes())
+		})
+	}
+	rec := httptest.NewRecorder()
+	New(b, Options{}).Terms().ServeHTTP(rec, httptest.NewRequest("POST", "/terms", nil))
+	if rec.Code != http.StatusMethodNotAllowed {
+		t.Errorf("POST /terms: %d", rec.Code)
+	}
 }

@@ -330,7 +330,7 @@ func entryBlocks(a *bot.Answer) []slack.Block {
 			mrkdwn("*Your organisation*\n" + esc(e.Split.Customer, maxFieldText-20)),
 		}, nil))
 	}
-	if c := e.Contact; c != nil && (c.Text != "" || c.URL != "") {
+	if c := a.Contact; c != nil && (c.Text != "" || c.URL != "") {
 		text := c.Text
 		if text == "" {
 			text = c.URL
@@ -516,21 +516,7 @@ func clipEscaped(s string, n int) string {
 
 // summaryOf is the first sentence of an entry's description, for tables.
 func summaryOf(e *knowledge.Entry, n int) string {
-	d := ""
-	for _, bl := range e.Blocks {
-		if bl.Text != "" {
-			d = bl.Text
-			break
-		}
-		if len(bl.Items) > 0 {
-			d = bl.Items[0]
-			break
-		}
-	}
-	if i := strings.Index(d, ". "); i > 0 {
-		d = d[:i+1]
-	}
-	return esc(d, n)
+	return esc(bot.FirstSentence(e), n)
 }
 
 // tableTitle is the header of a table or listing.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -28,7 +29,11 @@ func (a *Adapter) runSocketMode(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return nil
 			}
-			return fmt.Errorf("run slack socket mode: %w", err)
+			// slack-go gives up at once on a token Slack refuses.
+			p := diagnoseConnect(err)
+			a.log.LogAttrs(ctx, slog.LevelError, "slack socket mode cannot connect",
+				slog.String("reason", p.reason), slog.String("error", safeError(err)), slog.String("fix", p.fix))
+			return fmt.Errorf("run slack socket mode: %s: %w", p.reason, err)
 		case evt := <-sm.Events:
 			a.onSocketEvent(ctx, sm, evt)
 		}
@@ -46,9 +51,34 @@ func (a *Adapter) onSocketEvent(ctx context.Context, sm *socketmode.Client, evt 
 		if !a.connected.Swap(true) {
 			a.log.LogAttrs(ctx, slog.LevelInfo, "slack socket mode connected")
 		}
-	case socketmode.EventTypeConnectionError, socketmode.EventTypeInvalidAuth, socketmode.EventTypeDisconnect:
+	case socketmode.EventTypeConnectionError:
 		a.connected.Store(false)
-		a.log.LogAttrs(ctx, slog.LevelWarn, "slack socket mode disconnected", slog.String("event", string(evt.Type)))
+		attrs := []slog.Attr{}
+		if ce, ok := evt.Data.(*slack.ConnectionErrorEvent); ok && ce.ErrorObj != nil {
+			p := diagnoseConnect(ce.ErrorObj)
+			attrs = append(attrs, slog.String("reason", p.reason), slog.String("error", safeError(ce.ErrorObj)),
+				slog.String("fix", p.fix), slog.Int("attempt", ce.Attempt), slog.Duration("retry_in", ce.Backoff))
+		}
+		a.log.LogAttrs(ctx, slog.LevelWarn, "slack socket mode cannot connect: retrying", attrs...)
+	case socketmode.EventTypeInvalidAuth:
+		a.connected.Store(false)
+		p := diagnoseConnect(slack.StatusCodeError{Code: http.StatusNotFound, Status: "404 Not Found"})
+		a.log.LogAttrs(ctx, slog.LevelError, "slack socket mode refused", slog.String("reason", p.reason), slog.String("fix", p.fix))
+	case socketmode.EventTypeDisconnect:
+		// Slack closes connections now and then (refresh_requested) and
+		// mmdbot opens a new one; link_disabled means Socket Mode was
+		// turned off in the app's settings.
+		a.connected.Store(false)
+		reason := ""
+		if evt.Request != nil {
+			reason = evt.Request.Reason
+		}
+		if reason == "link_disabled" {
+			a.log.LogAttrs(ctx, slog.LevelWarn, "slack socket mode disconnected", slog.String("reason", reason),
+				slog.String("fix", "turn Socket Mode on in the app's settings (Settings → Socket Mode)"))
+		} else {
+			a.log.LogAttrs(ctx, slog.LevelInfo, "slack socket mode reconnecting, as Slack asked", slog.String("reason", reason))
+		}
 	case socketmode.EventTypeEventsAPI:
 		ev, ok := evt.Data.(slackevents.EventsAPIEvent)
 		if !ok || evt.Request == nil {
@@ -84,7 +114,11 @@ func (a *Adapter) onSocketEvent(ctx context.Context, sm *socketmode.Client, evt 
 		a.bot.Telemetry().Refused(adapterName, "bad-request")
 		a.log.LogAttrs(ctx, slog.LevelWarn, "slack socket mode message not understood")
 	case socketmode.EventTypeIncomingError:
-		a.log.LogAttrs(ctx, slog.LevelDebug, "slack socket mode read failed: reconnecting")
+		attrs := []slog.Attr{}
+		if ie, ok := evt.Data.(*slack.IncomingEventError); ok && ie.ErrorObj != nil {
+			attrs = append(attrs, slog.String("error", safeError(ie.ErrorObj)))
+		}
+		a.log.LogAttrs(ctx, slog.LevelDebug, "slack socket mode read failed: reconnecting", attrs...)
 	}
 }
 

@@ -1,14 +1,28 @@
 package slack
 
 import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slacktest"
+
+	"github.com/mmdbot/mmdbot/bot"
+	"github.com/mmdbot/mmdbot/knowledge"
 )
 
 // ack is what the fake Socket Mode server read back from the adapter.
@@ -137,5 +151,117 @@ func TestSocketMode(t *testing.T) {
 	fb, err := h.store.Feedback(t.Context(), time.Time{})
 	if err != nil || len(fb) != 1 || fb[0].Up != 1 {
 		t.Errorf("feedback over Socket Mode: %+v, %v", fb, err)
+	}
+}
+
+// newSocketAdapter returns a Socket Mode adapter whose Slack API is at
+// apiURL, and its log.
+func newSocketAdapter(t *testing.T, apiURL string) (*Adapter, *syncWriter) {
+	t.Helper()
+	logs := &syncWriter{w: &bytes.Buffer{}}
+	b := bot.New(knowledge.Default(), bot.Options{})
+	a, err := New(Config{BotToken: testBotToken, AppToken: testAppToken, APIURL: apiURL, Workers: 1,
+		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if strings.Contains(logs.String(), testAppToken) || strings.Contains(logs.String(), testBotToken) {
+			t.Error("a token is in the log")
+		}
+	})
+	return a, logs
+}
+
+// A token Slack refuses stops Socket Mode, and the log says it is the
+// token and how to get the right one.
+func TestSocketModeWrongToken(t *testing.T) {
+	f := newFakeSlack(t, func(c slacktest.Customize) {
+		c.Handle("/apps.connections.open", func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprint(w, `{"ok":false,"error":"invalid_auth"}`)
+		})
+	})
+	a, logs := newSocketAdapter(t, f.GetAPIURL())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(t.Context()) }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "token") || !strings.Contains(err.Error(), "invalid_auth") {
+			t.Errorf("Run: %v, want the token refused", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run goes on with a refused token")
+	}
+	for _, want := range []string{"level=ERROR", `msg="slack socket mode cannot connect"`, "reason=token", "error=invalid_auth", "connections:write"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, logs.String())
+		}
+	}
+}
+
+// A network that does not reach Slack is told apart from a wrong token:
+// mmdbot keeps trying, and the log names the network and what to check.
+func TestSocketModeUnreachable(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + ln.Addr().String() + "/api/"
+	ln.Close() // nothing listens there any more: connection refused
+	a, logs := newSocketAdapter(t, closed)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(logs.String(), "reason=network") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no network problem logged:\n%s", logs.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run after cancel: %v", err)
+	}
+	line := ""
+	for _, l := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(l, "reason=network") {
+			line = l
+			break
+		}
+	}
+	for _, want := range []string{"level=WARN", "cannot connect: retrying", "connection refused", "fix=", "wss-primary.slack.com", "attempt=", "retry_in="} {
+		if !strings.Contains(line, want) {
+			t.Errorf("log line lacks %q: %s", want, line)
+		}
+	}
+	if a.Ready() {
+		t.Error("ready without a connection")
+	}
+}
+
+func TestDiagnoseConnect(t *testing.T) {
+	tests := []struct {
+		err    error
+		reason string
+	}{
+		{slack.SlackErrorResponse{Err: "invalid_auth"}, "token"},
+		{fmt.Errorf("open: %w", slack.SlackErrorResponse{Err: "token_revoked"}), "token"},
+		{slack.SlackErrorResponse{Err: "missing_scope"}, "token"},
+		{slack.SlackErrorResponse{Err: "internal_error"}, "slack"},
+		{slack.StatusCodeError{Code: 404, Status: "404 Not Found"}, "token"},
+		{slack.StatusCodeError{Code: 503, Status: "503 Service Unavailable"}, "slack"},
+		{&slack.RateLimitedError{RetryAfter: time.Second}, "rate-limited"},
+		{&url.Error{Op: "Post", URL: "https://slack.com/api/apps.connections.open", Err: &net.DNSError{Err: "no such host", Name: "slack.com"}}, "network"},
+		{&url.Error{Op: "Post", URL: "https://slack.com/api/apps.connections.open", Err: &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("i/o timeout")}}, "network"},
+		{&url.Error{Op: "Post", URL: "https://slack.com/api/apps.connections.open", Err: &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}}, "certificate"},
+	}
+	for _, tt := range tests {
+		if got := diagnoseConnect(tt.err); got.reason != tt.reason || got.fix == "" {
+			t.Errorf("%v: %+v, want reason %s with a fix", tt.err, got, tt.reason)
+		}
+	}
+	if got := safeError(errors.New(`dial "wss://wss-primary.slack.com/link/?ticket=secret-ticket&app_id=A1": refused`)); strings.Contains(got, "secret-ticket") {
+		t.Errorf("safeError kept the ticket: %s", got)
 	}
 }

@@ -173,7 +173,7 @@ func answerSection(a *bot.Answer) []any {
 			out = append(out, t)
 		}
 	}
-	if c := e.Contact; c != nil {
+	if c := a.Contact; c != nil {
 		out = append(out, tb("**Contact:** "+mdLink(c.Text, c.URL)))
 	}
 	return out

@@ -27,8 +27,8 @@ const (
 // accent is mmdbot's colour: the card accent, the icon background.
 var accent = color.NRGBA{R: 0x0F, G: 0x6C, B: 0xBD, A: 0xFF}
 
-// PackageOptions describe the Teams app package. AppID is required; the
-// rest have defaults.
+// PackageOptions describe the Teams app package. AppID and the three
+// addresses are required; the rest have defaults.
 type PackageOptions struct {
 	// AppID is the Azure Bot's Microsoft App ID (a GUID); it is the app's
 	// id too.
@@ -38,7 +38,9 @@ type PackageOptions struct {
 	// Name is the short name people mention, "mmd" by default.
 	Name string
 	// Developer, WebsiteURL, PrivacyURL and TermsURL say who publishes the
-	// app; Teams requires https addresses.
+	// app (Developer is "mmdbot" by default); Teams shows them in the app's
+	// details and requires https addresses. mmdbot serve has a privacy
+	// statement and terms of use of its own, at /privacy and /terms.
 	Developer, WebsiteURL, PrivacyURL, TermsURL string
 }
 
@@ -54,9 +56,6 @@ func (o PackageOptions) withDefaults() PackageOptions {
 	def(&o.Version, "1.0.0")
 	def(&o.Name, "mmd")
 	def(&o.Developer, "mmdbot")
-	def(&o.WebsiteURL, "https://github.com/mmdbot/mmdbot")
-	def(&o.PrivacyURL, o.WebsiteURL)
-	def(&o.TermsURL, o.WebsiteURL)
 	return o
 }
 
@@ -73,9 +72,12 @@ func (o PackageOptions) validate() error {
 	if n := len([]rune(o.Name)); n == 0 || n > 30 {
 		return fmt.Errorf("teams package: name %q must be 1 to 30 characters", o.Name)
 	}
-	for what, u := range map[string]string{"website": o.WebsiteURL, "privacy": o.PrivacyURL, "terms": o.TermsURL} {
-		if p, err := url.Parse(u); err != nil || p.Scheme != "https" || p.Host == "" {
-			return fmt.Errorf("teams package: the %s address %q is not an https address", what, u)
+	for _, a := range []struct{ what, url string }{{"website", o.WebsiteURL}, {"privacy", o.PrivacyURL}, {"terms", o.TermsURL}} {
+		if a.url == "" {
+			return fmt.Errorf("teams package: no %s address: Teams shows it in the app's details", a.what)
+		}
+		if p, err := url.Parse(a.url); err != nil || p.Scheme != "https" || p.Host == "" {
+			return fmt.Errorf("teams package: the %s address %q is not an https address", a.what, a.url)
 		}
 	}
 	return nil

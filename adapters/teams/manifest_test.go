@@ -5,11 +5,16 @@ import (
 	"encoding/json"
 	goldenfile "github.com/mmdbot/mmdbot/internal/golden"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
+// testPackage are the options of a package for the tests.
+var testPackage = PackageOptions{AppID: "3f2504e0-4f89-11d3-9a0c-0305e82c3301", WebsiteURL: "https://mmdbot.contoso.example/",
+	PrivacyURL: "https://mmdbot.contoso.example/privacy", TermsURL: "https://mmdbot.contoso.example/terms"}
+
 func TestManifestGolden(t *testing.T) {
-	m, err := Manifest(PackageOptions{AppID: "3f2504e0-4f89-11d3-9a0c-0305e82c3301"})
+	m, err := Manifest(testPackage)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,12 +47,28 @@ func TestManifestGolden(t *testing.T) {
 
 func TestPackageIsReproducible(t *testing.T) {
 	var a, b bytes.Buffer
-	o := PackageOptions{AppID: "3f2504e0-4f89-11d3-9a0c-0305e82c3301"}
+	o := testPackage
 	if err := WritePackage(&a, o); err != nil {
 		t.Fatal(err)
 	}
 	WritePackage(&b, o)
 	if !bytes.Equal(a.Bytes(), b.Bytes()) {
 		t.Error("two packages of the same options differ")
+	}
+}
+
+// Every address the app's details show must be given: no default points
+// anywhere an organisation has not chosen.
+func TestManifestNeedsAddresses(t *testing.T) {
+	for _, unset := range []func(*PackageOptions){
+		func(o *PackageOptions) { o.WebsiteURL = "" },
+		func(o *PackageOptions) { o.PrivacyURL = "" },
+		func(o *PackageOptions) { o.TermsURL = "" },
+	} {
+		o := testPackage
+		unset(&o)
+		if _, err := Manifest(o); err == nil || !strings.Contains(err.Error(), "no ") {
+			t.Errorf("%+v: %v, want an error naming the missing address", o, err)
+		}
 	}
 }

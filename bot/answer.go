@@ -1,0 +1,141 @@
+package bot
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/mmdbot/mmdbot/knowledge"
+)
+
+// DefaultContact is whom an answer names for an entry your organisation
+// owns or shares when the knowledge names no one. An administrator names
+// the real one with the entry's contact in the knowledge file (see the
+// README's "Your own knowledge base").
+var DefaultContact = knowledge.Contact{Text: "your service desk"}
+
+// Answer is one entry given as an answer.
+type Answer struct {
+	Entry *knowledge.Entry
+	// Score is the matcher's score for the entry, 0 when shown by id or choice.
+	Score float64
+	// URL is the Learn page to read: the entry's own, or the source page.
+	URL string
+	// Contact is whom to reach: the entry's own contact, or DefaultContact
+	// for an entry your organisation owns or shares; nil for one of
+	// Microsoft's entries without a contact.
+	Contact *knowledge.Contact
+	// ContactIsDefault is true when Contact is DefaultContact: the
+	// knowledge names no one for this entry.
+	ContactIsDefault bool
+	// Side says which side does the part the question asked about: the
+	// owner for an entry that is not shared; for a shared entry Microsoft,
+	// your organisation, or shared when the question points to both or
+	// neither. Empty when the entry was shown by id or choice.
+	Side knowledge.Owner
+}
+
+// NewAnswer returns the answer for an entry of the knowledge whose source
+// page is src.
+func NewAnswer(e *knowledge.Entry, src knowledge.Page) *Answer {
+	a := &Answer{Entry: e, URL: e.URL(), Contact: e.Contact}
+	if a.URL == "" {
+		a.URL = src.URL
+	}
+	if a.Contact == nil && e.Owner != knowledge.OwnerMicrosoft {
+		c := DefaultContact
+		a.Contact, a.ContactIsDefault = &c, true
+	}
+	return a
+}
+
+// HasOwnPage reports whether the entry has a page of its own to read, rather
+// than only the source page every answer cites.
+func (a *Answer) HasOwnPage() bool { return a.Entry.URL() != "" }
+
+// Span is a run of an entry's text: plain text, or the name of one of the
+// entry's links (URL set), for a renderer to make a link of.
+type Span struct {
+	Text string
+	URL  string
+}
+
+// LinkSpans splits a paragraph or list item of an entry into spans: where it
+// names one of links by the link's text, as "For more information, see
+// Configurable settings." names the link "Configurable settings", that name
+// becomes a span carrying the link's address. Each link is placed once, at
+// its first mention as whole words; the match is case-sensitive, so that the
+// same words used in passing ("using configurable settings") stay text.
+func LinkSpans(text string, links []knowledge.Link) []Span {
+	var spans []Span
+	placed := make([]bool, len(links))
+	for text != "" {
+		at, which := -1, -1
+		for i, l := range links {
+			if placed[i] || l.Text == "" || l.URL == "" {
+				continue
+			}
+			j := wholeWords(text, l.Text)
+			if j >= 0 && (at < 0 || j < at || (j == at && len(l.Text) > len(links[which].Text))) {
+				at, which = j, i
+			}
+		}
+		if at < 0 {
+			break
+		}
+		if at > 0 {
+			spans = append(spans, Span{Text: text[:at]})
+		}
+		l := links[which]
+		spans = append(spans, Span{Text: l.Text, URL: l.URL})
+		placed[which] = true
+		text = text[at+len(l.Text):]
+	}
+	if text != "" {
+		spans = append(spans, Span{Text: text})
+	}
+	return spans
+}
+
+// wholeWords returns where name first stands in s as whole words (not
+// inside a longer word), or -1.
+func wholeWords(s, name string) int {
+	for from := 0; from < len(s); {
+		i := strings.Index(s[from:], name)
+		if i < 0 {
+			return -1
+		}
+		i += from
+		before, _ := utf8.DecodeLastRuneInString(s[:i])
+		after, _ := utf8.DecodeRuneInString(s[i+len(name):])
+		if !isWordRune(before) && !isWordRune(after) {
+			return i
+		}
+		from = i + 1
+	}
+	return -1
+}
+
+func isWordRune(r rune) bool {
+	return r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsDigit(r))
+}
+
+// FirstSentence is an entry's description cut to its first sentence: the
+// one-line summary of a table row.
+func FirstSentence(e *knowledge.Entry) string {
+	d := ""
+	for _, bl := range e.Blocks {
+		if bl.Text != "" {
+			d = bl.Text
+			break
+		}
+		if len(bl.Items) > 0 {
+			d = bl.Items[0]
+			break
+		}
+	}
+	if i := strings.Index(d, ". "); i > 0 {
+		d = d[:i+1]
+	}
+	return d
+}
