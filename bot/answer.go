@@ -139,3 +139,26 @@ func FirstSentence(e *knowledge.Entry) string {
 	}
 	return d
 }
+
+// Lead is the owner an answer names first: for a shared entry asked about
+// one side's part, that side; otherwise the entry's owner.
+func (a *Answer) Lead() knowledge.Owner {
+	if a.Entry.Owner == knowledge.OwnerShared && (a.Side == knowledge.OwnerMicrosoft || a.Side == knowledge.OwnerCustomer) {
+		return a.Side
+	}
+	return a.Entry.Owner
+}
+
+// SideNote says, when the answer leads with one side of a shared entry,
+// that the side does the part asked about and that the entry is shared; ""
+// otherwise. Every renderer shows it under the headline.
+func (a *Answer) SideNote() string {
+	switch a.Lead() {
+	case a.Entry.Owner:
+		return ""
+	case knowledge.OwnerMicrosoft:
+		return "Microsoft does the part you asked about. The responsibility is shared: the split below says what your organisation does."
+	default:
+		return "Your organisation does the part you asked about. The responsibility is shared: the split below says what Microsoft does."
+	}
+}

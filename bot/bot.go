@@ -209,7 +209,12 @@ func (b *Bot) ask(kb *knowledge.Base, q string) Reply {
 		r.Answer = answerOf(kb, res.Matches[0])
 		r.Answer.Side = res.Side
 		if res.BothSides {
+			// Both sides have a part: Microsoft's comes first, as on the
+			// page, whichever scored a hair higher.
 			r.Also = answerOf(kb, res.Matches[1])
+			if r.Answer.Entry.Side != knowledge.SideMicrosoft {
+				r.Answer, r.Also = r.Also, r.Answer
+			}
 		}
 	case knowledge.BandSuggest:
 		r.Kind = KindSuggest

@@ -135,7 +135,7 @@ func TestHandle(t *testing.T) {
 				t.Errorf("an entry without links should point to the page, got %s", r.Answer.URL)
 			}
 		}},
-		{"incidents on non-MMD devices", KindSuggest, func(t *testing.T, r Reply) {
+		{"non-MMD devices", KindSuggest, func(t *testing.T, r Reply) {
 			if len(r.Alternatives) < 2 || len(r.Alternatives) > MaxChoices {
 				t.Errorf("%d alternatives", len(r.Alternatives))
 			}
@@ -401,5 +401,34 @@ func TestNewAnswerContact(t *testing.T) {
 				t.Errorf("%s: contact %+v, want %q by default", e.ID, a.Contact, DefaultContact.Text)
 			}
 		}
+	}
+}
+
+// TestSide checks that the matcher names the side of a shared entry a
+// question asks about, that an answer about one side's part leads with that
+// side and says the entry is shared, and that the JSON names the side.
+func TestSide(t *testing.T) {
+	kb := knowledge.Default()
+	for q, want := range map[string]knowledge.Owner{
+		"who packages our SAP installer for Intune?": knowledge.OwnerCustomer,
+		"who keeps Outlook up to date?":               knowledge.OwnerMicrosoft,
+		"who approves the changes MMD announces?":     knowledge.OwnerCustomer,
+	} {
+		r := kb.Search(q)
+		if len(r.Matches) == 0 || r.Matches[0].Entry.Owner != knowledge.OwnerShared || r.Side != want {
+			t.Errorf("%q: side %q of %v, want %q of a shared entry", q, r.Side, r.Matches, want)
+		}
+	}
+	b := New(kb, Options{})
+	r, _ := b.Handle(context.Background(), Message{Text: "who packages our SAP installer for Intune?", Via: ViaCLI})
+	if r.Kind != KindAnswer || r.Answer.Side != knowledge.OwnerCustomer || r.Answer.Lead() != knowledge.OwnerCustomer || r.Answer.SideNote() == "" {
+		t.Fatalf("%s: side %q, lead %q, note %q", r.Kind, r.Answer.Side, r.Answer.Lead(), r.Answer.SideNote())
+	}
+	if got := r.JSON().Matches[0].Side; got != "customer" {
+		t.Errorf("JSON side %q", got)
+	}
+	r, _ = b.Handle(context.Background(), Message{Text: "who handles VPN issues?", Via: ViaCLI})
+	if r.Answer.Lead() != knowledge.OwnerCustomer || r.Answer.SideNote() != "" || r.JSON().Matches[0].Side != "customer" {
+		t.Errorf("an entry that is not shared: lead %q, note %q", r.Answer.Lead(), r.Answer.SideNote())
 	}
 }

@@ -52,7 +52,10 @@ func Render(r bot.Reply) string {
 
 func answer(b *strings.Builder, a *bot.Answer) {
 	e := a.Entry
-	fmt.Fprintf(b, "%s — %s\n\n", strings.ToUpper(e.Owner.Label()), e.Title)
+	fmt.Fprintf(b, "%s — %s\n\n", strings.ToUpper(a.Lead().Label()), e.Title)
+	if note := a.SideNote(); note != "" {
+		fmt.Fprintf(b, "%s\n\n", note)
+	}
 	if e.Split != nil {
 		fmt.Fprintf(b, "Microsoft: %s\nYour organisation: %s\n\n", e.Split.Microsoft, e.Split.Customer)
 	}

@@ -23,7 +23,7 @@ func TestRender(t *testing.T) {
 		"no-own-page":  "who fixes printers?",
 		"shared":       "who packages our win32 apps for intune?",
 		"both-sides":   "who handles user support?",
-		"did-you-mean": "incidents on non-MMD devices",
+		"did-you-mean": "non-MMD devices",
 		"unknown":      "who runs payroll?",
 		"help":         "help",
 		"greeting":     "hi",

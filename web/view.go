@@ -37,7 +37,7 @@ func (v *pageView) SkipText() string { return "Skip to the question" }
 // Title is the text of the page's <title>.
 func (v *pageView) Title() string {
 	if v.Reply != nil && v.Reply.Kind == bot.KindAnswer {
-		who := v.Reply.Answers[0].Entry.Owner.Label()
+		who := v.Reply.Answers[0].Lead.Label()
 		if v.Reply.Both {
 			who = "Microsoft and your organisation"
 		}
@@ -80,6 +80,10 @@ type replyView struct {
 // answerView is one entry given as an answer.
 type answerView struct {
 	Entry *knowledge.Entry
+	// Lead is the owner named first: the side that does the part asked
+	// about of a shared entry, else the entry's owner; SideNote says so.
+	Lead     knowledge.Owner
+	SideNote string
 	// Anchor is the id of the answer's heading in the page.
 	Anchor string
 	// URL and LinkText make the link to read more; OnLearn is true when
@@ -141,8 +145,8 @@ func replyOf(r bot.Reply, q string) *replyView {
 // of its own has none: the source line below names the page every answer
 // comes from.
 func answerOf(a *bot.Answer) answerView {
-	v := answerView{Entry: a.Entry, Anchor: "entry-" + anchor(a.Entry.ID), Href: showHref(a.Entry.ID, ""),
-		Contact: a.Contact, ContactIsDefault: a.ContactIsDefault}
+	v := answerView{Entry: a.Entry, Lead: a.Lead(), SideNote: a.SideNote(), Anchor: "entry-" + anchor(a.Entry.ID),
+		Href: showHref(a.Entry.ID, ""), Contact: a.Contact, ContactIsDefault: a.ContactIsDefault}
 	if a.HasOwnPage() {
 		v.URL = a.URL
 	}

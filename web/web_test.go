@@ -90,11 +90,11 @@ func TestGolden(t *testing.T) {
 	}{
 		{"answer.golden", "/?q=who+handles+VPN+issues%3F", "reply", 200},
 		{"shared.golden", "/?q=who+packages+our+apps%3F", "reply", 200},
-		{"both.golden", "/?q=security", "reply", 200},
-		{"suggest.golden", "/?q=monitoring", "reply", 200},
+		{"both.golden", "/?q=user+support", "reply", 200},
+		{"suggest.golden", "/?q=non-MMD+devices", "reply", 200},
 		{"unknown.golden", "/?q=who+books+the+office+party%3F", "reply", 200},
 		{"help.golden", "/?q=help", "reply", 200},
-		{"show.golden", "/?q=monitoring&show=microsoft%2Fsecurity-monitoring", "reply", 200},
+		{"show.golden", "/?q=non-MMD+devices&show=customer%2Foperations-support", "reply", 200},
 		{"table.golden", "/", "table", 200},
 		{"table-filtered.golden", "/?owner=customer&filter=sup", "table", 200},
 		{"page.golden", "/?q=who+handles+VPN+issues%3F", "page", 200},
@@ -139,8 +139,8 @@ func TestGoldenKinds(t *testing.T) {
 		{"/?q=who+packages+our+apps%3F", bot.KindAnswer, func(r *replyView) bool {
 			return r.Answers[0].Entry.Owner == knowledge.OwnerShared && r.Answers[0].Entry.Split != nil
 		}},
-		{"/?q=security", bot.KindAnswer, func(r *replyView) bool { return r.Both && len(r.Answers) == 2 }},
-		{"/?q=monitoring", bot.KindSuggest, func(r *replyView) bool { return len(r.Choices) >= 2 }},
+		{"/?q=user+support", bot.KindAnswer, func(r *replyView) bool { return r.Both && len(r.Answers) == 2 }},
+		{"/?q=non-MMD+devices", bot.KindSuggest, func(r *replyView) bool { return len(r.Choices) >= 2 }},
 		{"/?q=who+books+the+office+party%3F", bot.KindUnknown, func(r *replyView) bool { return true }},
 	}
 	for _, tt := range tests {
@@ -174,8 +174,8 @@ func TestPage(t *testing.T) {
 		}, nil},
 		{"contact", "/?q=who+patches+windows", 200, []string{`<span class="label">Contact:</span> <a href="https://learn.microsoft.com/en-us/microsoft-365/managed-desktop/operate/support-request">`}, nil},
 		{"shared", "/?q=who+packages+our+apps%3F", 200, []string{`Shared: Microsoft and your organisation`, `<dt>Microsoft</dt>`, `<dt>Your organisation</dt>`}, nil},
-		{"both", "/?q=security", 200, []string{"<title>Security monitoring: Microsoft and your organisation — mmdbot</title>", "Both Microsoft and your organisation have a part in this", `<strong class="owner-name">Microsoft</strong>`, `<strong class="owner-name">Your organisation</strong>`}, nil},
-		{"did you mean", "/?q=monitoring", 200, []string{"I’m not sure which of these you mean:", `href="?q=monitoring&amp;show=microsoft%2Fsecurity-monitoring#answer"`}, nil},
+		{"both", "/?q=user+support", 200, []string{"<title>User support: Microsoft and your organisation — mmdbot</title>", "Both Microsoft and your organisation have a part in this", `<strong class="owner-name">Microsoft</strong>`, `<strong class="owner-name">Your organisation</strong>`}, nil},
+		{"did you mean", "/?q=non-MMD+devices", 200, []string{"I’m not sure which of these you mean:", `href="?q=non-MMD&#43;devices&amp;show=customer%2Foperations-support#answer"`}, nil},
 		{"show", "/?show=customer%2Fprinting", 200, []string{`<h3 id="answer-entry-customer-printing">Printing</h3>`,
 			`<span class="label">Contact:</span> your service desk`},
 			// Printing has no page of its own: the source line names the page, once.
@@ -267,7 +267,7 @@ func TestMethods(t *testing.T) {
 
 func TestAsk(t *testing.T) {
 	srv, b := newServer(t)
-	for _, q := range []string{"who handles VPN issues?", "security", "monitoring", "who books the office party?", "table", "help", "show customer/printing", "<b>&amp;</b>"} {
+	for _, q := range []string{"who handles VPN issues?", "user support", "non-MMD devices", "who books the office party?", "table", "help", "show customer/printing", "<b>&amp;</b>"} {
 		r := get(t, "GET", srv.URL+"/api/ask?q="+url.QueryEscape(q))
 		if r.status != 200 {
 			t.Errorf("%q: status %d: %s", q, r.status, r.body)

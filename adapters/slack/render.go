@@ -317,8 +317,11 @@ func ownerEmoji(o knowledge.Owner) string {
 // and description, the split of a shared entry, the contact.
 func entryBlocks(a *bot.Answer) []slack.Block {
 	e := a.Entry
-	blocks := []slack.Block{slack.NewHeaderBlock(plain(ownerEmoji(e.Owner)+" "+headline(e.Owner), maxHeaderText))}
+	blocks := []slack.Block{slack.NewHeaderBlock(plain(ownerEmoji(a.Lead())+" "+headline(a.Lead()), maxHeaderText))}
 	title := "*" + esc(e.Title, 300) + "*"
+	if note := a.SideNote(); note != "" {
+		title += "\n_" + esc(note, 300) + "_"
+	}
 	text := title
 	if d := e.Description(); d != "" {
 		text += "\n" + esc(d, maxSectionText-utf8.RuneCountInString(title)-1)

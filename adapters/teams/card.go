@@ -148,10 +148,13 @@ func renderCards(r bot.Reply, o cardOptions) []Card {
 
 func answerSection(a *bot.Answer) []any {
 	e := a.Entry
-	head := container{Type: "Container", Style: ownerStyle(e.Owner), Bleed: true, Items: []any{
-		textBlock{Type: "TextBlock", Text: e.Owner.Label(), Wrap: true, Size: "ExtraLarge", Weight: "Bolder"},
+	head := container{Type: "Container", Style: ownerStyle(a.Lead()), Bleed: true, Items: []any{
+		textBlock{Type: "TextBlock", Text: a.Lead().Label(), Wrap: true, Size: "ExtraLarge", Weight: "Bolder"},
 		textBlock{Type: "TextBlock", Text: e.Title, Wrap: true, Size: "Medium", Weight: "Bolder", Spacing: "Small"},
 	}}
+	if note := a.SideNote(); note != "" {
+		head.Items = append(head.Items, textBlock{Type: "TextBlock", Text: note, Wrap: true, Spacing: "Small"})
+	}
 	out := []any{head}
 	if e.Split != nil {
 		// Who does what comes right after who: the description follows.
