@@ -411,8 +411,8 @@ func TestSide(t *testing.T) {
 	kb := knowledge.Default()
 	for q, want := range map[string]knowledge.Owner{
 		"who packages our SAP installer for Intune?": knowledge.OwnerCustomer,
-		"who keeps Outlook up to date?":               knowledge.OwnerMicrosoft,
-		"who approves the changes MMD announces?":     knowledge.OwnerCustomer,
+		"who keeps Outlook up to date?":              knowledge.OwnerMicrosoft,
+		"who approves the changes MMD announces?":    knowledge.OwnerCustomer,
 	} {
 		r := kb.Search(q)
 		if len(r.Matches) == 0 || r.Matches[0].Entry.Owner != knowledge.OwnerShared || r.Side != want {

@@ -2,10 +2,10 @@ package eval
 
 import (
 	"bytes"
-	"math"
 	"context"
 	"errors"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
