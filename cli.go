@@ -307,8 +307,9 @@ func writeCrossReport(w io.Writer, rep eval.CrossReport) {
 	if rep.Sides > 0 {
 		fmt.Fprintf(w, "sides: %.3f of %d shared answers named the side asked about\n", rep.SideAccuracy, rep.Sides)
 	}
-	fmt.Fprintf(w, "bands: the held-out probabilities choose out_of_scope %.2f, unknown %.2f, close %.2f (the knowledge has %.2f, %.2f, %.2f)\n",
-		rep.Bands.OutOfScope, rep.Bands.Unknown, rep.Bands.Close, rep.Current.OutOfScope, rep.Current.Unknown, rep.Current.Close)
+	fmt.Fprintf(w, "bands: the held-out probabilities choose out_of_scope %.2f, unknown %.2f, close %.2f (score %.4f, cost %.4f);\n       the knowledge has %.2f, %.2f, %.2f (score %.4f, cost %.4f)\n",
+		rep.Bands.OutOfScope, rep.Bands.Unknown, rep.Bands.Close, rep.BandsFit.Score, rep.BandsFit.Cost,
+		rep.Current.OutOfScope, rep.Current.Unknown, rep.Current.Close, rep.CurrentFit.Score, rep.CurrentFit.Cost)
 }
 
 func cmdKB(ctx context.Context, e env, args []string) error {

@@ -108,7 +108,9 @@ func (c *counts) JournalFailed(string)   { c.mu.Lock(); c.failures++; c.mu.Unloc
 func TestHandle(t *testing.T) {
 	ctx := context.Background()
 	j, c := &journal{}, &counts{}
-	b := New(knowledge.Default(), Options{Journal: j, Telemetry: c})
+	// The lexical matcher alone: each kind of reply comes from a question
+	// whose verdict does not move with the model's examples.
+	b := New(knowledge.Default().Train(nil), Options{Journal: j, Telemetry: c})
 	tests := []struct {
 		text  string
 		kind  Kind
@@ -135,7 +137,7 @@ func TestHandle(t *testing.T) {
 				t.Errorf("an entry without links should point to the page, got %s", r.Answer.URL)
 			}
 		}},
-		{"non-MMD devices", KindSuggest, func(t *testing.T, r Reply) {
+		{"incidents on non-MMD devices", KindSuggest, func(t *testing.T, r Reply) {
 			if len(r.Alternatives) < 2 || len(r.Alternatives) > MaxChoices {
 				t.Errorf("%d alternatives", len(r.Alternatives))
 			}

@@ -44,6 +44,10 @@ type CrossReport struct {
 	// purpose; the knowledge's own bands are in Current.
 	Bands   knowledge.Bands `json:"bands"`
 	Current knowledge.Bands `json:"current_bands"`
+	// BandsFit and CurrentFit say how each does on the same held-out
+	// predictions.
+	BandsFit   knowledge.BandsFit `json:"bands_fit"`
+	CurrentFit knowledge.BandsFit `json:"current_bands_fit"`
 }
 
 // CrossValidate scores each set with the bot on a copy of base whose model
@@ -76,6 +80,8 @@ func CrossValidate(ctx context.Context, base *knowledge.Base, sets []Set, opts b
 		rep.SideAccuracy = float64(sideOK) / float64(rep.Sides)
 	}
 	rep.Bands = knowledge.ChooseBands(scored)
+	rep.BandsFit = knowledge.FitBands(scored, rep.Bands)
+	rep.CurrentFit = knowledge.FitBands(scored, rep.Current)
 	return rep
 }
 

@@ -2,6 +2,7 @@ package knowledge
 
 import (
 	"slices"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -36,7 +37,11 @@ func (a *analysis) topicWord(k int) string { return a.words[a.topic[k]] }
 // analyse reads a question.
 func (b *Base) analyse(question string) analysis {
 	a := analysis{query: StripMentions(question)}
-	a.typed = reshape(Tokens(deliveryCode.ReplaceAllString(question, "${1} ndr ${2}")))
+	text := question
+	if strings.IndexByte(text, '.') >= 0 {
+		text = deliveryCode.ReplaceAllString(text, "${1} ndr ${2}")
+	}
+	a.typed = reshape(Tokens(text))
 	corrected, fixed := b.index.correct(a.typed)
 	a.corrections = fixed
 	a.words = b.vocab.rewrite(corrected)
@@ -108,6 +113,9 @@ func (v *Vocabulary) rewrite(words []string) []string {
 }
 
 func (v *Vocabulary) rewriteOnce(words []string) []string {
+	if !slices.ContainsFunc(words, func(w string) bool { return len(v.syn[w]) > 0 }) {
+		return words // nothing to rewrite: most texts
+	}
 	var out []string
 next:
 	for i := 0; i < len(words); i++ {
@@ -134,51 +142,7 @@ func (ix *index) correct(words []string) ([]string, map[string]string) {
 	out := make([]string, len(words))
 	for i, w := range words {
 		out[i] = w
-		n := utf8.RuneCountInString(w)
-		if n < 4 || ix.dictSet[w] || stopwords[w] || ix.known[Stem(w)] || isNoise(w) || isEnglish(w) {
-			// Known words, and real English words ("picking" is not a
-			// misspelt "parking"), are read as typed.
-			continue
-		}
-		maxDist := 1
-		if n >= 7 {
-			maxDist = 2
-		}
-		best, bestD, bestS := "", maxDist+1, -1<<31
-		// People rarely mistype the first letter: a word that differs there
-		// is another word ("watches", "patches"), so only words that start
-		// alike are candidates.
-		first, _ := utf8.DecodeRuneInString(w)
-		var pool []string
-		for l := n - maxDist; l <= n+maxDist; l++ {
-			pool = append(pool, ix.dictBy[dictKey{first, l}]...)
-		}
-		fz := map[string]int{}
-		for _, m := range fuzzy.FindNoSort(w, pool) {
-			fz[pool[m.Index]] = m.Score
-		}
-		for _, c := range pool {
-			d := editDistance(w, c, maxDist)
-			if d > maxDist {
-				continue
-			}
-			if n <= 5 && utf8.RuneCountInString(c) == n && !transposed(w, c) {
-				// In a short word a changed letter makes another word
-				// ("byod", "bsod") more often than a typo does.
-				continue
-			}
-			s, ok := fz[c]
-			if !ok {
-				s = -1000
-			}
-			if d < bestD || (d == bestD && s > bestS) {
-				best, bestD, bestS = c, d, s
-			}
-		}
-		if best != "" && englishCloser(w, first, n, bestD) {
-			// A misspelt ordinary word ("droping") is not a domain word.
-			best = ""
-		}
+		best := ix.correction(w)
 		if best != "" {
 			if fixed == nil {
 				fixed = map[string]string{}
@@ -188,6 +152,70 @@ func (ix *index) correct(words []string) ([]string, map[string]string) {
 		}
 	}
 	return out, fixed
+}
+
+// correction returns the word w is a misspelling of, or "", remembering
+// the answer for the words people type again.
+func (ix *index) correction(w string) string {
+	if c, ok := ix.corrected.Load(w); ok {
+		return c.(string)
+	}
+	c := ix.correctWord(w)
+	if ix.correctedCount.Load() < maxRemembered {
+		ix.correctedCount.Add(1)
+		ix.corrected.Store(strings.Clone(w), c)
+	}
+	return c
+}
+
+// correctWord finds the word w is a misspelling of, or "".
+func (ix *index) correctWord(w string) string {
+	n := utf8.RuneCountInString(w)
+	if n < 4 || ix.dictSet[w] || stopwords[w] || ix.known[Stem(w)] || isNoise(w) || isEnglish(w) {
+		// Known words, and real English words ("picking" is not a
+		// misspelt "parking"), are read as typed.
+		return ""
+	}
+	maxDist := 1
+	if n >= 7 {
+		maxDist = 2
+	}
+	best, bestD, bestS := "", maxDist+1, -1<<31
+	// People rarely mistype the first letter: a word that differs there
+	// is another word ("watches", "patches"), so only words that start
+	// alike are candidates.
+	first, _ := utf8.DecodeRuneInString(w)
+	var pool []string
+	for l := n - maxDist; l <= n+maxDist; l++ {
+		pool = append(pool, ix.dictBy[dictKey{first, l}]...)
+	}
+	fz := map[string]int{}
+	for _, m := range fuzzy.FindNoSort(w, pool) {
+		fz[pool[m.Index]] = m.Score
+	}
+	for _, c := range pool {
+		d := editDistance(w, c, maxDist)
+		if d > maxDist {
+			continue
+		}
+		if n <= 5 && utf8.RuneCountInString(c) == n && !transposed(w, c) {
+			// In a short word a changed letter makes another word
+			// ("byod", "bsod") more often than a typo does.
+			continue
+		}
+		s, ok := fz[c]
+		if !ok {
+			s = -1000
+		}
+		if d < bestD || (d == bestD && s > bestS) {
+			best, bestD, bestS = c, d, s
+		}
+	}
+	if best != "" && englishCloser(w, first, n, bestD) {
+		// A misspelt ordinary word ("droping") is not a domain word.
+		best = ""
+	}
+	return best
 }
 
 // transposed reports whether a and b differ by two adjacent letters swapped.

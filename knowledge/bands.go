@@ -68,75 +68,87 @@ func closeChoices(bd Bands, probs []float64) int {
 // best's, and the close ratio the held-out predictions choose lands near.
 const suggestCost = 0.25
 
-// ChooseBands picks the bands that do best on held-out predictions: first
-// the mean of top-1 accuracy (in scope) and abstention (out of scope); among
-// bands within a hair of the best, the fewest wrong answers given outright
-// plus suggestCost for each "did you mean".
-func ChooseBands(scored []Scored) Bands {
-	var in, out int
+// BandsFit is how well bands do on held-out predictions: Score is the mean
+// of top-1 accuracy in scope and abstention out of scope; Cost counts wrong
+// answers given outright, plus suggestCost for each "did you mean", per
+// question in scope.
+type BandsFit struct {
+	Score float64 `json:"score"`
+	Cost  float64 `json:"cost"`
+}
+
+// FitBands measures bands on held-out predictions.
+func FitBands(scored []Scored, bd Bands) BandsFit {
+	var in, out, okIn, okOut int
+	cost := 0.0
 	for _, s := range scored {
 		if s.InScope {
 			in++
 		} else {
 			out++
 		}
+		answered, choices := bd.verdict(s)
+		switch {
+		case !s.InScope && !answered:
+			okOut++
+		case !s.InScope:
+			cost++
+		case !answered:
+		case s.Right == 0:
+			okIn++
+			if choices > 1 && !s.CrossSides {
+				cost += suggestCost
+			}
+		case s.Right > 0 && s.Right < choices && !(choices == 2 && s.CrossSides):
+			cost += suggestCost
+		case s.Right > 0 && s.Right < choices:
+			// An answer naming both sides, the right one second.
+		default:
+			cost++
+		}
 	}
-	if in == 0 || out == 0 {
-		return DefaultBands
+	var f BandsFit
+	if in > 0 && out > 0 {
+		f.Score = (float64(okIn)/float64(in) + float64(okOut)/float64(out)) / 2
+		f.Cost = cost / float64(in)
 	}
+	return f
+}
+
+// ChooseBands picks the bands that do best on held-out predictions: the
+// highest score; among bands within a hair of it, the lowest cost.
+func ChooseBands(scored []Scored) Bands {
 	type candidate struct {
-		bd         Bands
-		score, cst float64
+		bd  Bands
+		fit BandsFit
 	}
 	var cands []candidate
 	for c := 0.2; c < 0.951; c += 0.05 {
 		for u := 0.0; u < 0.951; u += 0.05 {
 			for o := 0.05; o < 0.951; o += 0.05 {
 				bd := Bands{OutOfScope: round(o), Unknown: round(u), Close: round(c)}
-				var okIn, okOut int
-				cost := 0.0
-				for _, s := range scored {
-					answered, choices := bd.verdict(s)
-					switch {
-					case !s.InScope && !answered:
-						okOut++
-					case !s.InScope:
-						cost++
-					case !answered:
-					case s.Right == 0:
-						okIn++
-						if choices > 1 && !s.CrossSides {
-							cost += suggestCost
-						}
-					case s.Right > 0 && s.Right < choices && !(choices == 2 && s.CrossSides):
-						cost += suggestCost
-					case s.Right > 0 && s.Right < choices:
-						// An answer naming both sides, the right one second.
-					default:
-						cost++
-					}
-				}
-				score := (float64(okIn)/float64(in) + float64(okOut)/float64(out)) / 2
-				cands = append(cands, candidate{bd, score, cost})
+				cands = append(cands, candidate{bd, FitBands(scored, bd)})
 			}
 		}
 	}
-	best := slices.MaxFunc(cands, func(a, b candidate) int {
-		switch {
-		case a.score < b.score:
-			return -1
-		case a.score > b.score:
-			return 1
-		}
-		return 0
-	}).score
+	best := 0.0
+	for _, c := range cands {
+		best = max(best, c.fit.Score)
+	}
+	if best == 0 {
+		return DefaultBands
+	}
 	// Among the bands within a hair of the best score, the cheapest; ties
 	// go to the first: the lowest close ratio and thresholds.
 	var pick *candidate
 	for i := range cands {
-		if c := &cands[i]; c.score >= best-0.002 && (pick == nil || c.cst < pick.cst) {
+		if c := &cands[i]; c.fit.Score >= best-BandsHair && (pick == nil || c.fit.Cost < pick.fit.Cost) {
 			pick = c
 		}
 	}
 	return pick.bd
 }
+
+// BandsHair is how far under the best score bands may stand and still be
+// as good: a question or two in a few thousand.
+const BandsHair = 0.002

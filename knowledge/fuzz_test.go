@@ -95,6 +95,15 @@ func FuzzParseOverlay(f *testing.F) {
 // generated returns a knowledge base of n entries built from the real ones
 // with varied titles and vocabulary, for benchmarks at scale.
 func generated(n int) *Base {
+	kb, err := Load(generatedFile(n))
+	if err != nil {
+		panic(err)
+	}
+	return kb
+}
+
+// generatedFile is the knowledge file generated returns the base of.
+func generatedFile(n int) File {
 	var b strings.Builder
 	b.WriteString("page:\n  title: Generated\n  description: d\n  date: 2025-01-01\n  url: https://example.com/kb\nentries:\n")
 	words := strings.Fields("printer vpn proxy mailbox sharepoint intune patch update group identity account licence app package firewall wifi dns defender alert kiosk server backup scanner phone tablet monitor dock headset badge camera storage network license portal")
@@ -105,16 +114,13 @@ func generated(n int) *Base {
 		if i%3 == 0 {
 			side = "microsoft"
 		}
-		fmt.Fprintf(&b, "  - title: %s %s %d\n    side: %s\n    description: %q\n    keywords: [%s, %s]\n",
+		desc := src.Description() + " Covers " + words[(i*7)%len(words)] + " and " + words[(i*13)%len(words)] + "."
+		fmt.Fprintf(&b, "  - title: %s %s %d\n    side: %s\n    description: |\n      %s\n    keywords: [%s, %s]\n",
 			src.Title, words[i%len(words)], i, side,
-			src.Description()+" Covers "+words[(i*7)%len(words)]+" and "+words[(i*13)%len(words)]+".",
+			strings.ReplaceAll(strings.ReplaceAll(desc, "• ", "- "), "\n", "\n      "),
 			words[(i*3)%len(words)], words[(i*5)%len(words)]+" "+words[(i*11)%len(words)])
 	}
-	kb, err := Load(File{Name: "generated.yaml", Data: []byte(b.String())})
-	if err != nil {
-		panic(err)
-	}
-	return kb
+	return File{Name: "generated.yaml", Data: []byte(b.String())}
 }
 
 var benchQuestions = []string{
@@ -145,10 +151,35 @@ func BenchmarkSearch10k(b *testing.B) {
 	benchmarkSearch(b, kb)
 }
 
-func BenchmarkBuildDefault(b *testing.B) {
+// BenchmarkLoadDefault loads the embedded knowledge as the server does at
+// start and on reload: the page, the overlay, the concepts and the examples
+// read, the index built, and the models trained on every example.
+func BenchmarkLoadDefault(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := Build(defaultPageFile(), defaultOverlayFile()); err != nil {
+		p, entries, err := ParseMarkdown(DefaultPageName, defaultPage, "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		ov, err := embeddedOverlay()
+		if err != nil {
+			b.Fatal(err)
+		}
+		kb, err := assemble(p, entries, ov, true)
+		if err != nil || kb.model == nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(Default().Examples())), "examples")
+}
+
+// BenchmarkLoad10k loads a generated knowledge base of 10,000 entries.
+func BenchmarkLoad10k(b *testing.B) {
+	f := generatedFile(10000)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := Load(f); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -54,6 +55,10 @@ type index struct {
 	groupName []string
 	// pool holds scratch score slices of n entries.
 	pool sync.Pool
+	// corrected remembers the spelling corrections made (word → the word
+	// it was read as, or ""), up to maxRemembered words.
+	corrected      sync.Map
+	correctedCount atomic.Int64
 }
 
 // scratch returns a zeroed slice of a score per entry, from the pool.
@@ -318,14 +323,36 @@ func buildIndex(b *Base) *index {
 		ix.groupName = append(ix.groupName, name)
 		return len(ix.groupName) - 1
 	}
+	// The same keyword or title words on several entries make one phrase
+	// for all of them: one idea, matched once, whatever the number of
+	// entries that share it.
+	type own struct {
+		stems  string
+		weight float64
+	}
+	owned := map[own]int{} // → index in ix.phrases[first stem]
 	addPhrase := func(p phrase) {
 		if len(p.stems) == 0 {
 			return
 		}
+		first := p.stems[0]
+		if !p.vocab {
+			k := own{strings.Join(p.stems, " "), p.weight}
+			if i, ok := owned[k]; ok {
+				q := &ix.phrases[first][i]
+				for _, e := range p.entries {
+					if !slices.Contains(q.entries, e) {
+						q.entries = append(q.entries, e)
+					}
+				}
+				return
+			}
+			owned[k] = len(ix.phrases[first])
+		}
 		if p.group == 0 {
 			p.group = newGroup(strings.Join(p.stems, " "))
 		}
-		ix.phrases[p.stems[0]] = append(ix.phrases[p.stems[0]], p)
+		ix.phrases[first] = append(ix.phrases[first], p)
 		for _, s := range p.stems {
 			ix.known[s] = true
 		}
@@ -340,49 +367,35 @@ func buildIndex(b *Base) *index {
 			}
 		}
 	}
-	for i, e := range b.entries {
-		f := map[string]float64{}
-		add := func(text string, w float64) {
-			words := b.vocab.rewrite(Tokens(text))
-			addWords(words)
-			for _, t := range words {
-				if stopwords[t] {
-					continue
-				}
-				s := Stem(t)
-				ww := w
-				if weakwords[t] {
-					ww *= wWeak
-				}
-				if ww > f[s] {
-					f[s] = ww
-				}
+	// Each entry's text is read apart, on every core; what it yields is
+	// merged in page order, so that the index is the same every time.
+	read := make([]entryWords, len(b.entries))
+	var wg sync.WaitGroup
+	for k := range buildWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			er := entryReader{b: b, vocabForms: vocabForms, best: map[string]float64{}, seen: map[string]bool{}, stems: map[string]string{}}
+			for i := k; i < len(b.entries); i += buildWorkers {
+				read[i] = er.read(b.entries[i])
 			}
+		}()
+	}
+	wg.Wait()
+	for i, r := range read {
+		addWords(r.words)
+		for _, st := range r.keyPhrases {
+			addPhrase(phrase{stems: st, entries: []int{i}, weight: wKeyPhrase * float64(len(st))})
 		}
-		add(e.Title, wTitle)
-		for _, k := range append(slices.Clone(e.Keywords), e.Aliases...) {
-			add(k, wKeyword)
-			if st := content(b.vocab.rewrite(Tokens(k))); len(st) > 0 && !vocabForms[e.ID+" "+strings.Join(st, " ")] {
-				addPhrase(phrase{stems: st, entries: []int{i}, weight: wKeyPhrase * float64(len(st))})
-			}
+		if len(r.titlePhrase) > 1 {
+			addPhrase(phrase{stems: r.titlePhrase, entries: []int{i}, weight: wTitlePhrase * float64(len(r.titlePhrase))})
 		}
-		for _, bl := range e.Blocks {
-			add(bl.Text, wText)
-			for _, it := range bl.Items {
-				add(it, wItem)
-			}
+		for _, sw := range r.stems {
+			ix.post[sw.stem] = append(ix.post[sw.stem], posting{entry: i, weight: sw.weight})
 		}
-		if e.Split != nil {
-			add(e.Split.Microsoft, wText)
-			add(e.Split.Customer, wText)
-		}
-		if st := content(b.vocab.rewrite(Tokens(e.Title))); len(st) > 1 {
-			addPhrase(phrase{stems: st, entries: []int{i}, weight: wTitlePhrase * float64(len(st))})
-		}
-		for s, w := range f {
-			ix.post[s] = append(ix.post[s], posting{entry: i, weight: w})
-			ix.known[s] = true
-		}
+	}
+	for s := range ix.post {
+		ix.known[s] = true
 	}
 	for s, ps := range ix.post {
 		df := float64(len(ps))
@@ -436,6 +449,93 @@ func buildIndex(b *Base) *index {
 		ix.known[Stem(w)] = true
 	}
 	return ix
+}
+
+// buildWorkers is how many goroutines read the entries' texts.
+const buildWorkers = 4
+
+// entryWords is what an entry's text yields for the index.
+type entryWords struct {
+	words       []string // the words of the texts, each once, for spelling correction
+	stems       []stemWeight
+	keyPhrases  [][]string // the keywords and aliases the vocabulary has not
+	titlePhrase []string
+}
+
+// stemWeight is a stem of an entry with the weight of its best field.
+type stemWeight struct {
+	stem   string
+	weight float64
+}
+
+// entryReader reads entries' texts, reusing its maps from one entry to the
+// next.
+type entryReader struct {
+	b          *Base
+	vocabForms map[string]bool
+	best       map[string]float64 // stem → the weight of its best field
+	seen       map[string]bool    // words met
+	stems      map[string]string  // word → stem, for this reader's entries
+}
+
+// read reads an entry's title, keywords, description and split.
+func (er *entryReader) read(e *Entry) entryWords {
+	b := er.b
+	var r entryWords
+	clear(er.best)
+	clear(er.seen)
+	var order []string
+	add := func(text string, w float64) {
+		words := b.vocab.rewrite(Tokens(text))
+		for _, t := range words {
+			if !er.seen[t] {
+				er.seen[t] = true
+				r.words = append(r.words, t)
+			}
+			if stopwords[t] {
+				continue
+			}
+			s, ok := er.stems[t]
+			if !ok {
+				s = Stem(t)
+				er.stems[t] = s
+			}
+			ww := w
+			if weakwords[t] {
+				ww *= wWeak
+			}
+			prev, seen := er.best[s]
+			if !seen {
+				order = append(order, s)
+			}
+			if ww > prev {
+				er.best[s] = ww
+			}
+		}
+	}
+	add(e.Title, wTitle)
+	for _, k := range slices.Concat(e.Keywords, e.Aliases) {
+		add(k, wKeyword)
+		if st := content(b.vocab.rewrite(Tokens(k))); len(st) > 0 && !er.vocabForms[e.ID+" "+strings.Join(st, " ")] {
+			r.keyPhrases = append(r.keyPhrases, st)
+		}
+	}
+	for _, bl := range e.Blocks {
+		add(bl.Text, wText)
+		for _, it := range bl.Items {
+			add(it, wItem)
+		}
+	}
+	if e.Split != nil {
+		add(e.Split.Microsoft, wText)
+		add(e.Split.Customer, wText)
+	}
+	r.titlePhrase = content(b.vocab.rewrite(Tokens(e.Title)))
+	r.stems = make([]stemWeight, len(order))
+	for i, s := range order {
+		r.stems[i] = stemWeight{s, er.best[s]}
+	}
+	return r
 }
 
 // content drops stopwords and stems the rest.

@@ -189,12 +189,25 @@ func sideOfHeading(t string) (Side, bool) {
 	return "", false
 }
 
-var slugRun = regexp.MustCompile(`[^a-z0-9]+`)
-
 // Slug turns a row title into the slug part of an entry id: lower case, every
-// run of non-alphanumerics turned into "-", no leading or trailing "-".
+// run of characters other than a-z and 0-9 turned into "-", no leading or
+// trailing "-".
 func Slug(title string) string {
-	return strings.Trim(slugRun.ReplaceAllString(strings.ToLower(title), "-"), "-")
+	lower := strings.ToLower(title)
+	b := make([]byte, 0, len(lower))
+	dash := false
+	for i := 0; i < len(lower); i++ {
+		c := lower[i]
+		if 'a' <= c && c <= 'z' || '0' <= c && c <= '9' {
+			if dash && len(b) > 0 {
+				b = append(b, '-')
+			}
+			b, dash = append(b, c), false
+			continue
+		}
+		dash = true
+	}
+	return string(b)
 }
 
 func readTable(name string, t *extast.Table, src []byte, lines lineIndex, side Side, heading string, base *url.URL) ([]*Entry, Errors) {

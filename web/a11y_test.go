@@ -31,8 +31,8 @@ func TestAccessibility(t *testing.T) {
 	}
 	t.Parallel()
 	_, tab, base := browse(t)
-	pages := []string{"/", "/?q=who+handles+VPN+issues%3F", "/?q=user+support", "/?q=who+packages+our+apps%3F",
-		"/?q=non-MMD+devices", "/?q=who+books+the+office+party%3F", "/?q=help", "/?q=", "/?owner=bogus", "/?filter=zzzz", "/?show=bogus", "/?filter=updates", "/privacy", "/terms"}
+	pages := []string{"/", "/?q=who+handles+VPN+issues%3F", "/?q=security", "/?q=who+packages+our+apps%3F",
+		"/?q=monitoring", "/?q=who+books+the+office+party%3F", "/?q=help", "/?q=", "/?owner=bogus", "/?filter=zzzz", "/?show=bogus", "/?filter=updates", "/privacy", "/terms"}
 	for _, scheme := range []string{"light", "dark"} {
 		if _, err := chromedp.Call(tab, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
 			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},

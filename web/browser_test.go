@@ -236,16 +236,16 @@ func TestBrowser(t *testing.T) {
 	}
 
 	// A "did you mean" choice is a link to its answer.
-	run("ask something vague", chromedp.Navigate(base+"/?q=non-MMD+devices"), chromedp.WaitVisible(chromedp.CSS(".choices a")))
+	run("ask something vague", chromedp.Navigate(base+"/?q=monitoring"), chromedp.WaitVisible(chromedp.CSS(".choices a")))
 	if _, err := chromedp.RunResponse(tab, chromedp.Click(chromedp.CSS(".choices a"))); err != nil {
 		t.Fatalf("pick a choice: %v", err)
 	}
 	run("see the chosen answer", chromedp.WaitVisible(chromedp.CSS("#answer .answer")))
-	if got := text("#answer .answer .owner-name"); got != "Your organisation" {
-		t.Errorf("the choice's owner %q, want Your organisation", got)
+	if got := text("#answer .answer .owner-name"); got != "Microsoft" {
+		t.Errorf("the choice's owner %q, want Microsoft", got)
 	}
-	if got := eval(`document.getElementById('q').value`); got != "non-MMD devices" {
-		t.Errorf("the question box holds %q after a choice, want non-MMD devices", got)
+	if got := eval(`document.getElementById('q').value`); got != "monitoring" {
+		t.Errorf("the question box holds %q after a choice, want monitoring", got)
 	}
 
 	// The keyboard reaches the skip link first, then the question box.
@@ -338,8 +338,8 @@ func screenshots(t *testing.T, tab context.Context, base, dir string) {
 	pages := map[string]string{
 		"answer":  "/?q=who+handles+VPN+issues%3F",
 		"shared":  "/?q=who+packages+our+apps%3F",
-		"both":    "/?q=user+support",
-		"suggest": "/?q=non-MMD+devices",
+		"both":    "/?q=security",
+		"suggest": "/?q=monitoring",
 		"unknown": "/?q=who+books+the+office+party%3F",
 		"bad":     "/?q=+",
 		"filter":  "/?owner=customer&filter=sup#table",

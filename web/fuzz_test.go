@@ -18,7 +18,7 @@ func FuzzQuery(f *testing.F) {
 		"q=%ff%fe",
 		"q=a;b",
 		"q=%zz",
-		"q=non-MMD+devices&show=customer%2Foperations-support",
+		"q=monitoring&show=microsoft%2Fsecurity-monitoring",
 		"show=customer%2Fprintin",
 		"show=",
 		"owner=bogus&filter=print",
