@@ -294,17 +294,46 @@ func axpy(y []float64, a float64, x []float64) {
 	}
 }
 
+// axpy16 adds a·x to y for sixteen classes, the number of the embedded
+// knowledge (fifteen entries and out of scope): a fixed size lets the
+// compiler drop the bounds checks.
+func axpy16(y *[16]float64, a float64, x *[16]float64) {
+	y[0] += a * x[0]
+	y[1] += a * x[1]
+	y[2] += a * x[2]
+	y[3] += a * x[3]
+	y[4] += a * x[4]
+	y[5] += a * x[5]
+	y[6] += a * x[6]
+	y[7] += a * x[7]
+	y[8] += a * x[8]
+	y[9] += a * x[9]
+	y[10] += a * x[10]
+	y[11] += a * x[11]
+	y[12] += a * x[12]
+	y[13] += a * x[13]
+	y[14] += a * x[14]
+	y[15] += a * x[15]
+}
+
 // example adds one example's gradient to g and returns its loss.
 func (o *objective) example(m *model, ex *example, g []float64, s *scratch) float64 {
 	C := m.nclass
 	s.acc = grow(s.acc, C)
 	acc := s.acc
 	copy(acc, m.bias[:C])
-	for j, r := range ex.rows {
-		v, row := ex.vals[j], m.w[int(r)*C:int(r+1)*C]
-		row = row[:len(acc)]
-		for c := range acc {
-			acc[c] += v * row[c]
+	if C == 16 {
+		a := (*[16]float64)(acc)
+		for j, r := range ex.rows {
+			axpy16(a, ex.vals[j], (*[16]float64)(m.w[int(r)*16:]))
+		}
+	} else {
+		for j, r := range ex.rows {
+			v, row := ex.vals[j], m.w[int(r)*C:int(r+1)*C]
+			row = row[:len(acc)]
+			for c := range acc {
+				acc[c] += v * row[c]
+			}
 		}
 	}
 	cands := ex.obs.cands
@@ -356,11 +385,18 @@ func (o *objective) example(m *model, ex *example, g []float64, s *scratch) floa
 		}
 	}
 	dc[m.oos()] += dz[oosIndex]
-	for j, r := range ex.rows {
-		v, row := ex.vals[j], g[int(r)*C:int(r+1)*C]
-		row = row[:len(dc)]
-		for c := range dc {
-			row[c] += v * dc[c]
+	if C == 16 {
+		d := (*[16]float64)(dc)
+		for j, r := range ex.rows {
+			axpy16((*[16]float64)(g[int(r)*16:]), ex.vals[j], d)
+		}
+	} else {
+		for j, r := range ex.rows {
+			v, row := ex.vals[j], g[int(r)*C:int(r+1)*C]
+			row = row[:len(dc)]
+			for c := range dc {
+				row[c] += v * dc[c]
+			}
 		}
 	}
 	floats.Add(g[o.nw:o.nw+C], dc)
