@@ -11,12 +11,12 @@ import (
 
 func ExampleBot_Handle() {
 	b := bot.New(knowledge.Default(), bot.Options{})
-	r, _ := b.Handle(context.Background(), bot.Message{Text: "<at>mmd</at> who handles user support?", Via: bot.ViaMention, Adapter: "teams"})
+	r, _ := b.Handle(context.Background(), bot.Message{Text: "<at>mmd</at> who handles VPN issues?", Via: bot.ViaMention, Adapter: "teams"})
 	fmt.Println(r.Kind)
 	fmt.Println(r.Summary())
 	// Output:
 	// answer
-	// Microsoft: User support; Your organisation: User support
+	// Your organisation: Network infrastructure, including VPN
 }
 
 func ExampleParse() {

@@ -39,7 +39,8 @@ const charGram = 3
 var globalNames = []string{
 	"lexical confidence", "ideas explained", "ideas known elsewhere",
 	"unknown words", "off-topic words", "topic words", "best lexical score",
-	"second to best lexical score",
+	"second to best lexical score", "off-topic share of the ideas",
+	"best vocabulary evidence", "off-topic without vocabulary",
 }
 
 // The features of an entry for a question, with weights shared by all
@@ -93,9 +94,10 @@ func (b *Base) observe(a *analysis, lx *lexical, classes []int, trace bool) obse
 	}
 	// Stems and pairs of stems of the topic words, then character n-grams
 	// of the words as typed (for misspellings and forms the stemmer does
-	// not join): each block counts a feature once with its number of
-	// occurrences, scaled to unit length, so that a long message weighs as
-	// much as a short one.
+	// not join), each counted as often as it occurs. They are not scaled to
+	// the length of the message: scaled, the words of a long message each
+	// weigh little, and a clear question told at length looked out of
+	// scope (cross-validation preferred counts, docs/matching.md).
 	from := len(o.feats)
 	for k := range a.topic {
 		add(famStem, a.topicStem(k), 1)
@@ -130,10 +132,24 @@ func (b *Base) observe(a *analysis, lx *lexical, classes []int, trace bool) obse
 	if len(lx.order) > 1 && top > 0 {
 		second = lx.scores[lx.order[1]] / top
 	}
+	// A word of a topic outside MMD counts for less when the question is
+	// about the IT estate all the same: the share of the ideas it is, and
+	// whether anything of the vocabulary stands beside it.
+	bestVocab := 0.0
+	for _, h := range lx.phrases {
+		if h.vocab {
+			bestVocab = max(bestVocab, h.score)
+		}
+	}
+	offShare := float64(lx.offTopic) / float64(lx.offTopic+lx.covered+lx.known+1)
+	offAlone := 0.0
+	if lx.offTopic > 0 && bestVocab == 0 {
+		offAlone = 1
+	}
 	for i, v := range []float64{
 		lx.confidence, math.Log1p(float64(lx.covered)), math.Log1p(float64(lx.known)),
 		math.Log1p(float64(lx.unknown)), math.Log1p(float64(lx.offTopic)), math.Log1p(float64(len(a.topic))),
-		math.Log1p(top), second,
+		math.Log1p(top), second, offShare, math.Log1p(bestVocab), offAlone,
 	} {
 		add(famGlobal, globalNames[i], v)
 	}
@@ -174,7 +190,7 @@ func (b *Base) observe(a *analysis, lx *lexical, classes []int, trace bool) obse
 }
 
 // block merges the features from index from on that share a key, adding
-// their values, and scales them to unit length.
+// their values: a feature counts its occurrences.
 func (o *observation) block(from int) {
 	fs := o.feats[from:]
 	n := 0
@@ -193,16 +209,6 @@ func (o *observation) block(from int) {
 	o.feats = o.feats[:from+n]
 	if o.names != nil {
 		o.names = o.names[:from+n]
-	}
-	sq := 0.0
-	for _, f := range o.feats[from:] {
-		sq += f.val * f.val
-	}
-	if sq > 0 {
-		s := 1 / math.Sqrt(sq)
-		for i := range o.feats[from:] {
-			o.feats[from+i].val *= s
-		}
 	}
 }
 

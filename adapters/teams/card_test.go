@@ -35,7 +35,9 @@ func golden(t *testing.T, name string, got []byte) {
 	goldenfile.Check(t, filepath.Join("testdata", "cards", name), got)
 }
 
-func testBot() *bot.Bot { return bot.New(knowledge.Default(), bot.Options{}) }
+// testBot answers with the lexical matcher alone: each kind of card comes
+// from a question whose verdict does not move with the model's examples.
+func testBot() *bot.Bot { return bot.New(knowledge.Default().Train(nil), bot.Options{}) }
 
 func ask(t *testing.T, b *bot.Bot, q string) bot.Reply {
 	t.Helper()
