@@ -344,8 +344,12 @@ func cmdKB(ctx context.Context, e env, args []string) error {
 	for _, en := range base.Entries() {
 		counts[en.Owner]++
 	}
-	fmt.Fprintf(e.stdout, "%s: valid: %d entries (%d microsoft, %d customer, %d shared), %d vocabulary terms\n",
-		fs.Arg(0), len(base.Entries()), counts[knowledge.OwnerMicrosoft], counts[knowledge.OwnerCustomer], counts[knowledge.OwnerShared], len(base.Vocabulary().Terms))
+	fmt.Fprintf(e.stdout, "%s: valid: %d entries (%d microsoft, %d customer, %d shared), %d vocabulary terms, %d examples",
+		fs.Arg(0), len(base.Entries()), counts[knowledge.OwnerMicrosoft], counts[knowledge.OwnerCustomer], counts[knowledge.OwnerShared], len(base.Vocabulary().Terms), len(base.Examples()))
+	if len(base.Examples()) == 0 {
+		fmt.Fprint(e.stdout, " (no model: the lexical matcher answers)")
+	}
+	fmt.Fprintln(e.stdout)
 	return nil
 }
 
