@@ -228,7 +228,7 @@ func Load(f File) (*Base, error) {
 	return nil, Errors{{File: f.Name, Msg: "unknown kind of knowledge file: want Markdown (.md) in the Learn format or YAML (.yaml, .yml) in mmdbot's schema"}}
 }
 
-// sortedIDs returns the ids of a map of entries, sorted.
+// sortedIDs returns the keys of a map keyed by id or word, sorted.
 func sortedIDs[V any](m map[string]V) []string {
 	ids := make([]string, 0, len(m))
 	for id := range m {

@@ -297,66 +297,115 @@ func stems(words []string) []string {
 
 func buildIndex(b *Base) *index {
 	ix := &index{
-		n:       len(b.entries),
-		idf:     map[string]float64{},
-		phrases: map[string][]phrase{},
-		known:   map[string]bool{},
-		post:    map[string][]posting{},
-		off:     map[string][][]string{},
-		dictSet: map[string]bool{},
-		dictBy:  map[dictKey][]string{},
+		n:         len(b.entries),
+		idf:       map[string]float64{},
+		phrases:   map[string][]phrase{},
+		known:     map[string]bool{},
+		post:      map[string][]posting{},
+		off:       map[string][][]string{},
+		dictSet:   map[string]bool{},
+		dictBy:    map[dictKey][]string{},
+		groupName: []string{""},
 	}
-	pos := b.pos
-	addWords := func(words []string) {
-		for _, w := range words {
-			if !ix.dictSet[w] && utf8.RuneCountInString(w) > 2 {
-				ix.dictSet[w] = true
-				ix.dict = append(ix.dict, w)
-				first, _ := utf8.DecodeRuneInString(w)
-				k := dictKey{first, utf8.RuneCountInString(w)}
-				ix.dictBy[k] = append(ix.dictBy[k], w)
-			}
+	ib := indexBuilder{ix: ix, owned: map[ownedPhrase]int{}}
+	ib.entries(b)
+	ib.vocabulary(b)
+	// Every word the knowledge uses is in the dictionary for spelling
+	// correction, in a fixed order: ties between corrections go the same
+	// way every time.
+	for _, t := range b.vocab.Terms {
+		for _, f := range append([]string{t.Term}, t.Also...) {
+			ib.addWords(Tokens(strings.NewReplacer(" + ", " ", " ~ ", " ").Replace(f)))
 		}
 	}
-	ix.groupName = []string{""}
-	newGroup := func(name string) int {
-		ix.groupName = append(ix.groupName, name)
-		return len(ix.groupName) - 1
+	for _, o := range b.vocab.off {
+		ix.off[o[0]] = append(ix.off[o[0]], o)
 	}
-	// The same keyword or title words on several entries make one phrase
-	// for all of them: one idea, matched once, whatever the number of
-	// entries that share it.
-	type own struct {
-		stems  string
-		weight float64
+	for _, o := range b.vocab.OffTopic {
+		ib.addWords(Tokens(o))
 	}
-	owned := map[own]int{} // → index in ix.phrases[first stem]
-	addPhrase := func(p phrase) {
-		if len(p.stems) == 0 {
+	for _, first := range sortedIDs(b.vocab.syn) {
+		for _, r := range b.vocab.syn[first] {
+			ib.addWords(r)
+		}
+	}
+	ib.addWords(sortedIDs(stopwords))
+	ib.addWords(sortedIDs(weakwords))
+	for w := range weakwords {
+		ix.known[Stem(w)] = true
+	}
+	return ix
+}
+
+// indexBuilder builds an index.
+type indexBuilder struct {
+	ix *index
+	// owned finds the phrase of keyword or title words already added: the
+	// same words on several entries make one phrase for all of them, one
+	// idea matched once, whatever the number of entries that share it.
+	owned map[ownedPhrase]int // → index in ix.phrases[first stem]
+}
+
+type ownedPhrase struct {
+	stems  string
+	weight float64
+}
+
+// addWords adds words to the dictionary for spelling correction.
+func (ib *indexBuilder) addWords(words []string) {
+	ix := ib.ix
+	for _, w := range words {
+		if !ix.dictSet[w] && utf8.RuneCountInString(w) > 2 {
+			ix.dictSet[w] = true
+			ix.dict = append(ix.dict, w)
+			first, _ := utf8.DecodeRuneInString(w)
+			k := dictKey{first, utf8.RuneCountInString(w)}
+			ix.dictBy[k] = append(ix.dictBy[k], w)
+		}
+	}
+}
+
+// newGroup names a new phrase group and returns it.
+func (ib *indexBuilder) newGroup(name string) int {
+	ib.ix.groupName = append(ib.ix.groupName, name)
+	return len(ib.ix.groupName) - 1
+}
+
+// addPhrase adds a phrase, or its entries to the same keyword or title
+// phrase already added.
+func (ib *indexBuilder) addPhrase(p phrase) {
+	ix := ib.ix
+	if len(p.stems) == 0 {
+		return
+	}
+	first := p.stems[0]
+	if !p.vocab {
+		k := ownedPhrase{strings.Join(p.stems, " "), p.weight}
+		if i, ok := ib.owned[k]; ok {
+			q := &ix.phrases[first][i]
+			for _, e := range p.entries {
+				if !slices.Contains(q.entries, e) {
+					q.entries = append(q.entries, e)
+				}
+			}
 			return
 		}
-		first := p.stems[0]
-		if !p.vocab {
-			k := own{strings.Join(p.stems, " "), p.weight}
-			if i, ok := owned[k]; ok {
-				q := &ix.phrases[first][i]
-				for _, e := range p.entries {
-					if !slices.Contains(q.entries, e) {
-						q.entries = append(q.entries, e)
-					}
-				}
-				return
-			}
-			owned[k] = len(ix.phrases[first])
-		}
-		if p.group == 0 {
-			p.group = newGroup(strings.Join(p.stems, " "))
-		}
-		ix.phrases[first] = append(ix.phrases[first], p)
-		for _, s := range p.stems {
-			ix.known[s] = true
-		}
+		ib.owned[k] = len(ix.phrases[first])
 	}
+	if p.group == 0 {
+		p.group = ib.newGroup(strings.Join(p.stems, " "))
+	}
+	ix.phrases[first] = append(ix.phrases[first], p)
+	for _, s := range p.stems {
+		ix.known[s] = true
+	}
+}
+
+// entries indexes the entries' texts. Each entry is read apart, on every
+// core; what it yields is merged in page order, so that the index is the
+// same every time.
+func (ib *indexBuilder) entries(b *Base) {
+	ix := ib.ix
 	// Forms the vocabulary already ties to an entry: a keyword with the same
 	// words adds no phrase of its own, so one idea counts once.
 	vocabForms := map[string]bool{}
@@ -367,8 +416,6 @@ func buildIndex(b *Base) *index {
 			}
 		}
 	}
-	// Each entry's text is read apart, on every core; what it yields is
-	// merged in page order, so that the index is the same every time.
 	read := make([]entryWords, len(b.entries))
 	var wg sync.WaitGroup
 	for k := range buildWorkers {
@@ -383,72 +430,49 @@ func buildIndex(b *Base) *index {
 	}
 	wg.Wait()
 	for i, r := range read {
-		addWords(r.words)
+		ib.addWords(r.words)
 		for _, st := range r.keyPhrases {
-			addPhrase(phrase{stems: st, entries: []int{i}, weight: wKeyPhrase * float64(len(st))})
+			ib.addPhrase(phrase{stems: st, entries: []int{i}, weight: wKeyPhrase * float64(len(st))})
 		}
 		if len(r.titlePhrase) > 1 {
-			addPhrase(phrase{stems: r.titlePhrase, entries: []int{i}, weight: wTitlePhrase * float64(len(r.titlePhrase))})
+			ib.addPhrase(phrase{stems: r.titlePhrase, entries: []int{i}, weight: wTitlePhrase * float64(len(r.titlePhrase))})
 		}
 		for _, sw := range r.stems {
 			ix.post[sw.stem] = append(ix.post[sw.stem], posting{entry: i, weight: sw.weight})
 		}
 	}
-	for s := range ix.post {
-		ix.known[s] = true
-	}
 	for s, ps := range ix.post {
+		ix.known[s] = true
 		df := float64(len(ps))
 		ix.idf[s] = math.Log(1 + (float64(ix.n)-df+0.5)/(df+0.5))
 	}
-	v := b.vocab
-	for _, t := range v.terms {
-		var ents []int
+}
+
+// vocabulary indexes the vocabulary's terms and concepts as phrases, their
+// weight shared among the entries each is tied to.
+func (ib *indexBuilder) vocabulary(b *Base) {
+	for _, t := range b.vocab.terms {
+		var ents, against []int
 		for _, id := range t.entries {
-			ents = append(ents, pos[id])
+			ents = append(ents, b.pos[id])
 		}
-		var against []int
 		for _, id := range t.against {
-			against = append(against, pos[id])
+			against = append(against, b.pos[id])
 		}
 		share := wVocab * t.weight / math.Sqrt(float64(len(ents)))
-		group := newGroup(t.name)
+		group := ib.newGroup(t.name)
 		for _, f := range t.forms {
-			addPhrase(phrase{stems: f, entries: ents, weight: share, against: against, group: group, vocab: true})
+			ib.addPhrase(phrase{stems: f, entries: ents, weight: share, against: against, group: group, vocab: true})
 		}
 		for _, c := range t.combos {
-			ix.combos = append(ix.combos, comboPhrase{c, phrase{stems: slices.Concat(c.parts...), entries: ents, weight: share, against: against, group: group, vocab: true}})
+			ib.ix.combos = append(ib.ix.combos, comboPhrase{c, phrase{stems: slices.Concat(c.parts...), entries: ents, weight: share, against: against, group: group, vocab: true}})
 			for _, p := range c.parts {
 				for _, s := range p {
-					ix.known[s] = true
+					ib.ix.known[s] = true
 				}
 			}
 		}
 	}
-	for _, t := range v.Terms {
-		for _, f := range append([]string{t.Term}, t.Also...) {
-			addWords(Tokens(strings.NewReplacer(" + ", " ", " ~ ", " ").Replace(f)))
-		}
-	}
-	for _, o := range v.off {
-		ix.off[o[0]] = append(ix.off[o[0]], o)
-	}
-	for _, o := range v.OffTopic {
-		addWords(Tokens(o))
-	}
-	for _, rules := range v.syn {
-		for _, r := range rules {
-			addWords(r)
-		}
-	}
-	for w := range stopwords {
-		addWords([]string{w})
-	}
-	for w := range weakwords {
-		addWords([]string{w})
-		ix.known[Stem(w)] = true
-	}
-	return ix
 }
 
 // buildWorkers is how many goroutines read the entries' texts.

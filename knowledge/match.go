@@ -89,74 +89,109 @@ type span struct {
 	vocab    bool
 }
 
-// match finds the evidence for every entry.
-func (b *Base) match(a *analysis, trace bool) lexical {
-	ix := b.index
-	lx := lexical{scores: ix.scratch()}
-	scores := lx.scores
-	note := func(e int, kind EvidenceKind, what string, s float64) {
-		if trace {
-			lx.evidence = append(lx.evidence, Evidence{b.entries[e].ID, kind, what, s})
-		}
-	}
-	cont := make([]string, len(a.topic))
-	for k := range a.topic {
-		cont[k] = a.topicStem(k)
-	}
-	offWord := slices.Clone(a.off)
+// matcher holds the state of matching one question.
+type matcher struct {
+	b     *Base
+	ix    *index
+	a     *analysis
+	lx    *lexical
+	trace bool
+	// cont holds the stems of the topic words; offWord marks those that
+	// are off-topic, inPhrase those inside a phrase of topic words.
+	cont              []string
+	offWord, inPhrase []bool
+	seen              map[int]float64 // phrase group → the weight it was counted with
+	against           []int
+	spans             []span
+}
 
-	// Phrases: vocabulary terms, keywords and titles, matched on the whole
-	// question and on its topic words alone; each term counts once.
-	inPhrase := make([]bool, len(cont))
-	seen := map[int]float64{} // group → the weight it was counted with
-	var against []int
-	var spans []span
-	hit := func(p *phrase, w float64, from, to int) {
-		spans = append(spans, span{from, to, p.entries, p.vocab})
-		// A term counts once, with its strongest occurrence.
-		prev, counted := seen[p.group]
-		if counted && w <= prev {
-			return
-		}
-		seen[p.group] = w
-		if !counted {
-			lx.groups = append(lx.groups, p.group)
-		}
-		w -= prev
-		lx.phrases = append(lx.phrases, phraseHit{p.entries, p.weight * w, p.vocab})
-		for _, e := range p.entries {
-			scores[e] += p.weight * w
-			note(e, EvidencePhrase, strings.Join(p.stems, " "), p.weight*w)
-		}
-		if !counted {
-			against = append(against, p.against...)
+// found is a phrase found in the question.
+type found struct {
+	p        *phrase
+	w        float64
+	from, to int
+}
+
+// match finds the evidence for every entry: phrases, then the forms whose
+// words stand apart, then words; then the terms that argue against entries.
+// Last, it judges how much of the question the best entry explains.
+func (b *Base) match(a *analysis, trace bool) lexical {
+	lx := lexical{scores: b.index.scratch()}
+	m := matcher{b: b, ix: b.index, a: a, lx: &lx, trace: trace, seen: map[int]float64{}}
+	m.cont = make([]string, len(a.topic))
+	for k := range a.topic {
+		m.cont[k] = a.topicStem(k)
+	}
+	m.offWord = slices.Clone(a.off)
+	m.inPhrase = make([]bool, len(m.cont))
+	m.phrases()
+	m.combos()
+	m.knowledgeBeatsOffTopic()
+	m.words()
+	m.argueAgainst()
+	lx.order = topK(lx.scores, MaxMatches)
+	lx.count(a, m.ix, m.cont, m.offWord, m.inPhrase, m.spans)
+	for k, off := range m.offWord {
+		if off {
+			lx.offWords = append(lx.offWords, a.topicWord(k))
 		}
 	}
-	type found struct {
-		p        *phrase
-		w        float64
-		from, to int
+	if len(lx.order) > 0 {
+		lx.confidence = lexicalConfidence(lx.scores[lx.order[0]], lx.covered, lx.unknown, lx.offTopic)
 	}
+	return lx
+}
+
+// note records a piece of evidence when the match is traced.
+func (m *matcher) note(e int, kind EvidenceKind, what string, s float64) {
+	if m.trace {
+		m.lx.evidence = append(m.lx.evidence, Evidence{m.b.entries[e].ID, kind, what, s})
+	}
+}
+
+// hit counts a phrase found: a term counts once, with its strongest
+// occurrence.
+func (m *matcher) hit(p *phrase, w float64, from, to int) {
+	m.spans = append(m.spans, span{from, to, p.entries, p.vocab})
+	prev, counted := m.seen[p.group]
+	if counted && w <= prev {
+		return
+	}
+	m.seen[p.group] = w
+	if !counted {
+		m.lx.groups = append(m.lx.groups, p.group)
+		m.against = append(m.against, p.against...)
+	}
+	w -= prev
+	m.lx.phrases = append(m.lx.phrases, phraseHit{p.entries, p.weight * w, p.vocab})
+	for _, e := range p.entries {
+		m.lx.scores[e] += p.weight * w
+		m.note(e, EvidencePhrase, strings.Join(p.stems, " "), p.weight*w)
+	}
+}
+
+// phrases finds the vocabulary terms, keywords and titles, on the whole
+// question and on its topic words alone.
+func (m *matcher) phrases() {
+	a := m.a
 	var hits []found
-	ix.eachPhrase(a.stems, func(p *phrase, i int) {
+	m.ix.eachPhrase(a.stems, func(p *phrase, i int) {
 		w := 1.0
 		if len(p.stems) == 1 {
 			w = a.weight[i]
 		}
 		hits = append(hits, found{p, w, i, i + len(p.stems)})
 	})
-	ix.eachPhrase(cont, func(p *phrase, k int) {
+	m.ix.eachPhrase(m.cont, func(p *phrase, k int) {
 		w := 1.0
 		if len(p.stems) == 1 {
 			w = a.weight[a.topic[k]]
 		}
 		hits = append(hits, found{p, w, a.topic[k], a.topic[k+len(p.stems)-1] + 1})
 		for j := k; j < k+len(p.stems); j++ {
-			inPhrase[j] = true
+			m.inPhrase[j] = true
 		}
 	})
-	// The longest vocabulary form wins: "network" inside "cut off from the
-	// network" is part of that idea, not one of its own.
 	var vocabHits []found // few: compared with each other only
 	for _, h := range hits {
 		if h.p.vocab {
@@ -164,83 +199,87 @@ func (b *Base) match(a *analysis, trace bool) lexical {
 		}
 	}
 	for _, h := range hits {
-		inside := false
-		if h.p.vocab {
-			for _, o := range vocabHits {
-				if o.p.group != h.p.group && o.from <= h.from && h.to <= o.to && o.to-o.from > h.to-h.from {
-					inside = true
-					break
-				}
-			}
-		}
-		if !inside {
-			hit(h.p, h.w, h.from, h.to)
+		if !h.p.vocab || !insideLonger(h, vocabHits) {
+			m.hit(h.p, h.w, h.from, h.to)
 		}
 	}
-	// Forms whose words stand apart, on the whole question.
-	for k := range ix.combos {
-		c := &ix.combos[k]
-		if where, ok := c.find(a.stems); ok {
-			for i, sp := range where {
-				if i > 0 {
-					spans = append(spans, span{sp[0], sp[1], c.entries, true})
-					continue
-				}
-				hit(&c.phrase, 1, sp[0], sp[1])
+}
+
+// insideLonger reports whether a vocabulary form lies inside a longer one of
+// another term: "network" inside "cut off from the network" is part of that
+// idea, not one of its own.
+func insideLonger(h found, vocabHits []found) bool {
+	for _, o := range vocabHits {
+		if o.p.group != h.p.group && o.from <= h.from && h.to <= o.to && o.to-o.from > h.to-h.from {
+			return true
+		}
+	}
+	return false
+}
+
+// combos finds the forms whose words stand apart, on the whole question.
+func (m *matcher) combos() {
+	for k := range m.ix.combos {
+		c := &m.ix.combos[k]
+		where, ok := c.find(m.a.stems)
+		if !ok {
+			continue
+		}
+		m.hit(&c.phrase, 1, where[0][0], where[0][1])
+		for _, sp := range where[1:] {
+			m.spans = append(m.spans, span{sp[0], sp[1], c.entries, true})
+		}
+	}
+}
+
+// knowledgeBeatsOffTopic clears the off-topic mark of a word inside a
+// vocabulary phrase of several words ("book" in "address book") or inside
+// an entry's own title or keywords: the knowledge beats the off-topic list.
+func (m *matcher) knowledgeBeatsOffTopic() {
+	for k := range m.offWord {
+		for _, sp := range m.spans {
+			if (!sp.vocab || sp.to-sp.from > 1) && m.a.topic[k] >= sp.from && m.a.topic[k] < sp.to {
+				m.offWord[k] = false
 			}
 		}
 	}
-	// A word of a vocabulary phrase of several words is in MMD's world,
-	// whatever it means alone ("book" in "address book"), and so is a word
-	// of an entry's own title or keywords: the knowledge beats the
-	// off-topic list.
-	for k := range offWord {
-		for _, sp := range spans {
-			if (!sp.vocab || sp.to-sp.from > 1) && a.topic[k] >= sp.from && a.topic[k] < sp.to {
-				offWord[k] = false
-			}
-		}
-	}
-	// Words: each topic word once, by its best field in each entry. A word
-	// that is part of a vocabulary term counts through the term alone: the
-	// vocabulary says which entries it means.
+}
+
+// words counts each topic word once, by its best field in each entry. A
+// word that is part of a vocabulary term counts through the term mostly:
+// the vocabulary says which entries it means.
+func (m *matcher) words() {
+	a := m.a
 	consumed := make([]bool, len(a.words))
-	for _, sp := range spans {
+	for _, sp := range m.spans {
 		if sp.vocab {
 			for i := sp.from; i < sp.to; i++ {
 				consumed[i] = true
 			}
 		}
 	}
-	for k, s := range cont {
-		if slices.Index(cont, s) < k {
+	for k, s := range m.cont {
+		if slices.Index(m.cont, s) < k {
 			continue // counted at its first occurrence
 		}
-		idf := ix.idf[s] * a.weight[a.topic[k]]
+		idf := m.ix.idf[s] * a.weight[a.topic[k]]
 		if consumed[a.topic[k]] {
 			idf *= consumedWeight
 		}
-		for _, p := range ix.post[s] {
-			scores[p.entry] += idf * p.weight
-			note(p.entry, EvidenceWord, s, idf*p.weight)
+		for _, p := range m.ix.post[s] {
+			m.lx.scores[p.entry] += idf * p.weight
+			m.note(p.entry, EvidenceWord, s, idf*p.weight)
 		}
 	}
-	for _, e := range against {
-		note(e, EvidenceAgainst, "argued against: score ×"+strconv.FormatFloat(againstFactor, 'f', -1, 64), -(1-againstFactor)*scores[e])
-		scores[e] *= againstFactor
+}
+
+// argueAgainst cuts the scores of the entries a term argued against.
+func (m *matcher) argueAgainst() {
+	for _, e := range m.against {
+		m.note(e, EvidenceAgainst, "argued against: score ×"+strconv.FormatFloat(againstFactor, 'f', -1, 64), -(1-againstFactor)*m.lx.scores[e])
+		m.lx.scores[e] *= againstFactor
 	}
-	lx.against = against
-	lx.order = topK(scores, MaxMatches)
-	lx.count(a, ix, cont, offWord, inPhrase, spans)
-	for k, off := range offWord {
-		if off {
-			lx.offWords = append(lx.offWords, a.topicWord(k))
-		}
-	}
-	if len(lx.order) > 0 {
-		lx.confidence = lexicalConfidence(scores[lx.order[0]], lx.covered, lx.unknown, lx.offTopic)
-	}
-	return lx
+	m.lx.against = m.against
 }
 
 // count judges each idea of the question against the best entry: explained
