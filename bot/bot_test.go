@@ -143,8 +143,8 @@ func TestHandle(t *testing.T) {
 			}
 		}},
 		{"who runs payroll?", KindUnknown, func(t *testing.T, r Reply) {
-			if !strings.Contains(r.Text, "table") || len(r.Commands) == 0 {
-				t.Errorf("unknown should point to table and help: %q", r.Text)
+			if r.Text != DontKnow || !strings.Contains(r.Hint, "table") || len(r.Actions) != 2 || r.Actions[0] != runTable || r.Actions[1] != runHelp {
+				t.Errorf("unknown should point to table and help: %q %q %+v", r.Text, r.Hint, r.Actions)
 			}
 		}},
 		{"hi", KindHelp, func(t *testing.T, r Reply) {

@@ -83,16 +83,28 @@ type Records struct {
 	Users bool
 }
 
+// Bot is what the site asks of mmdbot's bot: questions and entries shown
+// go through it, as do the table and its filter, so that the page answers,
+// counts and journals as every other platform does. *bot.Bot implements it.
+type Bot interface {
+	Handle(ctx context.Context, m bot.Message) (bot.Reply, error)
+	Act(ctx context.Context, m bot.Message, a bot.Action) (bot.Reply, error)
+	Table(owners ...knowledge.Owner) bot.Reply
+	Filter(text string) map[string]bool
+	Source() knowledge.Page
+	Refused(adapter, reason string)
+}
+
 // Site is the web page and the JSON API over one bot. It is safe for
 // concurrent use.
 type Site struct {
-	bot     *bot.Bot
+	bot     Bot
 	log     *slog.Logger
 	records Records
 }
 
 // New returns a Site answering with b. It does no I/O.
-func New(b *bot.Bot, opts Options) *Site {
+func New(b Bot, opts Options) *Site {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -132,7 +144,7 @@ func (s *Site) legal(name, title string) http.Handler {
 			writePlain(w, http.StatusMethodNotAllowed, "Only GET and HEAD are allowed here.")
 			return
 		}
-		v := &legalView{title: title, Source: s.bot.Knowledge().Page(), Records: s.records}
+		v := &legalView{title: title, Source: s.bot.Source(), Records: s.records}
 		s.render(w, r, name, v, http.StatusOK)
 	})
 }
@@ -156,13 +168,12 @@ func (s *Site) render(w http.ResponseWriter, r *http.Request, name string, v any
 // page builds the view of one request to the page and the status to send.
 func (s *Site) page(r *http.Request) (*pageView, int) {
 	ctx := r.Context()
-	kb := s.bot.Knowledge()
-	v := &pageView{Source: kb.Page()}
+	v := &pageView{Source: s.bot.Source()}
 	form, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		s.refuse(ctx, "query")
 		v.Problem, v.Invalid = "That address is not valid: its query string cannot be read.", "q"
-		v.Table = tableOf(kb, "", "")
+		v.Table = tableOf(s.bot.Table(), "", "", nil)
 		return v, http.StatusBadRequest
 	}
 	q, hasQ := first(form, "q")
@@ -197,14 +208,8 @@ func (s *Site) page(r *http.Request) (*pageView, int) {
 			v.Problem, status = msg, http.StatusBadRequest
 			break
 		}
-		id := strings.TrimSpace(show)
-		rep := s.bot.Show(id)
+		rep, _ := s.bot.Act(ctx, bot.Message{Via: bot.ViaWeb, Adapter: Adapter}, bot.Show(strings.TrimSpace(show), "", q))
 		v.Reply = replyOf(rep, q)
-		if rep.Kind == bot.KindUnknown {
-			// The bot's sentence speaks to chat ("type table"); the page
-			// says it its own way.
-			v.Reply.Text = "There is no responsibility with the id “" + clip(id, maxEcho) + "”."
-		}
 	case hasQ:
 		v.Query = q
 		if msg, reason := checkText(q, "question"); msg != "" {
@@ -227,7 +232,7 @@ func (s *Site) page(r *http.Request) (*pageView, int) {
 		}
 	}
 	v.Query = clip(strings.ToValidUTF8(v.Query, "\uFFFD"), MaxInput)
-	v.Table = tableOf(kb, owner, filter)
+	v.Table = tableOf(s.bot.Table(), owner, filter, s.bot.Filter(filter))
 	return v, status
 }
 
@@ -322,11 +327,10 @@ func (s *Site) Entries() http.Handler {
 				return
 			}
 		}
-		kb := s.bot.Knowledge()
-		keep := filterEntries(kb, filter)
+		keep := s.bot.Filter(filter)
 		entries := []*knowledge.Entry{}
-		for _, o := range owners {
-			for _, e := range kb.ByOwner(o) {
+		for _, g := range s.bot.Table(owners...).Groups {
+			for _, e := range g.Entries {
 				if keep == nil || keep[e.ID] {
 					entries = append(entries, e)
 				}
@@ -339,7 +343,7 @@ func (s *Site) Entries() http.Handler {
 // refuse counts and logs a refused request; the log keeps the reason, never
 // the input.
 func (s *Site) refuse(ctx context.Context, reason string) {
-	s.bot.Telemetry().Refused(Adapter, reason)
+	s.bot.Refused(Adapter, reason)
 	s.log.LogAttrs(ctx, slog.LevelDebug, "refused request", slog.String("reason", reason))
 }
 

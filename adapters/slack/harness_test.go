@@ -226,6 +226,7 @@ func (t *telemetry) refusals(key string) int {
 // journal.
 type harness struct {
 	a     *Adapter
+	bot   *bot.Bot
 	slack *fakeSlack
 	tel   *telemetry
 	store *store.Store
@@ -278,7 +279,7 @@ func startHarness(t *testing.T, f *fakeSlack, opts ...option) *harness {
 			}
 		}
 	})
-	return &harness{a: a, slack: f, tel: tel, store: st, logs: logs}
+	return &harness{a: a, bot: b, slack: f, tel: tel, store: st, logs: logs}
 }
 
 // syncWriter is a log buffer safe for concurrent use.

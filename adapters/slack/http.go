@@ -157,7 +157,7 @@ func verify(h http.Header, body []byte, secret string) string {
 // refuse answers a request that is not served, counts it, and logs why
 // (never the request itself).
 func (a *Adapter) refuse(w http.ResponseWriter, r *http.Request, reason string, status int) {
-	a.bot.Telemetry().Refused(adapterName, reason)
+	a.bot.Refused(adapterName, reason)
 	a.log.LogAttrs(r.Context(), slog.LevelWarn, "slack request refused",
 		slog.String("reason", reason), slog.String("path", r.URL.Path), slog.Int("status", status))
 	http.Error(w, http.StatusText(status), status)

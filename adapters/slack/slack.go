@@ -111,11 +111,22 @@ type webAPI interface {
 	PublishViewContext(ctx context.Context, req slack.PublishViewContextRequest) (*slack.ViewResponse, error)
 }
 
+// Bot is what the adapter asks of mmdbot's bot: every message, button and
+// App Home visit goes through it, so that each is answered, counted and
+// journalled the same way as on every other platform. *bot.Bot implements
+// it.
+type Bot interface {
+	Handle(ctx context.Context, m bot.Message) (bot.Reply, error)
+	Act(ctx context.Context, m bot.Message, a bot.Action) (bot.Reply, error)
+	Welcome(ctx context.Context, m bot.Message) bot.Reply
+	Refused(adapter, reason string)
+}
+
 // Adapter connects one Slack app to the bot. Make it with New; serve its
 // handlers (when HTTPEnabled) and call Run.
 type Adapter struct {
 	cfg     Config
-	bot     *bot.Bot
+	bot     Bot
 	log     *slog.Logger
 	client  *slack.Client
 	api     webAPI
@@ -133,7 +144,7 @@ type Adapter struct {
 }
 
 // New validates cfg and returns the adapter. It does no I/O.
-func New(cfg Config, b *bot.Bot) (*Adapter, error) {
+func New(cfg Config, b Bot) (*Adapter, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("configure slack: %w", err)
 	}

@@ -111,7 +111,7 @@ func (a *Adapter) onSocketEvent(ctx context.Context, sm *socketmode.Client, evt 
 			a.ack(ctx, sm, evt.Request, nil)
 		}
 	case socketmode.EventTypeErrorBadMessage:
-		a.bot.Telemetry().Refused(adapterName, "bad-request")
+		a.bot.Refused(adapterName, "bad-request")
 		a.log.LogAttrs(ctx, slog.LevelWarn, "slack socket mode message not understood")
 	case socketmode.EventTypeIncomingError:
 		attrs := []slog.Attr{}

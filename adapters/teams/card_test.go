@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/mmdbot/mmdbot/bot"
+	"github.com/mmdbot/mmdbot/internal/replytest"
 	"github.com/mmdbot/mmdbot/internal/skips"
 	"github.com/mmdbot/mmdbot/knowledge"
 )
@@ -48,64 +49,31 @@ func ask(t *testing.T, b *bot.Bot, q string) bot.Reply {
 	return r
 }
 
-// TestCardGolden renders every kind of reply and compares the cards with the
-// golden files, which TestCardsLoadInAdaptiveCardsParser checks too.
+// TestCardGolden renders every kind of reply the bot gives, compares the
+// cards with the golden files (which TestCardsLoadInAdaptiveCardsParser
+// checks too), and checks that they say what every renderer says: the
+// bot's sentences and its actions' labels.
 func TestCardGolden(t *testing.T) {
-	b := testBot()
-	both := b.Show("microsoft/user-support")
-	both.Also = b.Show("customer/user-support").Answer
-	both.Question = "who supports our users?"
-	// A "did you mean" built by hand, so that a change of the matcher's
-	// scores does not change which card this is.
-	suggest := bot.Reply{Kind: bot.KindSuggest, Intent: bot.IntentAsk, Band: knowledge.BandSuggest,
-		Question: "who handles Microsoft 365 apps updates", Text: "I'm not sure which of these you mean:"}
-	for _, id := range []string{"customer/apps", "customer/microsoft-365-apps-for-enterprise-configuration-and-management"} {
-		e := b.Show(id).Answer.Entry
-		if e == nil {
-			t.Fatalf("no entry %s: the knowledge changed; pick other entries", id)
-		}
-		suggest.Alternatives = append(suggest.Alternatives, bot.Choice{ID: e.ID, Title: e.Title, Owner: e.Owner})
-	}
-	tests := []struct {
-		name  string
-		reply bot.Reply
-		kind  bot.Kind
-	}{
-		{"answer-customer", ask(t, b, "who handles VPN issues?"), bot.KindAnswer},
-		{"answer-microsoft-contact", ask(t, b, "who patches windows"), bot.KindAnswer},
-		{"answer-shared-split", ask(t, b, "who manages apps?"), bot.KindAnswer},
-		{"answer-both-sides", both, bot.KindAnswer},
-		{"suggest", suggest, bot.KindSuggest},
-		{"show-misspelt", b.Show("customer/prnting"), bot.KindSuggest},
-		{"unknown", ask(t, b, "who feeds the office cat?"), bot.KindUnknown},
-		{"help", ask(t, b, "help"), bot.KindHelp},
-		{"smalltalk", ask(t, b, "hello"), bot.KindHelp},
-		{"table", ask(t, b, "table"), bot.KindTable},
-		{"list-microsoft", ask(t, b, "list microsoft"), bot.KindTable},
-		{"error", ask(t, b, "list everyone"), bot.KindError},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if tt.reply.Kind != tt.kind {
-				t.Fatalf("the bot's reply is %s, want %s: the knowledge changed; pick another question", tt.reply.Kind, tt.kind)
-			}
-			cards := RenderCards(tt.reply)
-			for i, c := range cards {
-				if n := jsonSize(c); n > cardBudget {
+	for _, c := range replytest.Cases(t) {
+		t.Run(c.Name, func(t *testing.T) {
+			cards := RenderCards(c.Reply)
+			for i, card := range cards {
+				if n := jsonSize(card); n > cardBudget {
 					t.Errorf("card of %d bytes, over %d", n, cardBudget)
 				}
-				name := tt.name + ".json"
+				name := c.Name + ".json"
 				if len(cards) > 1 {
-					name = fmt.Sprintf("%s-%d.json", tt.name, i+1)
+					name = fmt.Sprintf("%s-%d.json", c.Name, i+1)
 				}
-				golden(t, name, marshalIndent(t, c))
+				golden(t, name, marshalIndent(t, card))
 			}
+			text := cardText(t, cards)
+			replytest.Check(t, c.Name, text, replytest.Says(c.Reply))
+			replytest.Check(t, c.Name, text, replytest.Labels(c.Reply))
+			replytest.Check(t, c.Name, text, []string{c.Reply.Hint})
 		})
 	}
-	t.Run("welcome", func(t *testing.T) {
-		r := bot.Reply{Kind: bot.KindHelp, Intent: bot.IntentHelp, Commands: bot.Commands(), Source: b.Knowledge().Page()}
-		golden(t, "welcome.json", marshalIndent(t, WelcomeCard(r)))
-	})
+	b := testBot()
 	t.Run("activity", func(t *testing.T) {
 		in := &incoming{}
 		in.ID, in.ServiceURL = "1700000000001", "https://smba.trafficmanager.net/emea/"
@@ -122,8 +90,37 @@ func TestCardGolden(t *testing.T) {
 		}
 		var q searchQuery
 		json.Unmarshal([]byte(`{"commandId":"searchQuery","parameters":[{"name":"searchQuery","value":"printer"}],"queryOptions":{"skip":0,"count":3}}`), &q)
-		golden(t, "compose-query.json", marshalIndent(t, a.search(q)))
+		golden(t, "compose-query.json", marshalIndent(t, a.search(t.Context(), &incoming{}, q)))
 	})
+}
+
+// cardText is every text of some cards a person reads (text blocks, facts,
+// button titles), for checking what they say.
+func cardText(t *testing.T, cards []Card) string {
+	var raw any
+	if err := json.Unmarshal(marshalIndent(t, cards), &raw); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	var walk func(v any, key string)
+	walk = func(v any, key string) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, x := range v {
+				walk(x, k)
+			}
+		case []any:
+			for _, x := range v {
+				walk(x, key)
+			}
+		case string:
+			if key == "text" || key == "title" || key == "value" {
+				b.WriteString(v + "\n")
+			}
+		}
+	}
+	walk(raw, "")
+	return b.String()
 }
 
 // bigTable is a table of n made-up entries with long titles.

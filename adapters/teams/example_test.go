@@ -45,8 +45,8 @@ func ExampleRenderCards() {
 	b := bot.New(knowledge.Default(), bot.Options{})
 	cards := teams.RenderCards(b.Show("customer/printing"))
 	fmt.Println(len(cards), cards[0].Version)
-	fmt.Println(cards[0].FallbackText[:len("YOUR ORGANISATION — Printing")])
+	fmt.Println(cards[0].FallbackText[:len("YOUR ORGANISATION IS RESPONSIBLE — Printing")])
 	// Output:
 	// 1 1.5
-	// YOUR ORGANISATION — Printing
+	// YOUR ORGANISATION IS RESPONSIBLE — Printing
 }

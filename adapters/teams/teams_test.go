@@ -392,7 +392,7 @@ func TestSubmissions(t *testing.T) {
 		t.Errorf("feedback recorded: %+v", fb)
 	}
 	got = r.conn.received()
-	if len(got) != 2 || got[1].Activity["text"] != "Thanks for the feedback." {
+	if len(got) != 2 || got[1].Activity["text"] != bot.Thanks(false, nil) {
 		t.Errorf("vote acknowledgement: %+v", got[len(got)-1].Activity)
 	}
 	// A command button runs the command; the table may take several cards.
