@@ -18,14 +18,15 @@
 // The privacy statement and the terms of use are short pages of their own,
 // at /privacy and /terms, for the Teams app package to point to.
 //
-// A Site only provides handlers; the serve command's route table mounts them:
+// Routes mounts the site's handlers on the serve command's mux; this is its
+// route table:
 //
-//	mux.Handle("GET /{$}", site.Page())
-//	mux.Handle("GET /privacy", site.Privacy())
-//	mux.Handle("GET /terms", site.Terms())
-//	mux.Handle("GET /api/ask", site.Ask())
-//	mux.Handle("GET /api/entries", site.Entries())
-//	mux.Handle("GET /static/", site.Static())
+//	GET /{$}          Page
+//	GET /privacy      Privacy
+//	GET /terms        Terms
+//	GET /api/ask      Ask
+//	GET /api/entries  Entries
+//	GET /static/      Static
 package web
 
 import (
@@ -109,6 +110,22 @@ func New(b Bot, opts Options) *Site {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Site{bot: b, log: opts.Logger.With(slog.String("adapter", Adapter)), records: opts.Records}
+}
+
+// Name names the adapter in metrics, logs and /readyz: "web".
+func (s *Site) Name() string { return Adapter }
+
+// Ready reports that the site can take requests: it always can.
+func (s *Site) Ready() error { return nil }
+
+// Routes mounts every endpoint of the site.
+func (s *Site) Routes(mux *http.ServeMux) {
+	mux.Handle("GET /{$}", s.Page())
+	mux.Handle("GET "+PrivacyPath, s.Privacy())
+	mux.Handle("GET "+TermsPath, s.Terms())
+	mux.Handle("GET /api/ask", s.Ask())
+	mux.Handle("GET /api/entries", s.Entries())
+	mux.Handle("GET /static/", s.Static())
 }
 
 // Page returns the handler of the web page: GET / with the optional

@@ -35,15 +35,10 @@ func newTestSite(tb testing.TB) (*Site, *bot.Bot) {
 	return New(b, Options{}), b
 }
 
-// newMux mounts the site the way the serve command's route table does.
+// newMux mounts the site as the serve command does.
 func newMux(s *Site) *http.ServeMux {
 	mux := http.NewServeMux()
-	mux.Handle("GET /{$}", s.Page())
-	mux.Handle("GET "+PrivacyPath, s.Privacy())
-	mux.Handle("GET "+TermsPath, s.Terms())
-	mux.Handle("GET /api/ask", s.Ask())
-	mux.Handle("GET /api/entries", s.Entries())
-	mux.Handle("GET /static/", s.Static())
+	s.Routes(mux)
 	return mux
 }
 

@@ -57,7 +57,7 @@ func TestConfigValidate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.HTTPEnabled() || !a.SocketModeEnabled() || a.Ready() {
+	if a.HTTPEnabled() || !a.SocketModeEnabled() || a.Ready() == nil {
 		t.Errorf("HTTPEnabled %v, SocketModeEnabled %v, Ready %v", a.HTTPEnabled(), a.SocketModeEnabled(), a.Ready())
 	}
 	if a.cfg.APIURL != "http://127.0.0.1:1/api/" {
@@ -486,15 +486,13 @@ func TestRunDrains(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.Ready() {
+	if a.Ready() == nil {
 		t.Error("ready before Run")
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
-	for !a.Ready() {
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitState(t, a, "ready once Run starts", func() bool { return a.Ready() == nil })
 	do(t, a.Events(), "application/json", eventBody("EvD1", `{"type":"app_mention","user":"U0ASKER","text":"<@UBOT0001> printing","ts":"1.1","channel":"C0GENERAL"}`))
 	f.wait(t, "/chat.postMessage", 1) // the 429
 	cancel()
@@ -504,7 +502,7 @@ func TestRunDrains(t *testing.T) {
 	if n := len(f.callsTo("/chat.postMessage")); n != 2 {
 		t.Errorf("Run returned with %d calls made, want the answer delivered first (2)", n)
 	}
-	if a.Ready() {
+	if a.Ready() == nil {
 		t.Error("ready after Run returned")
 	}
 	if rec := do(t, a.Events(), "application/json", eventBody("EvD2", `{"type":"app_mention","user":"U0ASKER","text":"<@UBOT0001> printing","ts":"1.2","channel":"C0GENERAL"}`)); rec.Code != http.StatusServiceUnavailable {

@@ -30,7 +30,7 @@ func ExampleNew() {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("POST /api/messages", a)
-	fmt.Println("ready:", a.Ready())
+	fmt.Println("ready:", a.Ready() == nil)
 	// Output: ready: true
 }
 

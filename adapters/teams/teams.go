@@ -91,7 +91,7 @@ func New(cfg Config, b Bot) (*Adapter, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	log = log.With(slog.String("adapter", "teams"))
+	log = log.With(slog.String("adapter", adapterName))
 	// No call follows redirects: a redirect would carry the bot's token or
 	// its secret to an address nobody checked.
 	client := &http.Client{Timeout: callTimeout, CheckRedirect: func(*http.Request, []*http.Request) error {
@@ -112,15 +112,25 @@ func New(cfg Config, b Bot) (*Adapter, error) {
 	return a, nil
 }
 
+// Name names the adapter in metrics, logs and /readyz: "teams".
+func (a *Adapter) Name() string { return adapterName }
+
 // Ready reports whether the adapter can take requests: in development
 // always; otherwise unless fetching the channel's signing keys has failed
 // with no keys at hand.
-func (a *Adapter) Ready() bool {
+func (a *Adapter) Ready() error {
 	if a.cfg.Dev || a.validator == nil {
-		return true
+		return nil
 	}
-	k := a.validator.keys
-	return k.loaded() || !k.failed.Load()
+	if k := a.validator.keys; !k.loaded() && k.failed.Load() {
+		return errors.New("not connected: the channel's signing keys cannot be fetched")
+	}
+	return nil
+}
+
+// Routes mounts the Bot Framework's messaging endpoint.
+func (a *Adapter) Routes(mux *http.ServeMux) {
+	mux.Handle("POST /api/messages", a)
 }
 
 // dispatch handles one admitted activity: an invoke is answered in the HTTP
