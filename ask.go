@@ -2,12 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/mmdbot/mmdbot/bot"
+	"github.com/mmdbot/mmdbot/internal/jsonout"
 	"github.com/mmdbot/mmdbot/kbfile"
 	"github.com/mmdbot/mmdbot/knowledge"
 	"github.com/mmdbot/mmdbot/plaintext"
@@ -49,7 +49,7 @@ func cmdAsk(ctx context.Context, e env, usage string, args []string) error {
 		return err
 	}
 	if *asJSON {
-		return writeJSON(e.stdout, r.JSON())
+		return jsonout.Write(e.stdout, r.JSON())
 	}
 	fmt.Fprint(e.stdout, plaintext.Render(r))
 	if *explain {
@@ -100,10 +100,3 @@ func writeExplanation(w io.Writer, base *knowledge.Base, q string) {
 
 // explainTerms is how many of a logit's terms an explanation shows.
 const explainTerms = 8
-
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
-}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/mmdbot/mmdbot/bot"
 	"github.com/mmdbot/mmdbot/eval"
+	"github.com/mmdbot/mmdbot/internal/jsonout"
 	"github.com/mmdbot/mmdbot/kbfile"
 )
 
@@ -42,7 +43,7 @@ func cmdEval(ctx context.Context, e env, usage string, args []string) error {
 		}
 		rep := eval.CrossValidate(ctx, base, sets, bot.Options{})
 		if *asJSON {
-			return writeJSON(e.stdout, rep)
+			return jsonout.Write(e.stdout, rep)
 		}
 		writeCrossReport(e.stdout, rep)
 		return nil
@@ -53,7 +54,7 @@ func cmdEval(ctx context.Context, e env, usage string, args []string) error {
 	}
 	rep := eval.Run(ctx, bot.New(base, bot.Options{}), items)
 	if *asJSON {
-		return writeJSON(e.stdout, rep)
+		return jsonout.Write(e.stdout, rep)
 	}
 	for _, m := range rep.Misses {
 		got := m.Got

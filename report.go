@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mmdbot/mmdbot/internal/jsonout"
 	"github.com/mmdbot/mmdbot/knowledge"
 	"github.com/mmdbot/mmdbot/store"
 )
@@ -59,7 +60,7 @@ func cmdReport(ctx context.Context, e env, usage string, args []string) error {
 	}
 	switch *format {
 	case "json":
-		return writeJSON(e.stdout, struct {
+		return jsonout.Write(e.stdout, struct {
 			Unanswered []store.Unanswered    `json:"unanswered"`
 			Feedback   []store.FeedbackCount `json:"feedback"`
 		}{un, fb})
@@ -107,7 +108,7 @@ func csvSafe(cell string) string {
 func writeFeedback(w io.Writer, format string, fb []store.FeedbackCount) error {
 	switch format {
 	case "json":
-		return writeJSON(w, fb)
+		return jsonout.Write(w, fb)
 	case "csv":
 		cw := csv.NewWriter(w)
 		cw.Write([]string{"entry", "up", "down", "downvoted"})

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/mmdbot/mmdbot/bot"
+	"github.com/mmdbot/mmdbot/internal/jsonout"
 	"github.com/mmdbot/mmdbot/kbfile"
 	"github.com/mmdbot/mmdbot/knowledge"
 	"github.com/mmdbot/mmdbot/plaintext"
@@ -44,7 +45,7 @@ func cmdTable(ctx context.Context, e env, usage string, args []string) error {
 	case "csv":
 		return plaintext.CSV(e.stdout, groups)
 	case "json":
-		return writeJSON(e.stdout, entries)
+		return jsonout.Write(e.stdout, entries)
 	default:
 		fmt.Fprintf(e.stderr, "mmdbot table: unknown --format %q (want text, markdown, csv or json)\n", *format)
 		return exitCode(2)

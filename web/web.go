@@ -32,7 +32,6 @@ package web
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -44,6 +43,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mmdbot/mmdbot/bot"
+	"github.com/mmdbot/mmdbot/internal/jsonout"
 	"github.com/mmdbot/mmdbot/knowledge"
 )
 
@@ -311,7 +311,7 @@ func (s *Site) Ask() http.Handler {
 			writeError(w, http.StatusInternalServerError, "Something went wrong answering that question. Try again.")
 			return
 		}
-		writeJSON(w, http.StatusOK, rep.JSON())
+		jsonout.Respond(w, http.StatusOK, rep.JSON(), true)
 	})
 }
 
@@ -353,7 +353,7 @@ func (s *Site) Entries() http.Handler {
 				}
 			}
 		}
-		writeJSON(w, http.StatusOK, entries)
+		jsonout.Respond(w, http.StatusOK, entries, true)
 	})
 }
 
@@ -431,20 +431,6 @@ func setAPIHeaders(h http.Header) {
 	h.Set("Cache-Control", "no-cache")
 }
 
-// writeJSON writes v as JSON the way `mmdbot` prints it: indented, with
-// characters such as < and & left as they are.
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		writeError(w, http.StatusInternalServerError, "The answer could not be written as JSON.")
-		return
-	}
-	writeBody(w, status, "application/json; charset=utf-8", buf.Bytes())
-}
-
 // errorJSON is the body of an API error.
 type errorJSON struct {
 	Error string `json:"error"`
@@ -452,8 +438,7 @@ type errorJSON struct {
 
 func writeError(w http.ResponseWriter, status int, msg string) {
 	w.Header().Set("Cache-Control", "no-store")
-	b, _ := json.Marshal(errorJSON{Error: msg})
-	writeBody(w, status, "application/json; charset=utf-8", append(b, '\n'))
+	jsonout.Respond(w, status, errorJSON{Error: msg}, false)
 }
 
 // writeBody writes a whole response body of the given type.

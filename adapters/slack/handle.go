@@ -13,6 +13,7 @@ import (
 	"github.com/slack-go/slack/slackevents"
 
 	"github.com/mmdbot/mmdbot/bot"
+	"github.com/mmdbot/mmdbot/internal/jsonout"
 )
 
 // onEvent takes one Events API callback, from HTTP or Socket Mode. It
@@ -184,7 +185,7 @@ func (a *Adapter) respond(ctx context.Context, responseURL string, r response) e
 	if !a.slackHook(responseURL) {
 		return errResponseURL
 	}
-	body, err := jsonMarshal(r)
+	body, err := jsonout.Marshal(r, false)
 	if err != nil {
 		return fmt.Errorf("encode response: %w", err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/mmdbot/mmdbot/bot"
 	goldenfile "github.com/mmdbot/mmdbot/internal/golden"
+	"github.com/mmdbot/mmdbot/internal/jsonout"
 	"github.com/mmdbot/mmdbot/internal/replytest"
 	"github.com/mmdbot/mmdbot/knowledge"
 )
@@ -151,7 +152,7 @@ func texts(t *testing.T, blocks []slack.Block) []string {
 
 func mustJSON(t testing.TB, v any) []byte {
 	t.Helper()
-	b, err := jsonMarshal(v)
+	b, err := jsonout.Marshal(v, false)
 	if err != nil {
 		t.Fatal(err)
 	}

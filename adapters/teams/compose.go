@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/mmdbot/mmdbot/bot"
+	"github.com/mmdbot/mmdbot/internal/jsonout"
 )
 
 // The search messaging extension, as the app manifest declares it.
@@ -60,14 +61,14 @@ func (a *Adapter) invoke(ctx context.Context, w http.ResponseWriter, r *http.Req
 			a.refuse(ctx, w, r, refusal{http.StatusBadRequest, "activity", err})
 			return
 		}
-		writeJSON(w, http.StatusOK, a.search(ctx, act, q))
+		jsonout.Respond(w, http.StatusOK, a.search(ctx, act, q), false)
 	case "composeExtension/selectItem":
 		s, _ := act.submitted()
 		res := invokeResponse{composeResult{Type: "result", AttachmentLayout: "list", Attachments: []composeAttachment{}}}
 		if rep, err := a.bot.Act(ctx, act.message("", bot.ViaSearch), bot.Action{Kind: bot.ActShow, ID: s.ID}); err == nil && rep.Kind == bot.KindAnswer {
 			res.ComposeExtension.Attachments = append(res.ComposeExtension.Attachments, result(rep))
 		}
-		writeJSON(w, http.StatusOK, res)
+		jsonout.Respond(w, http.StatusOK, res, false)
 	default:
 		// As the Bot Framework SDKs answer invokes they do not handle.
 		w.WriteHeader(http.StatusNotImplemented)
@@ -107,15 +108,4 @@ func result(r bot.Reply) composeAttachment {
 		Preview: preview{ContentType: "application/vnd.microsoft.card.thumbnail",
 			Content: thumbnailCard{Title: r.Answer.Entry.Title, Text: r.Answer.Entry.Owner.Label()}},
 	}
-}
-
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		http.Error(w, "encode response", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(code)
-	w.Write(b)
 }
