@@ -35,8 +35,8 @@ func TestServeSlackFailureKeepsServing(t *testing.T) {
 		if name != "slack" {
 			t.Fatalf("adapter %s failed, want slack", name)
 		}
-	case <-time.After(10 * time.Second):
-		t.Fatalf("the Slack adapter has not failed after 10s\n%s", s.Logs)
+	case <-time.After(patience):
+		t.Fatalf("the Slack adapter has not failed after %s\n%s", patience, s.Logs)
 	}
 	if _, body := get(t, "GET", s.URL+"/metrics"); !strings.Contains(body, `mmdbot_adapter_failures_total{adapter="slack"} 1`) {
 		t.Error("the failure is not counted")
@@ -134,8 +134,8 @@ func waitReady(t *testing.T, s *testServer, name string) {
 	select {
 	case ads = <-s.Adapters:
 		s.Adapters <- ads // for the next wait
-	case <-time.After(10 * time.Second):
-		t.Fatal("the adapters have not started after 10s")
+	case <-time.After(patience):
+		t.Fatalf("the adapters have not started after %s", patience)
 	}
 	for _, a := range ads {
 		if a.Name() != name {
@@ -145,7 +145,7 @@ func waitReady(t *testing.T, s *testServer, name string) {
 		if !ok {
 			t.Fatalf("adapter %s tells no changes", name)
 		}
-		timeout := time.After(10 * time.Second)
+		timeout := time.After(patience)
 		for {
 			changed := c.Changed()
 			if a.Ready() == nil {
@@ -154,7 +154,7 @@ func waitReady(t *testing.T, s *testServer, name string) {
 			select {
 			case <-changed:
 			case <-timeout:
-				t.Fatalf("adapter %s not ready after 10s: %v", name, a.Ready())
+				t.Fatalf("adapter %s not ready after %s: %v", name, patience, a.Ready())
 			}
 		}
 	}

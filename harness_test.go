@@ -33,6 +33,12 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// patience is how long a test waits for what a server is to do: starting,
+// reloading, failing. It is long because the race detector makes loading
+// and training the knowledge several times slower; a test that passes
+// never waits it out.
+const patience = time.Minute
+
 // testServer is `mmdbot serve` running in-process, on a port of its own.
 type testServer struct {
 	// URL is the base address, such as http://127.0.0.1:41234, with no
@@ -110,8 +116,8 @@ func runServer(t testing.TB, args []string, environ map[string]string, opts ...s
 		s.err = err
 		s.once.Do(func() {})
 		t.Fatalf("mmdbot serve %s: did not start: %v\n%s", strings.Join(args, " "), err, s.Logs)
-	case <-time.After(10 * time.Second):
-		t.Fatalf("mmdbot serve %s: not listening after 10s\n%s", strings.Join(args, " "), s.Logs)
+	case <-time.After(patience):
+		t.Fatalf("mmdbot serve %s: not listening after %s\n%s", strings.Join(args, " "), patience, s.Logs)
 	}
 	return s
 }

@@ -43,7 +43,7 @@ func TestEveryDoorJournals(t *testing.T) {
 	}
 	select {
 	case <-posts.added:
-	case <-time.After(10 * time.Second):
+	case <-time.After(patience):
 		t.Fatal("slack: no reply posted")
 	}
 

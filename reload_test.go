@@ -38,8 +38,8 @@ func waitReload(t *testing.T, s *testServer) error {
 	select {
 	case err := <-s.Reloads:
 		return err
-	case <-time.After(10 * time.Second):
-		t.Fatalf("no reload within 10s\n%s", s.Logs)
+	case <-time.After(patience):
+		t.Fatalf("no reload within %s\n%s", patience, s.Logs)
 		return nil
 	}
 }

@@ -20,40 +20,11 @@ func TestServeShutdown(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			entered, release := make(chan struct{}), make(chan struct{})
-			defer close(release)
-			// The request to /api/ask?q=slow waits for release inside the
-			// server, as a slow answer would.
-			slow := func(next http.Handler) http.Handler {
-				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					if r.URL.Query().Get("q") == "slow" {
-						close(entered)
-						select {
-						case <-release:
-						case <-r.Context().Done():
-						}
-					}
-					next.ServeHTTP(w, r)
-				})
-			}
-			s := runServer(t, []string{"--shutdown-timeout", tt.timeout}, nil, func(h *hooks) { h.middleware = slow })
-			type result struct {
-				code int
-				body string
-				err  error
-			}
-			inflight := make(chan result, 1)
-			go func() {
-				resp, err := http.Get(s.URL + "/api/ask?q=slow")
-				if err != nil {
-					inflight <- result{err: err}
-					return
-				}
-				defer resp.Body.Close()
-				b, err := io.ReadAll(resp.Body)
-				inflight <- result{resp.StatusCode, string(b), err}
-			}()
-			<-entered
+			slow := newSlowAnswers()
+			defer close(slow.release)
+			s := runServer(t, []string{"--shutdown-timeout", tt.timeout}, nil, func(h *hooks) { h.middleware = slow.middleware })
+			inflight := getLater(s.URL + "/api/ask?q=slow")
+			<-slow.entered
 			stopped := make(chan error, 1)
 			go func() { stopped <- s.Stop() }()
 			// New connections are refused once shutdown begins.
@@ -68,27 +39,71 @@ func TestServeShutdown(t *testing.T) {
 				t.Fatal("a new connection is accepted after shutdown began")
 			}
 			if tt.release {
-				release <- struct{}{}
+				slow.release <- struct{}{}
 			}
 			err := <-stopped
 			r := <-inflight
-			if tt.wantErr == "" {
-				if err != nil {
-					t.Fatalf("run: %v", err)
+			switch {
+			case tt.wantErr != "":
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Errorf("run: %v, want an error saying %q", err, tt.wantErr)
 				}
-				if r.err != nil || r.code != 200 || !strings.Contains(r.body, `"slow"`) {
-					t.Errorf("request in flight: %d %v %.200s", r.code, r.err, r.body)
-				}
-				if !strings.Contains(s.Logs.String(), "msg=stopped") {
-					t.Errorf("no stop logged:\n%s", s.Logs)
-				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Errorf("run: %v, want an error saying %q", err, tt.wantErr)
+			case err != nil:
+				t.Fatalf("run: %v", err)
+			case r.err != nil || r.code != 200 || !strings.Contains(r.body, `"slow"`):
+				t.Errorf("request in flight: %d %v %.200s", r.code, r.err, r.body)
+			case !strings.Contains(s.Logs.String(), "msg=stopped"):
+				t.Errorf("no stop logged:\n%s", s.Logs)
 			}
 		})
 	}
+}
+
+// slowAnswers holds the request to /api/ask?q=slow inside the server, as a
+// slow answer would: entered is closed when it arrives, and it goes on
+// when release is sent to or closed.
+type slowAnswers struct {
+	entered, release chan struct{}
+}
+
+func newSlowAnswers() *slowAnswers {
+	return &slowAnswers{entered: make(chan struct{}), release: make(chan struct{})}
+}
+
+func (s *slowAnswers) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("q") == "slow" {
+			close(s.entered)
+			select {
+			case <-s.release:
+			case <-r.Context().Done():
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// result is what a request got.
+type result struct {
+	code int
+	body string
+	err  error
+}
+
+// getLater gets u in the background; the channel receives what it got.
+func getLater(u string) <-chan result {
+	out := make(chan result, 1)
+	go func() {
+		resp, err := http.Get(u)
+		if err != nil {
+			out <- result{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		out <- result{resp.StatusCode, string(b), err}
+	}()
+	return out
 }
 
 // With --shutdown-delay the server keeps serving after SIGTERM while

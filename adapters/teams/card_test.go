@@ -137,6 +137,17 @@ func bigTable(n int) bot.Reply {
 	return r
 }
 
+// countHolding counts the messages that hold s.
+func countHolding(messages [][]byte, s string) int {
+	n := 0
+	for _, m := range messages {
+		if bytes.Contains(m, []byte(s)) {
+			n++
+		}
+	}
+	return n
+}
+
 func TestTableSplitUnderMessageLimit(t *testing.T) {
 	for _, n := range []int{3, 30, 300, 900} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
@@ -144,24 +155,18 @@ func TestTableSplitUnderMessageLimit(t *testing.T) {
 			in := &incoming{}
 			in.ID, in.ServiceURL, in.Conversation.ID = "1", "https://smba.trafficmanager.net/emea/", "19:x@thread.tacv2"
 			cards := RenderCards(r)
-			seen := map[string]int{}
+			var messages [][]byte
 			for i, c := range cards {
 				raw, _ := json.Marshal(in.cardMessage(c, r.Summary()))
 				if len(raw) > MaxMessage {
 					t.Errorf("card %d of %d: message of %d bytes, over %d", i+1, len(cards), len(raw), MaxMessage)
 				}
-				for _, g := range r.Groups {
-					for _, e := range g.Entries {
-						if bytes.Contains(raw, []byte(`"id":"`+e.ID+`"`)) {
-							seen[e.ID]++
-						}
-					}
-				}
+				messages = append(messages, raw)
 			}
 			for _, g := range r.Groups {
 				for _, e := range g.Entries {
-					if seen[e.ID] != 1 {
-						t.Errorf("%s is on %d cards, want 1", e.ID, seen[e.ID])
+					if n := countHolding(messages, `"id":"`+e.ID+`"`); n != 1 {
+						t.Errorf("%s is on %d cards, want 1", e.ID, n)
 					}
 				}
 			}
@@ -248,42 +253,9 @@ func TestCardLinksOnlyToSafeURLs(t *testing.T) {
 			if len(cards) != 1 {
 				t.Fatalf("%d cards", len(cards))
 			}
-			var texts []string
-			var buttons []openURL
-			for _, el := range cards[0].Body {
-				if tb, ok := el.(textBlock); ok {
-					texts = append(texts, tb.Text)
-				}
-			}
-			for _, a := range cards[0].Actions {
-				if o, ok := a.(openURL); ok {
-					buttons = append(buttons, o)
-				}
-			}
-			all := strings.Join(texts, "\n")
-			for _, want := range []string{"**Contact:** ", "Source: "} {
-				var line string
-				for _, s := range texts {
-					if strings.HasPrefix(s, want) {
-						line = s
-					}
-				}
-				switch {
-				case line == "":
-					t.Errorf("no %q line in %q", want, all)
-				case tt.markdown && !strings.Contains(line, "]("):
-					t.Errorf("%q: want a link", line)
-				case !tt.markdown && strings.Contains(line, "]("):
-					t.Errorf("%q: want plain text", line)
-				}
-				if i := strings.Index(line, "]("); i >= 0 {
-					// The address cannot close the link early and start another.
-					dest := strings.ToLower(line[i+2:])
-					if strings.Count(dest, ")") != 1 || strings.ContainsAny(dest, "([] ") ||
-						!strings.HasPrefix(dest, "http:") && !strings.HasPrefix(dest, "https:") && !strings.HasPrefix(dest, "mailto:") {
-						t.Errorf("%q: the address is not one http(s) or mailto: link", line)
-					}
-				}
+			texts, buttons := cardParts(cards[0])
+			for _, prefix := range []string{"**Contact:** ", "Source: "} {
+				checkLinkLine(t, texts, prefix, tt.markdown)
 			}
 			if tt.button != (len(buttons) == 1) {
 				t.Errorf("buttons %+v, want one: %v", buttons, tt.button)
@@ -294,6 +266,52 @@ func TestCardLinksOnlyToSafeURLs(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// cardParts returns the texts of a card's text blocks and its buttons
+// that open an address.
+func cardParts(c Card) (texts []string, buttons []openURL) {
+	for _, el := range c.Body {
+		if tb, ok := el.(textBlock); ok {
+			texts = append(texts, tb.Text)
+		}
+	}
+	for _, a := range c.Actions {
+		if o, ok := a.(openURL); ok {
+			buttons = append(buttons, o)
+		}
+	}
+	return texts, buttons
+}
+
+// checkLinkLine checks the text that starts with prefix: a Markdown link
+// when link is set, plain text otherwise, and a link's address one http(s)
+// or mailto: address that cannot close the link early and start another.
+func checkLinkLine(t *testing.T, texts []string, prefix string, link bool) {
+	t.Helper()
+	var line string
+	for _, s := range texts {
+		if strings.HasPrefix(s, prefix) {
+			line = s
+		}
+	}
+	switch {
+	case line == "":
+		t.Errorf("no %q line in %q", prefix, texts)
+	case link && !strings.Contains(line, "]("):
+		t.Errorf("%q: want a link", line)
+	case !link && strings.Contains(line, "]("):
+		t.Errorf("%q: want plain text", line)
+	}
+	i := strings.Index(line, "](")
+	if i < 0 {
+		return
+	}
+	dest := strings.ToLower(line[i+2:])
+	if strings.Count(dest, ")") != 1 || strings.ContainsAny(dest, "([] ") ||
+		!strings.HasPrefix(dest, "http:") && !strings.HasPrefix(dest, "https:") && !strings.HasPrefix(dest, "mailto:") {
+		t.Errorf("%q: the address is not one http(s) or mailto: link", line)
 	}
 }
 
