@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mmdbot/mmdbot/store"
 )
 
 // syncBuffer is a bytes.Buffer that the server writes from many goroutines
@@ -134,6 +136,25 @@ func (s *testServer) Stop() error {
 		}
 	})
 	return s.err
+}
+
+// stopAndReadJournal stops the server and returns the unanswered questions
+// it recorded in the last hour.
+func (s *testServer) stopAndReadJournal(t *testing.T) []store.Unanswered {
+	t.Helper()
+	if err := s.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(t.Context(), s.Data, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	un, err := st.Unanswered(t.Context(), time.Now().Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return un
 }
 
 // startServer runs `mmdbot serve` in-process with args (flags after

@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/slack-go/slack/slacktest"
-
-	"github.com/mmdbot/mmdbot/store"
 )
 
 // TestEveryDoorJournals sends the same unanswerable question through every
@@ -82,18 +80,7 @@ func TestEveryDoorJournals(t *testing.T) {
 			t.Errorf("metrics lack %s", want)
 		}
 	}
-	if err := s.Stop(); err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(t.Context(), s.Data, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	un, err := st.Unanswered(t.Context(), time.Now().Add(-time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
+	un := s.stopAndReadJournal(t)
 	if len(un) != 1 || !strings.Contains(un[0].Question, "goldfish") {
 		t.Fatalf("unanswered %+v, want the goldfish question alone", un)
 	}

@@ -157,18 +157,7 @@ func TestServeMetricsAndLogs(t *testing.T) {
 func TestServeRecordsUnanswered(t *testing.T) {
 	s := runServer(t, []string{"--record-users"}, nil)
 	get(t, "GET", s.URL+"/api/ask?q="+url.QueryEscape("who feeds the office goldfish?"))
-	if err := s.Stop(); err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(t.Context(), s.Data, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	un, err := st.Unanswered(t.Context(), time.Now().Add(-time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
+	un := s.stopAndReadJournal(t)
 	if len(un) != 1 || !strings.Contains(un[0].Question, "goldfish") || !slices.Equal(un[0].Adapters, []string{"web"}) {
 		t.Errorf("unanswered = %+v, want the goldfish question from web", un)
 	}

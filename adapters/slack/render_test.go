@@ -88,30 +88,7 @@ func TestRenderGolden(t *testing.T) {
 // labels, notification text) with Slack's escapes undone, for checking
 // what it says.
 func allText(t *testing.T, v any) string {
-	var raw any
-	if err := json.Unmarshal(mustJSON(t, v), &raw); err != nil {
-		t.Fatal(err)
-	}
-	var b strings.Builder
-	var walk func(v any, key string)
-	walk = func(v any, key string) {
-		switch v := v.(type) {
-		case map[string]any:
-			for k, x := range v {
-				walk(x, k)
-			}
-		case []any:
-			for _, x := range v {
-				walk(x, key)
-			}
-		case string:
-			if key == "text" {
-				b.WriteString(v + "\n")
-			}
-		}
-	}
-	walk(raw, "")
-	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(b.String())
+	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(replytest.JSONText(t, v, "text"))
 }
 
 // TestEscaping: whatever people type, an echo of it can ping no one.

@@ -97,30 +97,7 @@ func TestCardGolden(t *testing.T) {
 // cardText is every text of some cards a person reads (text blocks, facts,
 // button titles), for checking what they say.
 func cardText(t *testing.T, cards []Card) string {
-	var raw any
-	if err := json.Unmarshal(marshalIndent(t, cards), &raw); err != nil {
-		t.Fatal(err)
-	}
-	var b strings.Builder
-	var walk func(v any, key string)
-	walk = func(v any, key string) {
-		switch v := v.(type) {
-		case map[string]any:
-			for k, x := range v {
-				walk(x, k)
-			}
-		case []any:
-			for _, x := range v {
-				walk(x, key)
-			}
-		case string:
-			if key == "text" || key == "title" || key == "value" {
-				b.WriteString(v + "\n")
-			}
-		}
-	}
-	walk(raw, "")
-	return b.String()
+	return replytest.JSONText(t, cards, "text", "title", "value")
 }
 
 // bigTable is a table of n made-up entries with long titles.

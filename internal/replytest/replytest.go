@@ -6,6 +6,8 @@ package replytest
 
 import (
 	"context"
+	"encoding/json"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -129,6 +131,41 @@ func Labels(r bot.Reply) []string {
 		out = append(out, a.Label)
 	}
 	return out
+}
+
+// JSONText is every string a rendering holds under one of keys ("text",
+// "title"…), one a line, whatever its depth: what a person reads of a
+// Block Kit message or an Adaptive Card, for Check.
+func JSONText(t testing.TB, v any, keys ...string) string {
+	t.Helper()
+	data, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw any
+	if err := json.Unmarshal(data, &raw); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	var walk func(v any, key string)
+	walk = func(v any, key string) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, x := range v {
+				walk(x, k)
+			}
+		case []any:
+			for _, x := range v {
+				walk(x, key)
+			}
+		case string:
+			if slices.Contains(keys, key) {
+				b.WriteString(v + "\n")
+			}
+		}
+	}
+	walk(raw, "")
+	return b.String()
 }
 
 // Check fails the test for each of want that text does not hold, compared
