@@ -44,6 +44,19 @@ const MaxQuestion = 2000
 // journalTimeout bounds one write to the journal.
 const journalTimeout = time.Second
 
+// Handler answers one message, the way net/http's Handler answers one
+// request: Bot implements it, middleware wraps it, and each adapter's
+// interface of what it asks of the bot starts with it.
+type Handler interface {
+	Handle(ctx context.Context, m Message) (Reply, error)
+}
+
+// HandlerFunc adapts a function to Handler.
+type HandlerFunc func(ctx context.Context, m Message) (Reply, error)
+
+// Handle calls f.
+func (f HandlerFunc) Handle(ctx context.Context, m Message) (Reply, error) { return f(ctx, m) }
+
 // Options configure a Bot. Every field is optional.
 type Options struct {
 	// Journal records what the bot could not answer, and feedback.

@@ -88,7 +88,7 @@ type Records struct {
 // go through it, as do the table and its filter, so that the page answers,
 // counts and journals as every other platform does. *bot.Bot implements it.
 type Bot interface {
-	Handle(ctx context.Context, m bot.Message) (bot.Reply, error)
+	bot.Handler
 	Act(ctx context.Context, m bot.Message, a bot.Action) (bot.Reply, error)
 	Table(owners ...knowledge.Owner) bot.Reply
 	Filter(text string) map[string]bool

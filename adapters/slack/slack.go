@@ -122,7 +122,7 @@ type webAPI interface {
 // journalled the same way as on every other platform. *bot.Bot implements
 // it.
 type Bot interface {
-	Handle(ctx context.Context, m bot.Message) (bot.Reply, error)
+	bot.Handler
 	Act(ctx context.Context, m bot.Message, a bot.Action) (bot.Reply, error)
 	Welcome(ctx context.Context, m bot.Message) bot.Reply
 	Refused(adapter, reason string)

@@ -57,7 +57,7 @@ const (
 
 // Bot is what the adapter asks of mmdbot's bot; *bot.Bot implements it.
 type Bot interface {
-	Handle(ctx context.Context, m bot.Message) (bot.Reply, error)
+	bot.Handler
 	Act(ctx context.Context, m bot.Message, a bot.Action) (bot.Reply, error)
 	Search(ctx context.Context, m bot.Message, limit int) []bot.Reply
 	Welcome(ctx context.Context, m bot.Message) bot.Reply
