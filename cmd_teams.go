@@ -13,23 +13,11 @@ import (
 	"github.com/mmdbot/mmdbot/web"
 )
 
-func init() {
-	register("teams", subcommand{
-		"teams package --app-id ID --base-url https://HOST [-o mmdbot-teams.zip]",
-		"write the Microsoft Teams app package (manifest and icons) to upload to Teams",
-		cmdTeams,
-	})
-}
-
-func cmdTeams(ctx context.Context, e env, args []string) error {
-	if len(args) == 0 || args[0] != "package" {
-		fmt.Fprintln(e.stderr, usageText(subcommands["teams"].usage))
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-			return nil
-		}
-		return exitCode(2)
+func cmdTeams(ctx context.Context, e env, usage string, args []string) error {
+	if sub, err := subcommandOf(e, usage, args, "package"); sub == "" {
+		return err
 	}
-	fs := newFlags(e, "teams package", subcommands["teams"].usage)
+	fs := newFlags(e, "teams package", usage)
 	var o teams.PackageOptions
 	fs.StringVar(&o.AppID, "app-id", e.getenv("MICROSOFT_APP_ID"), "the Azure Bot's Microsoft App ID, a GUID (env MICROSOFT_APP_ID)")
 	out := fs.String("o", "mmdbot-teams.zip", "file to write the package to; - writes it to standard output")

@@ -4,104 +4,15 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
-	"net/url"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/mmdbot/mmdbot/adapters/slack"
 	"github.com/mmdbot/mmdbot/adapters/teams"
 )
-
-// kind is how a setting's text is read.
-type kind int
-
-const (
-	kindString kind = iota
-	kindBool
-	kindDuration
-	kindList  // comma-separated
-	kindLevel // a log/slog level
-	kindURL   // an address; --check masks its user information and query
-)
-
-// setting is one line of the configuration table. The table drives the
-// flags of mmdbot serve, the environment variables read, what --check prints
-// (secrets masked) and docs/configuration.md.
-type setting struct {
-	flag   string // flag name without dashes; empty: environment only
-	env    string // environment variable; empty: flag only
-	def    string // default, as text
-	kind   kind
-	secret bool // never printed, never logged
-	// prefix, for a secret, is the known prefix --check may show
-	// ("xoxb-"), so that a token of the wrong kind is visible.
-	prefix string
-	group  string // "server", "slack" or "teams"
-	doc    string // what it sets or turns on, for the flag usage and the docs
-}
-
-// settings lists every setting of mmdbot serve.
-var settings = []setting{
-	{flag: "addr", env: "MMD_ADDR", def: ":8080", group: "server",
-		doc: "address the HTTP server listens on: the web page, its JSON API, /healthz, /readyz, /metrics and the Slack and Teams endpoints"},
-	{flag: "kb", env: "MMD_KB", group: "server",
-		doc: "knowledge file (Learn-format Markdown or mmdbot YAML) that replaces or extends the embedded one; reloaded when it changes and on SIGHUP"},
-	{flag: "data", env: "MMD_DATA", def: "mmdbot.db", group: "server",
-		doc: "SQLite file recording unanswered questions and feedback (`mmdbot report`); `--data=` records nothing"},
-	{flag: "retention", env: "MMD_RETENTION", def: "2160h", kind: kindDuration, group: "server",
-		doc: "how long unanswered questions and feedback are kept (2160h is 90 days)"},
-	{flag: "record-users", env: "MMD_RECORD_USERS", def: "false", kind: kindBool, group: "server",
-		doc: "keep the user id with unanswered questions and votes (off: they are recorded without it)"},
-	{flag: "log-format", env: "MMD_LOG_FORMAT", def: "text", group: "server",
-		doc: "log format: text or json"},
-	{flag: "log-level", env: "MMD_LOG_LEVEL", def: "info", kind: kindLevel, group: "server",
-		doc: "least level logged: debug, info, warn or error (debug also logs /healthz, /readyz and /metrics requests)"},
-	{flag: "shutdown-timeout", env: "MMD_SHUTDOWN_TIMEOUT", def: "10s", kind: kindDuration, group: "server",
-		doc: "on SIGINT or SIGTERM, how long requests in flight and Socket Mode get to finish"},
-	{flag: "shutdown-delay", env: "MMD_SHUTDOWN_DELAY", def: "0s", kind: kindDuration, group: "server",
-		doc: "on SIGINT or SIGTERM, how long to keep serving while /readyz already answers 503, so that a load balancer stops sending requests first (such as 5s in Kubernetes)"},
-	{env: "SLACK_BOT_TOKEN", secret: true, prefix: "xoxb-", group: "slack",
-		doc: "Slack bot token (xoxb-…); with SLACK_APP_TOKEN or SLACK_SIGNING_SECRET it turns the Slack adapter on"},
-	{env: "SLACK_APP_TOKEN", secret: true, prefix: "xapp-", group: "slack",
-		doc: "Slack app-level token (xapp-…, scope connections:write): turns on Socket Mode, no public URL needed"},
-	{env: "SLACK_SIGNING_SECRET", secret: true, group: "slack",
-		doc: "Slack signing secret: turns on the Events API, slash commands and interactions over HTTP (/slack/events, /slack/commands, /slack/interactions)"},
-	{env: "SLACK_API_URL", kind: kindURL, group: "slack",
-		doc: "Slack Web API base URL (tests point it at a fake Slack); default Slack's own"},
-	{env: "SLACK_ALLOWED_CHANNELS", kind: kindList, group: "slack",
-		doc: "comma-separated channel ids the bot answers in; empty: every channel it is invited to"},
-	{env: "MICROSOFT_APP_ID", group: "teams",
-		doc: "Microsoft app id of the Azure Bot; with MICROSOFT_APP_PASSWORD it turns the Teams adapter on (POST /api/messages)"},
-	{env: "MICROSOFT_APP_PASSWORD", secret: true, group: "teams",
-		doc: "client secret of the Microsoft app"},
-	{env: "MICROSOFT_APP_TENANT_ID", group: "teams",
-		doc: "tenant of a single-tenant Azure Bot; empty: multi-tenant"},
-	{env: "TEAMS_OPENID_METADATA_URL", kind: kindURL, group: "teams",
-		doc: "Bot Framework OpenID metadata URL (tests point it at a fake); default the Bot Framework's"},
-	{env: "TEAMS_TOKEN_URL", kind: kindURL, group: "teams",
-		doc: "token endpoint for the bot's replies (tests point it at a fake); default Microsoft's"},
-	{env: "TEAMS_SERVICE_URL_ALLOW", kind: kindList, group: "teams",
-		doc: "comma-separated extra hosts the bot may send replies (and its token) to, besides the Bot Framework's own"},
-	{flag: "teams-dev", env: "MMD_TEAMS_DEV", def: "false", kind: kindBool, group: "teams",
-		doc: "turn the Teams adapter on without authentication, for the Microsoft 365 Agents Playground or the Bot Framework Emulator: requests from this machine only; never in production"},
-}
-
-// slackConfigured reports whether any Slack credential is set: the adapter
-// is meant to be on, and must then be completely configured.
-func slackConfigured(c slack.Config) bool {
-	return c.BotToken != "" || c.AppToken != "" || c.SigningSecret != ""
-}
-
-// teamsConfigured reports whether any Teams setting that turns the adapter
-// on is set: it must then be completely configured.
-func teamsConfigured(c teams.Config) bool {
-	return c.AppID != "" || c.AppPassword != "" || c.TenantID != "" || c.Dev
-}
 
 // config is the configuration of mmdbot serve.
 type config struct {
@@ -128,72 +39,6 @@ type shownSetting struct {
 	setting
 	value  string // masked when secret
 	source string // flag, env or default
-}
-
-// textValue is a flag.Value holding a setting's text; bool settings take
-// no argument (--record-users), like flag.Bool.
-type textValue struct {
-	s    *string
-	bool bool
-}
-
-func (v textValue) String() string {
-	if v.s == nil {
-		return ""
-	}
-	return *v.s
-}
-
-func (v textValue) Set(s string) error {
-	if v.bool {
-		if _, err := strconv.ParseBool(s); err != nil {
-			return errors.New("want true or false")
-		}
-	}
-	*v.s = s
-	return nil
-}
-
-func (v textValue) IsBoolFlag() bool { return v.bool }
-
-// defineSettings adds a flag for every setting that has one, its default
-// taken from the environment when set there, and returns the texts the flags
-// fill.
-func defineSettings(e env, fs *flag.FlagSet) map[string]*string {
-	texts := map[string]*string{}
-	for _, s := range settings {
-		v := s.def
-		if s.env != "" {
-			v = envOr(e, s.env, s.def)
-		}
-		texts[s.key()] = &v
-		if s.flag == "" {
-			continue
-		}
-		// Backquotes would name the flag's argument in its usage.
-		usage := strings.ReplaceAll(s.doc, "`", "")
-		if s.env != "" {
-			usage += " (env " + s.env + ")"
-		}
-		fs.Var(textValue{s: &v, bool: s.kind == kindBool}, s.flag, usage)
-		// The usage shows the built-in default, never an environment value
-		// (and no default for a switch that is off).
-		if f := fs.Lookup(s.flag); f != nil {
-			f.DefValue = s.def
-			if s.kind == kindBool && s.def == "false" {
-				f.DefValue = ""
-			}
-		}
-	}
-	return texts
-}
-
-// key names a setting: its flag with dashes, or its variable.
-func (s setting) key() string {
-	if s.flag != "" {
-		return "--" + s.flag
-	}
-	return s.env
 }
 
 // configFrom reads the configuration from the parsed flags and the
@@ -273,91 +118,17 @@ func configFrom(e env, fs *flag.FlagSet, texts map[string]*string) (config, erro
 	return c, errors.Join(errs...)
 }
 
-// check reports whether text is a valid value of the setting.
-func (s setting) check(v string) error {
-	switch s.kind {
-	case kindBool:
-		if _, err := strconv.ParseBool(v); err != nil {
-			return fmt.Errorf("%q is not true or false", v)
-		}
-	case kindDuration:
-		if _, err := time.ParseDuration(v); err != nil {
-			return fmt.Errorf("%q is not a duration such as 30s, 10m or 720h", v)
-		}
-	case kindLevel:
-		var l slog.Level
-		if err := l.UnmarshalText([]byte(v)); err != nil {
-			return fmt.Errorf("%q is not a log level: want debug, info, warn or error", v)
-		}
-	}
-	return nil
-}
-
-// show returns the value as --check prints it: a secret is masked, showing
-// at most its well-known prefix.
-func (s setting) show(v string) string {
-	switch {
-	case v == "":
-		return "(not set)"
-	case s.kind == kindURL:
-		return showURL(v)
-	case !s.secret:
-		return v
-	case s.prefix != "" && strings.HasPrefix(v, s.prefix):
-		return s.prefix + "********"
-	}
-	return "********"
-}
-
-// showURL returns an address as --check prints it: user information
-// (user:password@), query and fragment, which can hold credentials, are
-// masked, as in https://***@host/path?***.
-func showURL(v string) string {
-	u, err := url.Parse(v)
-	// Without "scheme://", "user:password@host" parses as scheme and
-	// opaque text: masked whole, as are addresses url cannot read.
-	if err != nil || u.Opaque != "" || (u.User != nil && u.Host == "") {
-		return "********"
-	}
-	user := u.User != nil
-	u.User = nil
-	if u.RawQuery != "" || u.ForceQuery {
-		u.RawQuery, u.ForceQuery = "***", false
-	}
-	if u.Fragment != "" {
-		u.Fragment, u.RawFragment = "***", ""
-	}
-	out := u.String()
-	if user {
-		// url.Userinfo would escape the asterisks.
-		before, after, _ := strings.Cut(out, "//")
-		out = before + "//***@" + after
-	}
-	return out
-}
-
-// list splits a comma-separated list, dropping empty items.
-func list(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
 // checkAdapters returns, per half-configured adapter, the sentence of its
 // Validate saying what is missing: an adapter is either off (nothing set) or
 // completely configured.
 func checkAdapters(c config) []error {
 	var errs []error
-	if slackConfigured(c.Slack) {
+	if c.Slack.Enabled() {
 		if err := c.Slack.Validate(); err != nil {
 			errs = append(errs, fmt.Errorf("slack: %w", err))
 		}
 	}
-	if teamsConfigured(c.Teams) {
+	if c.Teams.Enabled() {
 		// The Teams adapter's sentences begin with "teams:" already.
 		if err := c.Teams.Validate(); err != nil {
 			errs = append(errs, err)
@@ -383,7 +154,7 @@ func (s adapterState) String() string {
 // adapterStates returns the state of each chat adapter.
 func adapterStates(c config) []adapterState {
 	slack := adapterState{name: "slack", how: "set SLACK_BOT_TOKEN (xoxb-…) and SLACK_APP_TOKEN (xapp-…, Socket Mode) or SLACK_SIGNING_SECRET (Events API)"}
-	if s := c.Slack; slackConfigured(s) {
+	if s := c.Slack; s.Enabled() {
 		var modes []string
 		if s.AppToken != "" {
 			modes = append(modes, "Socket Mode")
@@ -397,7 +168,7 @@ func adapterStates(c config) []adapterState {
 		slack.on, slack.how = true, strings.Join(modes, "; ")
 	}
 	teams := adapterState{name: "teams", how: "set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD (or --teams-dev to try it locally with the Microsoft 365 Agents Playground)"}
-	if t := c.Teams; teamsConfigured(t) {
+	if t := c.Teams; t.Enabled() {
 		teams.on, teams.how = true, "Bot Framework at /api/messages"
 		switch {
 		case t.Validate() != nil:
@@ -407,22 +178,4 @@ func adapterStates(c config) []adapterState {
 		}
 	}
 	return []adapterState{slack, teams}
-}
-
-// printConfig writes the configuration as --check shows it, secrets masked.
-func printConfig(w io.Writer, c config) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SETTING\tVARIABLE\tVALUE\tFROM")
-	for _, s := range c.shown {
-		fl := "--" + s.flag
-		if s.flag == "" {
-			fl = "-"
-		}
-		ev := s.env
-		if ev == "" {
-			ev = "-"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", fl, ev, s.value, s.source)
-	}
-	tw.Flush()
 }

@@ -9,16 +9,8 @@ import (
 	"time"
 )
 
-func init() {
-	register("healthcheck", subcommand{
-		"healthcheck [--url URL] [--timeout DURATION]",
-		"probe a running server's /healthz and exit 0 when it is alive (for Docker's HEALTHCHECK: no shell, no curl)",
-		cmdHealthcheck,
-	})
-}
-
-func cmdHealthcheck(ctx context.Context, e env, args []string) error {
-	fs := newFlags(e, "healthcheck", subcommands["healthcheck"].usage)
+func cmdHealthcheck(ctx context.Context, e env, usage string, args []string) error {
+	fs := newFlags(e, "healthcheck", usage)
 	url := fs.String("url", healthURL(envOr(e, "MMD_ADDR", ":8080")), "address to probe; default /healthz on this machine at the port of MMD_ADDR")
 	timeout := fs.Duration("timeout", 3*time.Second, "how long to wait for the answer")
 	if ok, err := parseFlags(fs, args); !ok {

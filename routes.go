@@ -2,16 +2,15 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"net/http"
 	"sync/atomic"
 	"time"
 
 	"github.com/mmdbot/mmdbot/bot"
+	"github.com/mmdbot/mmdbot/internal/jsonout"
 	"github.com/mmdbot/mmdbot/metrics"
 	"github.com/mmdbot/mmdbot/store"
-	"github.com/mmdbot/mmdbot/web"
 )
 
 // deps is what the handlers of mmdbot serve need.
@@ -20,11 +19,10 @@ type deps struct {
 	bot      *bot.Bot
 	metrics  *metrics.Metrics
 	store    *store.Store // nil when nothing is recorded
-	adapters *adapters
+	adapters *running
+	// off names the chat adapters the configuration leaves off.
+	off      []string
 	draining *atomic.Bool // set once shutdown begins
-	// records says what is recorded of the questions, for the privacy
-	// statement.
-	records web.Records
 }
 
 // newHandler returns the HTTP handler of mmdbot serve: the route table
@@ -38,33 +36,23 @@ func newHandler(d deps) http.Handler {
 	return h
 }
 
-// addRoutes is the route table: every endpoint mmdbot serves.
+// addRoutes is the route table: the server's own endpoints, then each
+// adapter's, which its Routes lists:
+//
+//	web    GET /, /privacy, /terms, /api/ask, /api/entries, /static/
+//	slack  POST /slack/events, /slack/commands, /slack/interactions
+//	       (when its signing secret is set; Socket Mode needs none)
+//	teams  POST /api/messages
 func addRoutes(mux *http.ServeMux, d deps) {
-	// The web page and its JSON API, always on.
-	site := web.New(d.bot, web.Options{Logger: d.log, Records: d.records})
-	mux.Handle("GET /{$}", site.Page())
-	mux.Handle("GET "+web.PrivacyPath, site.Privacy())
-	mux.Handle("GET "+web.TermsPath, site.Terms())
-	mux.Handle("GET /api/ask", site.Ask())
-	mux.Handle("GET /api/entries", site.Entries())
-	mux.Handle("GET /static/", site.Static())
-
 	// Operations: liveness, readiness, metrics.
 	mux.Handle("GET /healthz", handleHealthz())
 	mux.Handle("GET /readyz", handleReadyz(d))
 	mux.Handle("GET /metrics", d.metrics.Handler(d.log))
 
-	// Slack's Events API, slash commands and interactions over HTTP, when
-	// its signing secret is set (Socket Mode needs no endpoint).
-	if s := d.adapters.slack; s != nil && s.HTTPEnabled() {
-		mux.Handle("POST /slack/events", s.Events())
-		mux.Handle("POST /slack/commands", s.Commands())
-		mux.Handle("POST /slack/interactions", s.Interactions())
-	}
-
-	// The Bot Framework messaging endpoint, when Teams is configured.
-	if t := d.adapters.teams; t != nil {
-		mux.Handle("POST /api/messages", t)
+	for _, a := range d.adapters.adapters {
+		if r, ok := a.(router); ok {
+			r.Routes(mux)
+		}
 	}
 }
 
@@ -120,15 +108,14 @@ func handleReadyz(d deps) http.Handler {
 				res.Checks["store"] = "ok"
 			}
 		}
-		for name, check := range d.adapters.readiness() {
-			what := "off"
-			if check != nil {
-				what = check()
-			}
-			if what == "ok" || what == "off" {
-				res.Checks[name] = what
+		for _, name := range d.off {
+			res.Checks[name] = "off"
+		}
+		for name, err := range d.adapters.ready() {
+			if err != nil {
+				fail(name, err.Error())
 			} else {
-				fail(name, what)
+				res.Checks[name] = "ok"
 			}
 		}
 		code := http.StatusOK
@@ -136,17 +123,8 @@ func handleReadyz(d deps) http.Handler {
 			code = http.StatusServiceUnavailable
 		}
 		w.Header().Set("Cache-Control", "no-store")
-		writeJSONResponse(w, code, res)
+		jsonout.Respond(w, code, res, false)
 	})
-}
-
-// writeJSONResponse writes v as the JSON body of a response.
-func writeJSONResponse(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(code)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.Encode(v)
 }
 
 // quietRoutes are logged at debug level: probes and scrapes every few

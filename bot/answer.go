@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"net/url"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -38,10 +39,7 @@ type Answer struct {
 // NewAnswer returns the answer for an entry of the knowledge whose source
 // page is src.
 func NewAnswer(e *knowledge.Entry, src knowledge.Page) *Answer {
-	a := &Answer{Entry: e, URL: e.URL(), Contact: e.Contact}
-	if a.URL == "" {
-		a.URL = src.URL
-	}
+	a := &Answer{Entry: e, URL: EntryURL(e, src), Contact: e.Contact}
 	if a.Contact == nil && e.Owner != knowledge.OwnerMicrosoft {
 		c := DefaultContact
 		a.Contact, a.ContactIsDefault = &c, true
@@ -161,4 +159,24 @@ func (a *Answer) SideNote() string {
 	default:
 		return "Your organisation does the part you asked about. The responsibility is shared: the split below says what Microsoft does."
 	}
+}
+
+// OnLearn reports whether the answer's page is on Microsoft Learn.
+func (a *Answer) OnLearn() bool {
+	u, err := url.Parse(a.URL)
+	return err == nil && u.Host == "learn.microsoft.com"
+}
+
+// ReadLabel is the label of the button that opens the answer's page: "Read
+// on Microsoft Learn", or "Read more" for a page elsewhere; beside the
+// other side's answer (both), it names the owner.
+func (a *Answer) ReadLabel(both bool) string {
+	l := "Read more"
+	if a.OnLearn() {
+		l = "Read on Microsoft Learn"
+	}
+	if both {
+		l += ": " + a.Entry.Owner.Label()
+	}
+	return l
 }

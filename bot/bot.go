@@ -1,5 +1,6 @@
-// Package bot is mmdbot's brain: it turns one incoming message into one
-// platform-neutral Reply.
+// Package bot is mmdbot's brain and its only door: every adapter hands it
+// what arrives (a message, a pressed button, text typed in a search box) and
+// gets back a platform-neutral Reply.
 //
 // A message flows like this:
 //
@@ -9,27 +10,31 @@
 //	Bot.Handle ── parse: strip mentions, find the intent (help, table,
 //	    │         list <owner>, show <id>, small talk, or a question)
 //	    │── question ──► knowledge.Base.Search ──► ranked matches, band
-//	    │                 (misses go to the Journal for the unanswered report)
+//	    │                 (counted; misses go to the Journal)
 //	    ▼
-//	Reply{Kind, Answer, Also, Alternatives, Groups, Commands, Source}
+//	Reply{Kind, Answer, Also, Alternatives, Groups, Commands, Text, Hint, Actions}
 //	    │
 //	    ▼
 //	adapter renders it: Block Kit, Adaptive Card, HTML, text or JSON
 //
-// The bot knows nothing of chat platforms; adapters never decide what to
-// answer, only how it looks.
+// Bot.Act takes a pressed button (an Action the reply offered), Bot.Search
+// what is typed in a search box, Bot.Welcome a new conversation: each is
+// counted and journalled as Handle does. The sentences every renderer shows
+// (say.go), the actions (action.go), grouping by owner and the paginator
+// (page.go) are here, once; renderers only lay them out. The bot knows
+// nothing of chat platforms; adapters never decide what to answer, only how
+// it looks.
 package bot
 
 import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync/atomic"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
+	"github.com/mmdbot/mmdbot/internal/mention"
 	"github.com/mmdbot/mmdbot/knowledge"
 )
 
@@ -39,7 +44,9 @@ const MaxQuestion = 2000
 // journalTimeout bounds one write to the journal.
 const journalTimeout = time.Second
 
-// Handler answers one message. Bot implements it; middleware wraps it.
+// Handler answers one message, the way net/http's Handler answers one
+// request: Bot implements it, middleware wraps it, and each adapter's
+// interface of what it asks of the bot starts with it.
 type Handler interface {
 	Handle(ctx context.Context, m Message) (Reply, error)
 }
@@ -96,20 +103,22 @@ func (b *Bot) Knowledge() *knowledge.Base { return b.kb.Load() }
 // SetKnowledge replaces the knowledge; messages in flight finish with the old.
 func (b *Bot) SetKnowledge(kb *knowledge.Base) { b.kb.Store(kb) }
 
-// Telemetry returns the telemetry the bot reports to (never nil).
-func (b *Bot) Telemetry() Telemetry { return b.opts.Telemetry }
+// Source is the page the knowledge comes from: its title, address and date.
+func (b *Bot) Source() knowledge.Page { return b.kb.Load().Page() }
+
+// Refused counts a request an adapter refused, and why ("signature",
+// "stale", "token", "too-large", …).
+func (b *Bot) Refused(adapter, reason string) { b.opts.Telemetry.Refused(adapter, reason) }
 
 // Handle answers one message. "No match" is a reply (KindUnknown), not an
 // error; the error is for a message that cannot be read at all, and even then
-// the Reply (KindError) carries a safe sentence to show.
+// the Reply (KindError) carries a safe sentence to show. Every question is
+// counted, and journalled when it is not answered.
 func (b *Bot) Handle(ctx context.Context, m Message) (Reply, error) {
 	start := b.opts.Now()
 	kb := b.kb.Load()
-	if !utf8.ValidString(m.Text) {
-		return b.errorReply(kb, "That message is not valid text."), ErrBadInput
-	}
-	if utf8.RuneCountInString(m.Text) > MaxQuestion {
-		return b.errorReply(kb, fmt.Sprintf("That message is too long: ask in at most %d characters.", MaxQuestion)), ErrBadInput
+	if r, err := b.unreadable(kb, m.Text); err != nil {
+		return r, err
 	}
 	p := Parse(clean(m.Text))
 	var r Reply
@@ -119,15 +128,14 @@ func (b *Bot) Handle(ctx context.Context, m Message) (Reply, error) {
 	case IntentSmallTalk:
 		r = b.help(kb, smallTalkReply(p.Question))
 	case IntentTable:
-		r = b.table(kb, knowledge.Owners...)
+		r = b.table(kb)
 	case IntentList:
 		r = b.table(kb, p.Owner)
 		r.Intent = IntentList
 	case IntentShow:
-		r = b.Show(p.Arg)
+		r = b.show(kb, p.Arg)
 	case IntentError:
 		r = b.errorReply(kb, p.Problem)
-		r.Intent = IntentError
 	default:
 		r = b.ask(kb, p.Question)
 	}
@@ -135,145 +143,166 @@ func (b *Bot) Handle(ctx context.Context, m Message) (Reply, error) {
 	if r.Intent == "" {
 		r.Intent = p.Intent
 	}
-	elapsed := b.opts.Now().Sub(start)
-	if r.Intent == IntentAsk {
-		b.opts.Telemetry.Question(m.Adapter, r.Band, elapsed)
-		if r.Band != knowledge.BandAnswer {
-			b.recordMiss(ctx, m, r)
-		}
-		entry := ""
-		if r.Answer != nil {
-			entry = r.Answer.Entry.ID
-		}
-		b.opts.Logger.LogAttrs(ctx, slog.LevelInfo, "question",
-			slog.String("adapter", m.Adapter), slog.String("via", string(m.Via)),
-			slog.String("band", string(r.Band)), slog.String("entry", entry),
-			slog.Float64("confidence", r.Confidence), slog.Duration("latency", elapsed))
-	} else {
-		b.opts.Logger.LogAttrs(ctx, slog.LevelInfo, "command",
-			slog.String("adapter", m.Adapter), slog.String("via", string(m.Via)),
-			slog.String("intent", string(r.Intent)), slog.Duration("latency", elapsed))
-	}
+	b.observe(ctx, m, r, start)
 	return r, nil
 }
 
-// clean replaces control characters (NUL and the like) by spaces: they are
-// never part of a question, and must not reach the journal or a log.
-func clean(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) && r != '\n' && r != '\t' {
-			return ' '
-		}
-		return r
-	}, s)
+// unreadable returns the error reply to a text that cannot be read: not
+// UTF-8, or too long.
+func (b *Bot) unreadable(kb *knowledge.Base, text string) (Reply, error) {
+	if !utf8.ValidString(text) {
+		return b.errorReply(kb, "That message is not valid text."), ErrBadInput
+	}
+	if utf8.RuneCountInString(text) > MaxQuestion {
+		return b.errorReply(kb, fmt.Sprintf("That message is too long: ask in at most %d characters.", MaxQuestion)), ErrBadInput
+	}
+	return Reply{}, nil
 }
 
-// ErrBadInput is returned with a KindError reply for a message that cannot be
-// read (invalid UTF-8, too long).
-var ErrBadInput = fmt.Errorf("bad input")
-
-func (b *Bot) errorReply(kb *knowledge.Base, text string) Reply {
-	return Reply{Kind: KindError, Intent: IntentError, Text: text, Commands: Commands(), Source: kb.Page()}
+// observe counts, journals and logs one reply: a question (asked or
+// searched) is counted by band and journalled when not answered; anything
+// else is logged as a command.
+func (b *Bot) observe(ctx context.Context, m Message, r Reply, start time.Time) {
+	elapsed := b.opts.Now().Sub(start)
+	if r.Intent != IntentAsk && r.Intent != IntentSearch {
+		b.opts.Logger.LogAttrs(ctx, slog.LevelInfo, "command",
+			slog.String("adapter", m.Adapter), slog.String("via", string(m.Via)),
+			slog.String("intent", string(r.Intent)), slog.Duration("latency", elapsed))
+		return
+	}
+	b.opts.Telemetry.Question(m.Adapter, r.Band, elapsed)
+	if r.Band != knowledge.BandAnswer {
+		b.recordMiss(ctx, m, r)
+	}
+	entry := ""
+	if r.Answer != nil {
+		entry = r.Answer.Entry.ID
+	}
+	b.opts.Logger.LogAttrs(ctx, slog.LevelInfo, "question",
+		slog.String("adapter", m.Adapter), slog.String("via", string(m.Via)),
+		slog.String("band", string(r.Band)), slog.String("entry", entry),
+		slog.Float64("confidence", r.Confidence), slog.Duration("latency", elapsed))
 }
 
-func (b *Bot) recordMiss(ctx context.Context, m Message, r Reply) {
-	miss := Miss{Question: r.Question, Band: r.Band, Adapter: m.Adapter, At: b.opts.Now()}
-	if b.opts.RecordUsers {
-		miss.User = m.User
-	}
-	for _, c := range r.Alternatives {
-		miss.Candidates = append(miss.Candidates, c.ID)
-	}
-	// Recording is bounded in time: a busy store never holds up an answer.
-	ctx, cancel := context.WithTimeout(ctx, journalTimeout)
-	defer cancel()
-	if err := b.opts.Journal.RecordMiss(ctx, miss); err != nil {
-		b.opts.Telemetry.JournalFailed("miss")
-		b.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "record unanswered question", slog.String("error", err.Error()))
-	}
-}
-
-func (b *Bot) ask(kb *knowledge.Base, q string) Reply {
-	res := kb.Search(q)
-	r := Reply{
-		Kind:       KindUnknown,
-		Intent:     IntentAsk,
-		Band:       res.Band,
-		Confidence: res.Confidence,
-		Matches:    res.Matches,
-		Source:     kb.Page(),
-	}
-	switch res.Band {
-	case knowledge.BandAnswer:
-		r.Kind = KindAnswer
-		r.Answer = answerOf(kb, res.Matches[0])
-		r.Answer.Side = res.Side
-		if res.BothSides {
-			// Both sides have a part: Microsoft's comes first, as on the
-			// page, whichever scored a hair higher.
-			r.Also = answerOf(kb, res.Matches[1])
-			if r.Answer.Entry.Side != knowledge.SideMicrosoft {
-				r.Answer, r.Also = r.Also, r.Answer
-			}
-		}
-	case knowledge.BandSuggest:
-		r.Kind = KindSuggest
-		r.Text = "I'm not sure which of these you mean:"
-		for _, m := range res.Matches[:res.Choices] {
-			r.Alternatives = append(r.Alternatives, Choice{ID: m.Entry.ID, Title: m.Entry.Title, Owner: m.Entry.Owner, Score: m.Score})
-		}
-	default:
-		r.Text = "I don't know who is responsible for that. Type \"table\" to see every responsibility, or \"help\" for what I can do."
-		r.Commands = Commands()
-	}
-	return r
-}
-
-func answerOf(kb *knowledge.Base, m knowledge.Match) *Answer {
-	a := NewAnswer(m.Entry, kb.Page())
-	a.Score = m.Score
-	return a
-}
-
-// Show returns the answer for one entry by id ("customer/printing"), as when
-// a "did you mean" choice is picked. An unknown id gets the closest entries as
-// choices, or "I don't know".
-func (b *Bot) Show(id string) Reply {
+// Act does what a pressed button asks (see Action): shows an entry, asks a
+// question or runs a command again, or records a vote and thanks for it.
+// A button whose data cannot be an action of mmdbot's (no entry, an id or
+// question too long) gets ErrBadInput and an error reply the adapter may
+// leave unsaid.
+func (b *Bot) Act(ctx context.Context, m Message, a Action) (Reply, error) {
+	start := b.opts.Now()
 	kb := b.kb.Load()
-	if e, ok := kb.Entry(id); ok {
-		return Reply{Kind: KindAnswer, Intent: IntentShow, Band: knowledge.BandAnswer, Confidence: 1,
-			Answer: answerOf(kb, knowledge.Match{Entry: e}), Matches: []knowledge.Match{{Entry: e, Score: 0}}, Source: kb.Page()}
+	if !utf8.ValidString(a.ID) || len(a.ID) > maxID || len(a.Question) > 4*MaxQuestion {
+		return b.errorReply(kb, "That button cannot be read."), ErrBadInput
 	}
-	r := Reply{Kind: KindUnknown, Intent: IntentShow, Band: knowledge.BandUnknown, Source: kb.Page(),
-		Text: fmt.Sprintf("There is no entry %q. Type \"table\" to see them all.", id), Commands: Commands()}
-	if alts := kb.Suggest(id, MaxChoices); len(alts) > 0 {
-		r.Kind, r.Band = KindSuggest, knowledge.BandSuggest
-		r.Text = fmt.Sprintf("There is no entry %q. Did you mean:", id)
-		for _, e := range alts {
-			r.Alternatives = append(r.Alternatives, Choice{ID: e.ID, Title: e.Title, Owner: e.Owner})
+	switch a.Kind {
+	case ActShow:
+		if a.ID == "" {
+			break
+		}
+		r := b.show(kb, a.ID)
+		if a.Question != "" {
+			r.Question = a.Question
+		}
+		b.observe(ctx, m, r, start)
+		return r, nil
+	case ActAsk, ActRun, ActShare:
+		if a.Text == "" {
+			break
+		}
+		m.Text = a.Text
+		if m.Via == "" && a.Kind != ActAsk {
+			m.Via = ViaCommand
+		}
+		r, err := b.Handle(ctx, m)
+		if a.Question != "" && err == nil {
+			r.Question = a.Question
+		}
+		return r, err
+	case ActVote:
+		if a.ID == "" {
+			break
+		}
+		err := b.Feedback(ctx, Vote{Question: a.Question, EntryID: a.ID, Up: a.Up, Adapter: m.Adapter, User: m.User})
+		return Reply{Kind: KindThanks, Intent: IntentVote, Question: a.Question, Text: Thanks(a.Up, err), Source: kb.Page()}, nil
+	}
+	return b.errorReply(kb, "That button cannot be read."), ErrBadInput
+}
+
+// maxID is the longest entry id a button may carry.
+const maxID = 200
+
+// Search lists, for a search box that shows entries as one types (Teams'
+// messaging extension), the entries that fit m.Text, best first, at most
+// limit of them, each as the reply that shows it: the matcher's ranked
+// matches, then type-ahead suggestions; every entry when nothing is typed
+// yet. What is typed is a question: it is counted, and journalled when the
+// matcher would not answer it.
+func (b *Bot) Search(ctx context.Context, m Message, limit int) []Reply {
+	start := b.opts.Now()
+	kb := b.kb.Load()
+	if _, err := b.unreadable(kb, m.Text); err != nil || limit <= 0 {
+		return nil
+	}
+	text := mention.Strip(clean(m.Text))
+	var found []*knowledge.Entry
+	seen := map[string]bool{}
+	add := func(e *knowledge.Entry) {
+		if !seen[e.ID] {
+			seen[e.ID] = true
+			found = append(found, e)
 		}
 	}
+	if text == "" {
+		for _, e := range kb.Entries() {
+			add(e)
+		}
+	} else {
+		res := kb.Search(text)
+		for _, mt := range res.Matches {
+			add(mt.Entry)
+		}
+		for _, e := range kb.Suggest(text, limit) {
+			add(e)
+		}
+		r := Reply{Intent: IntentSearch, Question: text, Band: res.Band, Confidence: res.Confidence}
+		if res.Band == knowledge.BandSuggest {
+			r.Alternatives = choicesOf(res.Matches[:res.Choices])
+		}
+		if res.Band == knowledge.BandAnswer {
+			r.Answer = answerOf(kb, res.Matches[0])
+		}
+		b.observe(ctx, m, r, start)
+	}
+	out := make([]Reply, 0, min(limit, len(found)))
+	for _, e := range found[:min(limit, len(found))] {
+		out = append(out, b.show(kb, e.ID))
+	}
+	return out
+}
+
+// Welcome is what the bot says when it meets someone (added to a
+// conversation, or its home opened): the greeting, the help, and the whole
+// table for a surface with room for it.
+func (b *Bot) Welcome(ctx context.Context, m Message) Reply {
+	start := b.opts.Now()
+	kb := b.kb.Load()
+	r := b.help(kb, Greeting)
+	r.Intent = IntentWelcome
+	r.Groups = GroupByOwner(kb.Entries())
+	b.observe(ctx, m, r, start)
 	return r
 }
 
-// MaxChoices bounds the "did you mean" choices of a reply.
-const MaxChoices = knowledge.MaxAlternatives
+// Show returns the answer for one entry by id ("customer/printing"); an
+// unknown id gets the closest entries as choices, or "I don't know". It
+// records nothing: a pressed button goes through Act.
+func (b *Bot) Show(id string) Reply { return b.show(b.kb.Load(), id) }
 
-func (b *Bot) table(kb *knowledge.Base, owners ...knowledge.Owner) Reply {
-	r := Reply{Kind: KindTable, Intent: IntentTable, Source: kb.Page()}
-	for _, o := range owners {
-		if es := kb.ByOwner(o); len(es) > 0 {
-			r.Groups = append(r.Groups, Group{Owner: o, Entries: es})
-		}
-	}
-	if len(r.Groups) == 0 {
-		r.Text = "No entries."
-	}
-	return r
-}
-
-func (b *Bot) help(kb *knowledge.Base, greeting string) Reply {
-	return Reply{Kind: KindHelp, Intent: IntentHelp, Text: greeting, Commands: Commands(), Source: kb.Page()}
+// Table returns the entries of the owners given (every owner when none is),
+// grouped by owner, as the reply to "table" or "list <owner>" has them.
+func (b *Bot) Table(owners ...knowledge.Owner) Reply {
+	return b.table(b.kb.Load(), owners...)
 }
 
 // Feedback records a 👍 or 👎 on an answer.
@@ -293,35 +322,4 @@ func (b *Bot) Feedback(ctx context.Context, v Vote) error {
 		return fmt.Errorf("record feedback: %w", err)
 	}
 	return nil
-}
-
-// Summary is a one-line, plain-text summary of a reply: the notification text
-// of a chat message, or a fallback where rich rendering fails.
-func (r Reply) Summary() string {
-	switch r.Kind {
-	case KindAnswer:
-		s := fmt.Sprintf("%s: %s", r.Answer.Entry.Owner.Label(), r.Answer.Entry.Title)
-		if r.Also != nil {
-			s += fmt.Sprintf("; %s: %s", r.Also.Entry.Owner.Label(), r.Also.Entry.Title)
-		}
-		return s
-	case KindSuggest:
-		var titles []string
-		for _, c := range r.Alternatives {
-			titles = append(titles, c.Title)
-		}
-		return "Did you mean: " + strings.Join(titles, ", ") + "?"
-	case KindTable:
-		n := 0
-		for _, g := range r.Groups {
-			n += len(g.Entries)
-		}
-		return fmt.Sprintf("Microsoft Managed Desktop responsibilities: %d entries", n)
-	case KindHelp:
-		if r.Text != "" {
-			return r.Text
-		}
-		return "Ask me who is responsible for something in Microsoft Managed Desktop."
-	}
-	return r.Text
 }

@@ -30,3 +30,19 @@ func ExampleParse() {
 	// ask
 	// smalltalk
 }
+
+// Middleware wraps a Handler as net/http's does: here it answers in
+// capitals, and the bot does the rest.
+func ExampleHandlerFunc() {
+	b := bot.New(knowledge.Default(), bot.Options{})
+	shout := func(next bot.Handler) bot.Handler {
+		return bot.HandlerFunc(func(ctx context.Context, m bot.Message) (bot.Reply, error) {
+			r, err := next.Handle(ctx, m)
+			r.Text = strings.ToUpper(r.Text)
+			return r, err
+		})
+	}
+	r, _ := shout(b).Handle(context.Background(), bot.Message{Text: "who runs payroll?"})
+	fmt.Println(r.Text)
+	// Output: I DON'T KNOW WHO IS RESPONSIBLE FOR THAT.
+}

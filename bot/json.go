@@ -53,7 +53,7 @@ func (r Reply) JSON() ReplyJSON {
 		Band:       r.Band,
 		Confidence: r.Confidence,
 		Matches:    []MatchJSON{},
-		Text:       r.Text,
+		Text:       r.Sentence(),
 		Source:     r.Source,
 	}
 	for _, m := range r.Matches {
@@ -96,11 +96,7 @@ func findEntry(ms []knowledge.Match, id string) *knowledge.Entry {
 }
 
 func matchJSON(p knowledge.Page, e *knowledge.Entry, score float64) MatchJSON {
-	u := e.URL()
-	if u == "" {
-		u = p.URL
-	}
-	return MatchJSON{ID: e.ID, Title: e.Title, Owner: e.Owner, Score: score, URL: u}
+	return MatchJSON{ID: e.ID, Title: e.Title, Owner: e.Owner, Score: score, URL: EntryURL(e, p)}
 }
 
 // SideJSON names a side as the JSON API does: "microsoft", "customer", or

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/mmdbot/mmdbot/internal/mention"
 	"github.com/mmdbot/mmdbot/knowledge"
 )
 
@@ -56,7 +57,7 @@ func Commands() []Command {
 // stripped; a first word naming a command makes that command; greetings and
 // thanks are small talk; anything else is a question.
 func Parse(text string) Parsed {
-	q := knowledge.StripMentions(text)
+	q := mention.Strip(text)
 	if f := strings.Fields(q); len(f) > 0 && strings.EqualFold(f[0], "/mmd") {
 		q = strings.TrimSpace(q[len(f[0]):])
 	}

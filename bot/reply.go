@@ -14,6 +14,8 @@ const (
 	ViaCommand Via = "command" // a slash command such as /mmd
 	ViaWeb     Via = "web"     // the web page or its JSON API
 	ViaCLI     Via = "cli"     // the mmdbot command line
+	ViaSearch  Via = "search"  // a search box listing entries as one types
+	ViaButton  Via = "button"  // a button of an earlier reply
 )
 
 // Message is one incoming message, as any adapter sees it.
@@ -40,6 +42,9 @@ const (
 	IntentList      Intent = "list"      // the entries of one owner
 	IntentShow      Intent = "show"      // one entry by id
 	IntentSmallTalk Intent = "smalltalk" // greetings, thanks, "what can you do?"
+	IntentSearch    Intent = "search"    // text typed in a search box (Bot.Search)
+	IntentWelcome   Intent = "welcome"   // the bot meets someone (Bot.Welcome)
+	IntentVote      Intent = "vote"      // a 👍 or 👎 (Bot.Act)
 )
 
 // Kind says what a Reply holds, and so how an adapter renders it.
@@ -53,6 +58,7 @@ const (
 	KindHelp    Kind = "help"    // Commands hold the help; Text may hold a greeting
 	KindTable   Kind = "table"   // Groups hold the entries grouped by owner
 	KindError   Kind = "error"   // Text holds a safe sentence about a bad request
+	KindThanks  Kind = "thanks"  // Text thanks for a vote, and nothing else
 )
 
 // Choice is one "did you mean" alternative.
@@ -101,6 +107,15 @@ type Reply struct {
 	Commands []Command
 	// Text is a short sentence: a greeting, an "I don't know", an error.
 	Text string
+	// Hint says, after Text, what to type next ("Type \"table\" to see
+	// every responsibility…"): chat's words, which a page with links of its
+	// own may leave out. Sentence joins the two.
+	Hint string
+	// Actions are the buttons the reply offers, in order: 👍/👎 on an
+	// answer, the "did you mean" choices, the table and the help after
+	// "I don't know". Renderers map each to a button of their own, or to a
+	// link.
+	Actions []Action
 
 	// Source is the page the knowledge comes from (title, address, date).
 	Source knowledge.Page

@@ -7,6 +7,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/sahilm/fuzzy"
+
+	"github.com/mmdbot/mmdbot/internal/mention"
 )
 
 // The first stage of matching: a question is read into words. Mentions and
@@ -36,7 +38,7 @@ func (a *analysis) topicWord(k int) string { return a.words[a.topic[k]] }
 
 // analyse reads a question.
 func (b *Base) analyse(question string) analysis {
-	a := analysis{query: StripMentions(question)}
+	a := analysis{query: mention.Strip(question)}
 	text := question
 	if strings.IndexByte(text, '.') >= 0 {
 		text = deliveryCode.ReplaceAllString(text, "${1} ndr ${2}")

@@ -125,9 +125,6 @@ type File struct {
 	Data []byte
 }
 
-func defaultPageFile() File    { return File{Name: DefaultPageName, Data: defaultPage} }
-func defaultOverlayFile() File { return File{Name: DefaultOverlayName, Data: defaultOverlay} }
-
 // DefaultOverlay returns the embedded overlay file, for those who want to
 // start their own from it.
 func DefaultOverlay() []byte { return bytes.Clone(defaultOverlay) }

@@ -8,39 +8,15 @@ import (
 	"unicode"
 
 	"github.com/kljensen/snowball/english"
+
+	"github.com/mmdbot/mmdbot/internal/mention"
 )
 
 var (
-	slackMention = regexp.MustCompile(`<[@!#][^<>]*>`)
-	slackLink    = regexp.MustCompile(`<(?:https?|mailto|tel):[^<>|]*(?:\|([^<>]*))?>`)
-	teamsMention = regexp.MustCompile(`(?is)<at>.*?</at>`)
-	typedMention = regexp.MustCompile(`(^|\s)@[\p{L}\p{N}_.-]+`)
-	slackEmoji   = regexp.MustCompile(`:[a-z0-9_+-]+:`)
-	apostrophes  = strings.NewReplacer("’", "'", "‘", "'", "`", "'")
-	htmlEntity   = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">", "&nbsp;", " ", "&quot;", `"`, "&#39;", "'")
+	slackEmoji  = regexp.MustCompile(`:[a-z0-9_+-]+:`)
+	apostrophes = strings.NewReplacer("’", "'", "‘", "'", "`", "'")
+	htmlEntity  = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">", "&nbsp;", " ", "&quot;", `"`, "&#39;", "'")
 )
-
-// StripMentions removes mentions from a chat message: a typed "@mmd", Slack's
-// "<@U024BE7LH>" (and "<!here>", "<#C…|name>"), and Teams' "<at>mmd</at>".
-// Slack's link markup keeps its label: "<https://…|the wiki>" reads "the
-// wiki", a bare "<https://…>" nothing. Surrounding space is tidied.
-func StripMentions(s string) string {
-	return strings.Join(strings.Fields(stripMarkup(s)), " ")
-}
-
-// stripMarkup removes mentions and keeps link labels, leaving spaces as
-// they fall. The expressions run only where their first character occurs.
-func stripMarkup(s string) string {
-	if strings.IndexByte(s, '<') >= 0 {
-		s = teamsMention.ReplaceAllString(s, " ")
-		s = slackMention.ReplaceAllString(s, " ")
-		s = slackLink.ReplaceAllString(s, " $1 ")
-	}
-	if strings.IndexByte(s, '@') >= 0 {
-		s = typedMention.ReplaceAllString(s, "$1")
-	}
-	return s
-}
 
 // Tokens splits text into lower-case words: letters and digits, with
 // contractions expanded ("won't" → "will not") and possessives dropped;
@@ -49,7 +25,7 @@ func Tokens(s string) []string {
 	if strings.IndexByte(s, '&') >= 0 {
 		s = htmlEntity.Replace(s)
 	}
-	s = strings.ToLower(stripMarkup(s))
+	s = strings.ToLower(mention.Remove(s))
 	if strings.IndexByte(s, ':') >= 0 {
 		s = slackEmoji.ReplaceAllString(s, " ")
 	}

@@ -21,7 +21,7 @@ func Render(r bot.Reply) string {
 	switch r.Kind {
 	case bot.KindAnswer:
 		if r.Also != nil {
-			fmt.Fprintf(&b, "Both Microsoft and your organisation have a part in this.\n\n")
+			fmt.Fprintf(&b, "%s\n\n", bot.BothSides)
 		}
 		answer(&b, r.Answer)
 		if r.Also != nil {
@@ -34,25 +34,24 @@ func Render(r bot.Reply) string {
 		for i, c := range r.Alternatives {
 			fmt.Fprintf(&b, "  %d. %s (%s) — show %s\n", i+1, c.Title, c.Owner.Label(), c.ID)
 		}
-	case bot.KindUnknown:
-		b.WriteString(r.Text + "\n")
 	case bot.KindHelp:
 		if r.Text != "" {
 			b.WriteString(r.Text + "\n\n")
 		}
 		Help(&b, r.Commands)
 	case bot.KindTable:
+		b.WriteString(r.Title() + "\n\n")
 		Table(&b, r.Groups)
 		source(&b, r.Source)
-	case bot.KindError:
-		b.WriteString(r.Text + "\n")
+	default: // KindUnknown, KindError, KindThanks
+		b.WriteString(r.Sentence() + "\n")
 	}
 	return b.String()
 }
 
 func answer(b *strings.Builder, a *bot.Answer) {
 	e := a.Entry
-	fmt.Fprintf(b, "%s — %s\n\n", strings.ToUpper(a.Lead().Label()), e.Title)
+	fmt.Fprintf(b, "%s — %s\n\n", strings.ToUpper(a.Headline()), e.Title)
 	if note := a.SideNote(); note != "" {
 		fmt.Fprintf(b, "%s\n\n", note)
 	}
@@ -138,7 +137,7 @@ func source(b *strings.Builder, p knowledge.Page) {
 
 // Help writes the help text.
 func Help(w io.Writer, cmds []bot.Command) {
-	fmt.Fprintln(w, "Ask me who is responsible for something under Microsoft Managed Desktop:")
+	fmt.Fprintln(w, bot.HelpIntro)
 	width := 0
 	for _, c := range cmds {
 		width = max(width, len(c.Usage))
@@ -154,7 +153,7 @@ func Table(w io.Writer, groups []bot.Group) {
 		if i > 0 {
 			fmt.Fprintln(w)
 		}
-		fmt.Fprintf(w, "%s\n", strings.ToUpper(g.Owner.Label()))
+		fmt.Fprintf(w, "%s\n", strings.ToUpper(bot.GroupHeading(g.Owner, false)))
 		for _, e := range g.Entries {
 			fmt.Fprintf(w, "  • %s  [%s]\n", e.Title, e.ID)
 		}

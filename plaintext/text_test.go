@@ -3,11 +3,12 @@ package plaintext
 import (
 	"bytes"
 	"context"
-	goldenfile "github.com/mmdbot/mmdbot/internal/golden"
 	"path/filepath"
 	"testing"
 
 	"github.com/mmdbot/mmdbot/bot"
+	goldenfile "github.com/mmdbot/mmdbot/internal/golden"
+	"github.com/mmdbot/mmdbot/internal/replytest"
 	"github.com/mmdbot/mmdbot/knowledge"
 )
 
@@ -16,39 +17,18 @@ func golden(t *testing.T, name string, got []byte) {
 	goldenfile.Check(t, filepath.Join("testdata", name+".golden"), got)
 }
 
+// TestRender renders every kind of reply the bot gives, compares the text
+// with the golden files, and checks that it says what every renderer says:
+// the bot's sentences, and its hints where a button would be.
 func TestRender(t *testing.T) {
-	// The lexical matcher alone, so that each kind of reply comes from a
-	// question whose verdict does not move with the model's examples.
-	b := bot.New(knowledge.Default().Train(nil), bot.Options{})
-	for name, q := range map[string]string{
-		"answer":       "@mmd who handles VPN issues?",
-		"no-own-page":  "who fixes printers?",
-		"shared":       "who packages our win32 apps for intune?",
-		"both-sides":   "who handles user support?",
-		"did-you-mean": "incidents on non-MMD devices",
-		"unknown":      "who runs payroll?",
-		"help":         "help",
-		"greeting":     "hi",
-		"table":        "table",
-		"list":         "list shared",
-		"error":        "list everyone",
-	} {
-		t.Run(name, func(t *testing.T) {
-			r, _ := b.Handle(context.Background(), bot.Message{Text: q})
-			golden(t, name, []byte(Render(r)))
+	for _, c := range replytest.Cases(t) {
+		t.Run(c.Name, func(t *testing.T) {
+			got := Render(c.Reply)
+			golden(t, c.Name, []byte(got))
+			replytest.Check(t, c.Name, got, replytest.Says(c.Reply))
+			replytest.Check(t, c.Name, got, []string{c.Reply.Hint})
 		})
 	}
-}
-
-// TestRenderSide renders an answer about one side's part of a shared
-// entry, as the model judges it: the side leads.
-func TestRenderSide(t *testing.T) {
-	b := bot.New(knowledge.Default(), bot.Options{})
-	r, _ := b.Handle(context.Background(), bot.Message{Text: "who packages our SAP installer for Intune?"})
-	if r.Answer == nil || r.Answer.SideNote() == "" {
-		t.Fatalf("not an answer for one side: %+v", r)
-	}
-	golden(t, "shared-side", []byte(Render(r)))
 }
 
 func TestTableFormats(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/mmdbot/mmdbot/bot"
 	"github.com/mmdbot/mmdbot/knowledge"
 )
 
@@ -43,9 +44,10 @@ func BenchmarkAsk(b *testing.B) {
 // BenchmarkFilter filters the table as the page's filter does.
 func BenchmarkFilter(b *testing.B) {
 	kb := knowledge.Default()
+	bt := bot.New(kb, bot.Options{})
 	kept := 0
 	for b.Loop() {
-		kept = len(filterEntries(kb, "updates"))
+		kept = len(bt.Filter("updates"))
 	}
 	b.ReportMetric(float64(kept), "entries-kept")
 	b.ReportMetric(float64(len(kb.Entries())), "entries")

@@ -144,8 +144,8 @@ func TestBrowser(t *testing.T) {
 		t.Fatalf("ask: %v", err)
 	}
 	run("see the answer", chromedp.WaitVisible(chromedp.CSS("#answer .answer .owner-name")))
-	if got := text("#answer .answer .owner-name"); got != "Your organisation" {
-		t.Errorf("owner %q, want Your organisation", got)
+	if got := text("#answer .answer .owner-name"); got != "Your organisation is responsible" {
+		t.Errorf("owner %q, want Your organisation is responsible", got)
 	}
 	if got := text("#answer .answer h3"); got != "Network infrastructure, including VPN" {
 		t.Errorf("answer %q", got)
@@ -205,7 +205,7 @@ func TestBrowser(t *testing.T) {
 	waitFiltered(t, tab, "")
 	got, _ = chromedp.Run(tab, chromedp.Evaluate[[]string](visibleTitles))
 	var want []string
-	for _, e := range s.bot.Knowledge().ByOwner(knowledge.OwnerMicrosoft) {
+	for _, e := range lexical().ByOwner(knowledge.OwnerMicrosoft) {
 		want = append(want, e.Title)
 	}
 	if !slices.Equal(got, want) {
@@ -221,10 +221,10 @@ func TestBrowser(t *testing.T) {
 		if err != nil {
 			t.Fatalf("filter %q: %v", pattern, err)
 		}
-		keep := filterEntries(s.bot.Knowledge(), pattern)
+		keep := s.bot.Filter(pattern)
 		var want []string
 		for _, o := range knowledge.Owners {
-			for _, e := range s.bot.Knowledge().ByOwner(o) {
+			for _, e := range lexical().ByOwner(o) {
 				if keep == nil || keep[e.ID] {
 					want = append(want, e.Title)
 				}
@@ -241,8 +241,8 @@ func TestBrowser(t *testing.T) {
 		t.Fatalf("pick a choice: %v", err)
 	}
 	run("see the chosen answer", chromedp.WaitVisible(chromedp.CSS("#answer .answer")))
-	if got := text("#answer .answer .owner-name"); got != "Microsoft" {
-		t.Errorf("the choice's owner %q, want Microsoft", got)
+	if got := text("#answer .answer .owner-name"); got != "Microsoft is responsible" {
+		t.Errorf("the choice's owner %q, want Microsoft is responsible", got)
 	}
 	if got := eval(`document.getElementById('q').value`); got != "monitoring" {
 		t.Errorf("the question box holds %q after a choice, want monitoring", got)
@@ -326,7 +326,7 @@ func TestBrowserWithoutScript(t *testing.T) {
 		t.Fatalf("ask: %v", err)
 	}
 	owner, err := chromedp.Run(tab, chromedp.Text(chromedp.CSS("#answer .owner-name")))
-	if err != nil || owner != "Your organisation" {
+	if err != nil || owner != "Your organisation is responsible" {
 		t.Errorf("owner %q, %v", owner, err)
 	}
 }

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sahilm/fuzzy"
-
 	"github.com/mmdbot/mmdbot/bot"
 	"github.com/mmdbot/mmdbot/knowledge"
 )
@@ -64,22 +62,40 @@ func (v *legalView) SkipText() string { return "Skip to the text" }
 type replyView struct {
 	Kind   bot.Kind
 	Intent bot.Intent
-	// Text is the reply's sentence (help greeting, table note).
+	// Text is the reply's sentence: a greeting, "I don't know", the lead of
+	// "did you mean", an error.
 	Text string
 	// Both is true when Microsoft and your organisation each own a part.
 	Both     bool
 	Answers  []answerView
 	Choices  []choiceView
 	Commands []bot.Command
-	// Owner is the owner a "list" reply names, "" for the whole table.
+	// Links are the reply's actions as the page's links (the table, the
+	// help); votes have no link.
+	Links []linkView
+	// Owner is the owner a "list" reply names, "" for the whole table;
+	// Title is the table's or the listing's.
 	Owner knowledge.Owner
+	Title string
 	// Source is the page the knowledge comes from.
 	Source knowledge.Page
 }
 
+// linkView is an action of a reply as a link of the page.
+type linkView struct {
+	Label string
+	Href  string
+}
+
+// BothSides and HelpIntro are the bot's sentences, for the template.
+func (v *replyView) BothSides() string { return bot.BothSides }
+func (v *replyView) HelpIntro() string { return bot.HelpIntro }
+
 // answerView is one entry given as an answer.
 type answerView struct {
 	Entry *knowledge.Entry
+	// Headline says who is responsible, first and unmistakably.
+	Headline string
 	// Lead is the owner named first: the side that does the part asked
 	// about of a shared entry, else the entry's owner; SideNote says so.
 	Lead     knowledge.Owner
@@ -116,7 +132,7 @@ type choiceView struct {
 // replyOf turns the bot's reply into what the page shows; q is the question
 // in the box, kept in the links of "did you mean" choices.
 func replyOf(r bot.Reply, q string) *replyView {
-	v := &replyView{Kind: r.Kind, Intent: r.Intent, Text: r.Text, Commands: r.Commands, Source: r.Source}
+	v := &replyView{Kind: r.Kind, Intent: r.Intent, Text: r.Text, Commands: r.Commands, Source: r.Source, Links: linksOf(r.Actions, q)}
 	switch r.Kind {
 	case bot.KindAnswer:
 		v.Answers = append(v.Answers, answerOf(r.Answer))
@@ -136,6 +152,7 @@ func replyOf(r bot.Reply, q string) *replyView {
 		if r.Intent == bot.IntentList && len(r.Groups) == 1 {
 			v.Owner = r.Groups[0].Owner
 		}
+		v.Title = r.Title()
 	}
 	return v
 }
@@ -145,14 +162,12 @@ func replyOf(r bot.Reply, q string) *replyView {
 // of its own has none: the source line below names the page every answer
 // comes from.
 func answerOf(a *bot.Answer) answerView {
-	v := answerView{Entry: a.Entry, Lead: a.Lead(), SideNote: a.SideNote(), Anchor: "entry-" + anchor(a.Entry.ID),
+	v := answerView{Entry: a.Entry, Headline: a.Headline(), Lead: a.Lead(), SideNote: a.SideNote(), Anchor: "entry-" + anchor(a.Entry.ID),
 		Href: showHref(a.Entry.ID, ""), Contact: a.Contact, ContactIsDefault: a.ContactIsDefault}
 	if a.HasOwnPage() {
 		v.URL = a.URL
 	}
-	if u, err := url.Parse(v.URL); err == nil && u.Host == "learn.microsoft.com" {
-		v.OnLearn = true
-	}
+	v.OnLearn = v.URL != "" && a.OnLearn()
 	for _, l := range a.Entry.Links {
 		if l.URL == v.URL && v.LinkText == "" {
 			v.LinkText = l.Text
@@ -164,6 +179,24 @@ func answerOf(a *bot.Answer) answerView {
 		v.LinkText = v.URL
 	}
 	return v
+}
+
+// linksOf maps a reply's actions to the page's links: the table is below,
+// the help and questions are asked in the box, entries shown by id. Votes
+// have no link: the page takes no feedback.
+func linksOf(actions []bot.Action, q string) []linkView {
+	var out []linkView
+	for _, a := range actions {
+		switch {
+		case a.Kind == bot.ActShow:
+			out = append(out, linkView{a.Label, showHref(a.ID, q)})
+		case (a.Kind == bot.ActRun || a.Kind == bot.ActAsk) && a.Text == "table":
+			out = append(out, linkView{a.Label, "#table"})
+		case a.Kind == bot.ActRun || a.Kind == bot.ActAsk:
+			out = append(out, linkView{a.Label, "?" + url.Values{"q": {a.Text}}.Encode() + "#answer"})
+		}
+	}
+	return out
 }
 
 // anchor turns an entry id into a fragment-friendly name:
@@ -221,128 +254,26 @@ func (t tableView) OwnerChoices() []knowledge.Owner {
 	return append([]knowledge.Owner{""}, knowledge.Owners...)
 }
 
-// tableOf builds the table: every entry of kb grouped by owner, those of
-// other owners than owner (when set) and those the filter does not keep
-// hidden.
-func tableOf(kb *knowledge.Base, owner knowledge.Owner, filter string) tableView {
+// tableOf builds the table from the bot's: every entry grouped by owner,
+// those of other owners than owner (when set) and those keep (the bot's
+// filter, nil for all) leaves out hidden.
+func tableOf(r bot.Reply, owner knowledge.Owner, filter string, keep map[string]bool) tableView {
 	t := tableView{Owner: owner, Filter: filter}
-	keep := filterEntries(kb, filter)
-	src := kb.Page()
-	for _, o := range knowledge.Owners {
-		g := groupView{Owner: o, Hidden: true}
-		for _, e := range kb.Entries() {
-			if e.Owner != o {
-				continue
-			}
+	for _, g := range r.Groups {
+		gv := groupView{Owner: g.Owner, Hidden: true}
+		for _, e := range g.Entries {
 			t.Total++
-			row := rowView{Answer: answerOf(bot.NewAnswer(e, src)), Summary: bot.FirstSentence(e)}
-			row.Hidden = (owner != "" && o != owner) || (keep != nil && !keep[e.ID])
+			row := rowView{Answer: answerOf(bot.NewAnswer(e, r.Source)), Summary: bot.FirstSentence(e)}
+			row.Hidden = (owner != "" && g.Owner != owner) || (keep != nil && !keep[e.ID])
 			if !row.Hidden {
 				t.Shown++
-				g.Hidden = false
+				gv.Hidden = false
 			}
-			g.Rows = append(g.Rows, row)
+			gv.Rows = append(gv.Rows, row)
 		}
-		if len(g.Rows) > 0 {
-			t.Groups = append(t.Groups, g)
-		}
+		t.Groups = append(t.Groups, gv)
 	}
 	return t
-}
-
-// filterMargin is how far below the best fuzzy score a title may score and
-// still be kept: it keeps the close matches and drops the letters that are
-// merely scattered through a long title.
-const filterMargin = 25
-
-// filterEntries returns the ids of the entries the table filter keeps, or
-// nil when the filter is blank (every entry is kept). An entry is kept when
-// any of these finds it:
-//
-//   - the matcher the questions use: asked the filter as a question, it
-//     answers with the entry or offers it as a choice ("wifi", "patch
-//     tuesday", "who fixes printers?");
-//   - words and stems: each word of the filter begins a word of the entry's
-//     title or description, or shares its stem ("updates" finds "Update
-//     monitoring", "upd" too, as one types);
-//   - the title: it holds the text, or sahilm/fuzzy matches the text to it
-//     close to the best title's score ("mgmt", "sec mon").
-//
-// The page's script asks the API for the same filter as one types.
-func filterEntries(kb *knowledge.Base, filter string) map[string]bool {
-	text := strings.TrimSpace(filter)
-	if text == "" {
-		return nil
-	}
-	keep := map[string]bool{}
-	res := kb.Search(text)
-	switch res.Band {
-	case knowledge.BandAnswer:
-		n := 1
-		if res.BothSides {
-			n = 2
-		}
-		for _, m := range res.Matches[:n] {
-			keep[m.Entry.ID] = true
-		}
-	case knowledge.BandSuggest:
-		for _, m := range res.Matches[:res.Choices] {
-			keep[m.Entry.ID] = true
-		}
-	}
-
-	words := filterWords(text)
-	titles := make([]string, len(kb.Entries()))
-	lower := strings.ToLower(text)
-	for i, e := range kb.Entries() {
-		titles[i] = e.Title
-		if strings.Contains(strings.ToLower(e.Title), lower) || (len(words) > 0 && hasWords(e, words)) {
-			keep[e.ID] = true
-		}
-	}
-	matches := fuzzy.Find(text, titles)
-	for _, m := range matches {
-		if m.Score >= matches[0].Score-filterMargin {
-			keep[kb.Entries()[m.Index].ID] = true
-		}
-	}
-	return keep
-}
-
-// filterWords are the words of a filter that say something: its stopwords
-// ("the", "who") are dropped, unless it has nothing else.
-func filterWords(text string) []string {
-	all := knowledge.Tokens(text)
-	var words []string
-	for _, w := range all {
-		if !knowledge.IsStopword(w) {
-			words = append(words, w)
-		}
-	}
-	if len(words) == 0 {
-		return all
-	}
-	return words
-}
-
-// hasWords reports whether each of words begins a word of the entry's title
-// or description, or shares the stem of one.
-func hasWords(e *knowledge.Entry, words []string) bool {
-	own := knowledge.Tokens(e.Title + " " + e.Description())
-	for _, w := range words {
-		stem := knowledge.Stem(w)
-		found := false
-		for _, o := range own {
-			if strings.HasPrefix(o, w) || knowledge.Stem(o) == stem {
-				found = true
-				break
-			}
-		}
-		if !found {
-			return false
-		}
-	}
-	return true
 }
 
 // days writes a retention as a number of days: "90 days".

@@ -18,20 +18,20 @@
 // The privacy statement and the terms of use are short pages of their own,
 // at /privacy and /terms, for the Teams app package to point to.
 //
-// A Site only provides handlers; the serve command's route table mounts them:
+// Routes mounts the site's handlers on the serve command's mux; this is its
+// route table:
 //
-//	mux.Handle("GET /{$}", site.Page())
-//	mux.Handle("GET /privacy", site.Privacy())
-//	mux.Handle("GET /terms", site.Terms())
-//	mux.Handle("GET /api/ask", site.Ask())
-//	mux.Handle("GET /api/entries", site.Entries())
-//	mux.Handle("GET /static/", site.Static())
+//	GET /{$}          Page
+//	GET /privacy      Privacy
+//	GET /terms        Terms
+//	GET /api/ask      Ask
+//	GET /api/entries  Entries
+//	GET /static/      Static
 package web
 
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -43,6 +43,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mmdbot/mmdbot/bot"
+	"github.com/mmdbot/mmdbot/internal/jsonout"
 	"github.com/mmdbot/mmdbot/knowledge"
 )
 
@@ -83,20 +84,48 @@ type Records struct {
 	Users bool
 }
 
+// Bot is what the site asks of mmdbot's bot: questions and entries shown
+// go through it, as do the table and its filter, so that the page answers,
+// counts and journals as every other platform does. *bot.Bot implements it.
+type Bot interface {
+	bot.Handler
+	Act(ctx context.Context, m bot.Message, a bot.Action) (bot.Reply, error)
+	Table(owners ...knowledge.Owner) bot.Reply
+	Filter(text string) map[string]bool
+	Source() knowledge.Page
+	Refused(adapter, reason string)
+}
+
 // Site is the web page and the JSON API over one bot. It is safe for
 // concurrent use.
 type Site struct {
-	bot     *bot.Bot
+	bot     Bot
 	log     *slog.Logger
 	records Records
 }
 
 // New returns a Site answering with b. It does no I/O.
-func New(b *bot.Bot, opts Options) *Site {
+func New(b Bot, opts Options) *Site {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Site{bot: b, log: opts.Logger.With(slog.String("adapter", Adapter)), records: opts.Records}
+}
+
+// Name names the adapter in metrics, logs and /readyz: "web".
+func (s *Site) Name() string { return Adapter }
+
+// Ready reports that the site can take requests: it always can.
+func (s *Site) Ready() error { return nil }
+
+// Routes mounts every endpoint of the site.
+func (s *Site) Routes(mux *http.ServeMux) {
+	mux.Handle("GET /{$}", s.Page())
+	mux.Handle("GET "+PrivacyPath, s.Privacy())
+	mux.Handle("GET "+TermsPath, s.Terms())
+	mux.Handle("GET /api/ask", s.Ask())
+	mux.Handle("GET /api/entries", s.Entries())
+	mux.Handle("GET /static/", s.Static())
 }
 
 // Page returns the handler of the web page: GET / with the optional
@@ -132,7 +161,7 @@ func (s *Site) legal(name, title string) http.Handler {
 			writePlain(w, http.StatusMethodNotAllowed, "Only GET and HEAD are allowed here.")
 			return
 		}
-		v := &legalView{title: title, Source: s.bot.Knowledge().Page(), Records: s.records}
+		v := &legalView{title: title, Source: s.bot.Source(), Records: s.records}
 		s.render(w, r, name, v, http.StatusOK)
 	})
 }
@@ -156,13 +185,12 @@ func (s *Site) render(w http.ResponseWriter, r *http.Request, name string, v any
 // page builds the view of one request to the page and the status to send.
 func (s *Site) page(r *http.Request) (*pageView, int) {
 	ctx := r.Context()
-	kb := s.bot.Knowledge()
-	v := &pageView{Source: kb.Page()}
+	v := &pageView{Source: s.bot.Source()}
 	form, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		s.refuse(ctx, "query")
 		v.Problem, v.Invalid = "That address is not valid: its query string cannot be read.", "q"
-		v.Table = tableOf(kb, "", "")
+		v.Table = tableOf(s.bot.Table(), "", "", nil)
 		return v, http.StatusBadRequest
 	}
 	q, hasQ := first(form, "q")
@@ -197,14 +225,8 @@ func (s *Site) page(r *http.Request) (*pageView, int) {
 			v.Problem, status = msg, http.StatusBadRequest
 			break
 		}
-		id := strings.TrimSpace(show)
-		rep := s.bot.Show(id)
+		rep, _ := s.bot.Act(ctx, bot.Message{Via: bot.ViaWeb, Adapter: Adapter}, bot.Show(strings.TrimSpace(show), "", q))
 		v.Reply = replyOf(rep, q)
-		if rep.Kind == bot.KindUnknown {
-			// The bot's sentence speaks to chat ("type table"); the page
-			// says it its own way.
-			v.Reply.Text = "There is no responsibility with the id “" + clip(id, maxEcho) + "”."
-		}
 	case hasQ:
 		v.Query = q
 		if msg, reason := checkText(q, "question"); msg != "" {
@@ -227,7 +249,7 @@ func (s *Site) page(r *http.Request) (*pageView, int) {
 		}
 	}
 	v.Query = clip(strings.ToValidUTF8(v.Query, "\uFFFD"), MaxInput)
-	v.Table = tableOf(kb, owner, filter)
+	v.Table = tableOf(s.bot.Table(), owner, filter, s.bot.Filter(filter))
 	return v, status
 }
 
@@ -289,7 +311,7 @@ func (s *Site) Ask() http.Handler {
 			writeError(w, http.StatusInternalServerError, "Something went wrong answering that question. Try again.")
 			return
 		}
-		writeJSON(w, http.StatusOK, rep.JSON())
+		jsonout.Respond(w, http.StatusOK, rep.JSON(), true)
 	})
 }
 
@@ -322,24 +344,23 @@ func (s *Site) Entries() http.Handler {
 				return
 			}
 		}
-		kb := s.bot.Knowledge()
-		keep := filterEntries(kb, filter)
+		keep := s.bot.Filter(filter)
 		entries := []*knowledge.Entry{}
-		for _, o := range owners {
-			for _, e := range kb.ByOwner(o) {
+		for _, g := range s.bot.Table(owners...).Groups {
+			for _, e := range g.Entries {
 				if keep == nil || keep[e.ID] {
 					entries = append(entries, e)
 				}
 			}
 		}
-		writeJSON(w, http.StatusOK, entries)
+		jsonout.Respond(w, http.StatusOK, entries, true)
 	})
 }
 
 // refuse counts and logs a refused request; the log keeps the reason, never
 // the input.
 func (s *Site) refuse(ctx context.Context, reason string) {
-	s.bot.Telemetry().Refused(Adapter, reason)
+	s.bot.Refused(Adapter, reason)
 	s.log.LogAttrs(ctx, slog.LevelDebug, "refused request", slog.String("reason", reason))
 }
 
@@ -410,20 +431,6 @@ func setAPIHeaders(h http.Header) {
 	h.Set("Cache-Control", "no-cache")
 }
 
-// writeJSON writes v as JSON the way `mmdbot` prints it: indented, with
-// characters such as < and & left as they are.
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		writeError(w, http.StatusInternalServerError, "The answer could not be written as JSON.")
-		return
-	}
-	writeBody(w, status, "application/json; charset=utf-8", buf.Bytes())
-}
-
 // errorJSON is the body of an API error.
 type errorJSON struct {
 	Error string `json:"error"`
@@ -431,8 +438,7 @@ type errorJSON struct {
 
 func writeError(w http.ResponseWriter, status int, msg string) {
 	w.Header().Set("Cache-Control", "no-store")
-	b, _ := json.Marshal(errorJSON{Error: msg})
-	writeBody(w, status, "application/json; charset=utf-8", append(b, '\n'))
+	jsonout.Respond(w, status, errorJSON{Error: msg}, false)
 }
 
 // writeBody writes a whole response body of the given type.

@@ -3,7 +3,7 @@ package web
 import (
 	"bytes"
 	"encoding/json"
-	goldenfile "github.com/mmdbot/mmdbot/internal/golden"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/mmdbot/mmdbot/bot"
+	goldenfile "github.com/mmdbot/mmdbot/internal/golden"
+	"github.com/mmdbot/mmdbot/internal/replytest"
 	"github.com/mmdbot/mmdbot/knowledge"
 )
 
@@ -33,15 +35,10 @@ func newTestSite(tb testing.TB) (*Site, *bot.Bot) {
 	return New(b, Options{}), b
 }
 
-// newMux mounts the site the way the serve command's route table does.
+// newMux mounts the site as the serve command does.
 func newMux(s *Site) *http.ServeMux {
 	mux := http.NewServeMux()
-	mux.Handle("GET /{$}", s.Page())
-	mux.Handle("GET "+PrivacyPath, s.Privacy())
-	mux.Handle("GET "+TermsPath, s.Terms())
-	mux.Handle("GET /api/ask", s.Ask())
-	mux.Handle("GET /api/entries", s.Entries())
-	mux.Handle("GET /static/", s.Static())
+	s.Routes(mux)
 	return mux
 }
 
@@ -132,6 +129,41 @@ func TestGolden(t *testing.T) {
 	}
 }
 
+// TestSaysWhatTheBotSays renders every kind of reply the bot gives as the
+// page shows it, compares it with the golden files under testdata/replies,
+// and checks that it says what every renderer says: the bot's sentences,
+// and its actions as links (the page takes no votes, and its links say
+// what chat's hints say).
+func TestSaysWhatTheBotSays(t *testing.T) {
+	for _, c := range replytest.Cases(t) {
+		t.Run(c.Name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := templates.ExecuteTemplate(&buf, "reply", replyOf(c.Reply, c.Reply.Question)); err != nil {
+				t.Fatal(err)
+			}
+			if c.Reply.Kind == bot.KindTable {
+				v := &pageView{Table: tableOf(c.Reply, "", "", nil)}
+				if err := templates.ExecuteTemplate(&buf, "table", v); err != nil {
+					t.Fatal(err)
+				}
+			}
+			golden(t, filepath.Join("replies", c.Name+".golden"), buf.Bytes())
+			text := html.UnescapeString(tags.ReplaceAllString(buf.String(), " "))
+			replytest.Check(t, c.Name, text, replytest.Says(c.Reply))
+			var labels []string
+			for _, a := range c.Reply.Actions {
+				if a.Kind != bot.ActVote {
+					labels = append(labels, a.Label)
+				}
+			}
+			replytest.Check(t, c.Name, text, labels)
+		})
+	}
+}
+
+// tags matches an HTML tag.
+var tags = regexp.MustCompile(`<[^>]*>`)
+
 // The golden cases must show what their names say.
 func TestGoldenKinds(t *testing.T) {
 	s, _ := newTestSite(t)
@@ -170,7 +202,7 @@ func TestPage(t *testing.T) {
 	}{
 		{"home", "/", 200, []string{`<h1 id="ask-title">Who is responsible?</h1>`, "Showing 15 of 15 responsibilities."}, []string{`id="problem"`, `class="reply`}},
 		{"answer", "/?q=who+handles+VPN+issues%3F", 200, []string{
-			`<strong class="owner-name">Your organisation</strong>`,
+			`<strong class="owner-name">Your organisation is responsible</strong>`,
 			`<h3 id="answer-entry-customer-network-infrastructure-including-vpn">Network infrastructure, including VPN</h3>`,
 			`<a href="https://learn.microsoft.com/en-us/microsoft-365/managed-desktop/prepare/network">Read more on Microsoft Learn: Proxy Configuration</a>`,
 			`Source: <a href="https://learn.microsoft.com/en-us/microsoft-365/managed-desktop/intro/roles-and-responsibilities">Microsoft Managed Desktop roles and responsibilities</a>, as of <time datetime="2022-12-06">6 December 2022</time>`,
@@ -181,15 +213,15 @@ func TestPage(t *testing.T) {
 		}, nil},
 		{"contact", "/?q=who+patches+windows", 200, []string{`<span class="label">Contact:</span> <a href="https://learn.microsoft.com/en-us/microsoft-365/managed-desktop/operate/support-request">`}, nil},
 		{"shared", "/?q=who+packages+our+apps%3F", 200, []string{`Shared: Microsoft and your organisation`, `<dt>Microsoft</dt>`, `<dt>Your organisation</dt>`}, nil},
-		{"both", "/?q=security", 200, []string{"<title>Security monitoring: Microsoft and your organisation — mmdbot</title>", "Both Microsoft and your organisation have a part in this", `<strong class="owner-name">Microsoft</strong>`, `<strong class="owner-name">Your organisation</strong>`}, nil},
-		{"did you mean", "/?q=monitoring", 200, []string{"I’m not sure which of these you mean:", `href="?q=monitoring&amp;show=microsoft%2Fsecurity-monitoring#answer"`}, nil},
+		{"both", "/?q=security", 200, []string{"<title>Security monitoring: Microsoft and your organisation — mmdbot</title>", "Both Microsoft and your organisation have a part in this", `<strong class="owner-name">Microsoft is responsible</strong>`, `<strong class="owner-name">Your organisation is responsible</strong>`}, nil},
+		{"did you mean", "/?q=monitoring", 200, []string{"I&#39;m not sure which of these you mean:", `href="?q=monitoring&amp;show=microsoft%2Fsecurity-monitoring#answer"`}, nil},
 		{"show", "/?show=customer%2Fprinting", 200, []string{`<h3 id="answer-entry-customer-printing">Printing</h3>`,
 			`<span class="label">Contact:</span> your service desk`},
 			// Printing has no page of its own: the source line names the page, once.
 			[]string{`Read more on Microsoft Learn: Microsoft Managed Desktop roles`}},
-		{"show bogus", "/?show=bogus", 200, []string{"There is no responsibility with the id “bogus”.", `<a href="#table">browse all responsibilities</a>`}, []string{"Type", "&#34;table&#34;"}},
+		{"show bogus", "/?show=bogus", 200, []string{"There is no entry &#34;bogus&#34;.", `<a href="#table">Show the table</a>`}, []string{"Type", "&#34;table&#34;"}},
 		{"show unknown", "/?show=customer%2Fprintin", 200, []string{"There is no entry &#34;customer/printin&#34;. Did you mean:"}, nil},
-		{"unknown", "/?q=who+books+the+office+party%3F", 200, []string{"I don’t know who is responsible for that."}, nil},
+		{"unknown", "/?q=who+books+the+office+party%3F", 200, []string{"I don&#39;t know who is responsible for that."}, nil},
 		{"list", "/?q=list+microsoft", 200, []string{"The table below shows what Microsoft is responsible for.", "Showing 6 of 15 responsibilities.", `<option value="microsoft" selected>`}, nil},
 		{"filter", "/?filter=updates", 200, []string{"Showing 2 of 15 responsibilities.", `value="updates"`}, nil},
 		{"owner", "/?owner=shared", 200, []string{"Showing 3 of 15 responsibilities.", `<option value="shared" selected>`}, nil},
@@ -372,7 +404,7 @@ func TestEntries(t *testing.T) {
 	// order.
 	for _, q := range []string{"?filter=updates", "?owner=microsoft&filter=updates", "?filter=wifi", "?filter=zzz"} {
 		form, _ := url.ParseQuery(strings.TrimPrefix(q, "?"))
-		keep := filterEntries(kb, form.Get("filter"))
+		keep := bot.New(kb, bot.Options{}).Filter(form.Get("filter"))
 		want := []*knowledge.Entry{}
 		for _, o := range knowledge.Owners {
 			if form.Get("owner") != "" && string(o) != form.Get("owner") {
@@ -481,7 +513,7 @@ func TestFilter(t *testing.T) {
 		{"zzz", []string{}},
 	}
 	for _, tt := range tests {
-		keep := filterEntries(kb, tt.filter)
+		keep := bot.New(kb, bot.Options{}).Filter(tt.filter)
 		if tt.want == nil {
 			if keep != nil {
 				t.Errorf("%q: kept %v, want no filter", tt.filter, keep)
@@ -601,7 +633,7 @@ func TestSideLeads(t *testing.T) {
 	}
 	defer res.Body.Close()
 	body, _ := io.ReadAll(res.Body)
-	for _, want := range []string{`<article class="answer owner-customer"`, `<strong class="owner-name">Your organisation</strong>`,
+	for _, want := range []string{`<article class="answer owner-customer"`, `<strong class="owner-name">Your organisation is responsible</strong>`,
 		`<h3 id="answer-entry-customer-apps">Apps</h3>`, `<p class="side-note">Your organisation does the part you asked about.`, `<dt>Microsoft</dt>`} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("the page lacks %s", want)

@@ -13,6 +13,7 @@ import (
 	"github.com/slack-go/slack/slackevents"
 
 	"github.com/mmdbot/mmdbot/bot"
+	"github.com/mmdbot/mmdbot/internal/jsonout"
 )
 
 // onEvent takes one Events API callback, from HTTP or Socket Mode. It
@@ -125,10 +126,10 @@ func (a *Adapter) notHere(ctx context.Context, channel, user, thread string) {
 	}
 }
 
-// publishHome publishes the App Home tab for one user: help and the table.
+// publishHome publishes the App Home tab for one user: the bot's welcome,
+// help and table.
 func (a *Adapter) publishHome(ctx context.Context, user string) {
-	r, _ := a.bot.Handle(ctx, bot.Message{Text: "table", User: user, Via: bot.ViaDirect, Adapter: adapterName})
-	r.Commands = bot.Commands()
+	r := a.bot.Welcome(ctx, bot.Message{User: user, Via: bot.ViaDirect, Adapter: adapterName})
 	view := homeView(r)
 	if _, err := a.api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: user, View: view}); err != nil {
 		a.log.LogAttrs(ctx, slog.LevelError, "publish slack home tab", slog.String("error", err.Error()))
@@ -184,7 +185,7 @@ func (a *Adapter) respond(ctx context.Context, responseURL string, r response) e
 	if !a.slackHook(responseURL) {
 		return errResponseURL
 	}
-	body, err := jsonMarshal(r)
+	body, err := jsonout.Marshal(r, false)
 	if err != nil {
 		return fmt.Errorf("encode response: %w", err)
 	}
@@ -240,47 +241,45 @@ func (a *Adapter) onInteraction(cb slack.InteractionCallback) bool {
 	return true
 }
 
-// kindOf is an action id without its "_<n>" suffix.
-func kindOf(actionID string) string {
-	for _, k := range []string{actionShow, actionDetails, actionRun} {
-		if strings.HasPrefix(actionID, k+"_") || actionID == k {
-			return k
-		}
+// act does what a pressed button asks, through the bot: a "did you mean"
+// choice replaces its question's message with the answer, a vote is
+// thanked privately, a shared answer is posted for everyone, anything else
+// answers only whoever pressed it.
+func (a *Adapter) act(ctx context.Context, cb slack.InteractionCallback, act slack.BlockAction) {
+	action, replace, ok := decodeAction(act.ActionID, act.Value)
+	if !ok {
+		a.log.LogAttrs(ctx, slog.LevelDebug, "unknown slack action ignored", slog.String("action_id", clip(act.ActionID, 64)))
+		return
 	}
-	return actionID
+	channel := cb.Channel.ID
+	if channel == "" {
+		channel = cb.Container.ChannelID
+	}
+	if action.Kind == bot.ActShare && !a.channelAllowed(channel) {
+		a.tell(ctx, cb, "I don't post in this channel, so I can't share this here.")
+		return
+	}
+	r, err := a.bot.Act(ctx, bot.Message{User: cb.User.ID, Conversation: channel, Via: bot.ViaButton, Adapter: adapterName}, action)
+	if errors.Is(err, bot.ErrBadInput) {
+		return // a button value that is not mmdbot's
+	}
+	switch {
+	case r.Kind == bot.KindThanks:
+		a.tell(ctx, cb, r.Text)
+	case action.Kind == bot.ActShare:
+		a.share(ctx, cb, r)
+	default:
+		a.reply(ctx, cb, r, commandOf(action), replace)
+	}
 }
 
-// act does what a pressed button asks.
-func (a *Adapter) act(ctx context.Context, cb slack.InteractionCallback, act slack.BlockAction) {
-	v := decodeValue(act.Value)
-	user := cb.User.ID
-	switch kindOf(act.ActionID) {
-	case actionShow: // a "did you mean" choice replaces the question
-		r := a.bot.Show(v.ID)
-		r.Question = v.Q
-		a.reply(ctx, cb, r, "show "+v.ID, true)
-	case actionDetails:
-		r := a.bot.Show(v.ID)
-		a.reply(ctx, cb, r, "show "+v.ID, false)
-	case actionRun:
-		r, _ := a.bot.Handle(ctx, bot.Message{Text: v.C, User: user, Conversation: cb.Channel.ID, Via: bot.ViaCommand, Adapter: adapterName})
-		a.reply(ctx, cb, r, v.C, false)
-	case actionUp, actionDown:
-		up := act.ActionID == actionUp
-		err := a.bot.Feedback(ctx, bot.Vote{Question: v.Q, EntryID: v.ID, Up: up, Adapter: adapterName, User: user})
-		text := "Thanks: your 👍 is recorded."
-		if !up {
-			text = "Thanks: your 👎 is recorded. The people who curate the answers will look at it."
-		}
-		if err != nil {
-			text = "Sorry, I could not record your feedback just now."
-		}
-		a.tell(ctx, cb, text)
-	case actionShare:
-		a.share(ctx, cb, v)
-	default:
-		a.log.LogAttrs(ctx, slog.LevelDebug, "unknown slack action ignored", slog.String("action_id", clip(act.ActionID, 64)))
+// commandOf is what a button's answer runs again when shared: the command
+// or question, or "show <id>".
+func commandOf(a bot.Action) string {
+	if a.Kind == bot.ActShow {
+		return "show " + a.ID
 	}
+	return a.Text
 }
 
 // reply shows a reply to whoever pressed a button: in place of the message
@@ -313,21 +312,9 @@ func (a *Adapter) tell(ctx context.Context, cb slack.InteractionCallback, text s
 
 // share posts an ephemeral answer visibly in its conversation and removes
 // the ephemeral one.
-func (a *Adapter) share(ctx context.Context, cb slack.InteractionCallback, v actionValue) {
-	channel := cb.Channel.ID
-	if channel == "" {
-		channel = cb.Container.ChannelID
-	}
-	if !a.channelAllowed(channel) {
-		a.tell(ctx, cb, "I don't post in this channel, so I can't share this here.")
+func (a *Adapter) share(ctx context.Context, cb slack.InteractionCallback, r bot.Reply) {
+	if cb.ResponseURL == "" {
 		return
-	}
-	if cb.ResponseURL == "" || v.C == "" {
-		return
-	}
-	r, _ := a.bot.Handle(ctx, bot.Message{Text: v.C, User: cb.User.ID, Conversation: channel, Via: bot.ViaCommand, Adapter: adapterName})
-	if v.Q != "" {
-		r.Question = v.Q
 	}
 	rs := responses(render(r, renderOptions{surface: surfaceVisible}), slack.ResponseTypeInChannel)
 	rs = append(rs, response{DeleteOriginal: true})

@@ -165,12 +165,15 @@ func settle(t *testing.T, a *Adapter) {
 	release := make(chan struct{})
 	defer close(release)
 	deadline := time.Now().Add(10 * time.Second)
+	full := time.NewTimer(time.Until(deadline))
+	defer full.Stop()
 	for range a.cfg.Workers {
-		for !a.jobs.submit(func(context.Context) { arrived.Done(); <-release }) {
-			if time.Now().After(deadline) {
-				t.Fatal("the adapter's work queue stays full")
-			}
-			time.Sleep(time.Millisecond)
+		// Queued as submit does, waiting for room: the queue is open
+		// while the test runs.
+		select {
+		case a.jobs.ch <- func(context.Context) { arrived.Done(); <-release }:
+		case <-full.C:
+			t.Fatal("the adapter's work queue stays full")
 		}
 	}
 	all := make(chan struct{})
@@ -226,6 +229,7 @@ func (t *telemetry) refusals(key string) int {
 // journal.
 type harness struct {
 	a     *Adapter
+	bot   *bot.Bot
 	slack *fakeSlack
 	tel   *telemetry
 	store *store.Store
@@ -278,13 +282,50 @@ func startHarness(t *testing.T, f *fakeSlack, opts ...option) *harness {
 			}
 		}
 	})
-	return &harness{a: a, slack: f, tel: tel, store: st, logs: logs}
+	return &harness{a: a, bot: b, slack: f, tel: tel, store: st, logs: logs}
 }
 
-// syncWriter is a log buffer safe for concurrent use.
+// syncWriter is a log buffer safe for concurrent use; waitFor waits for
+// what it is to hold.
 type syncWriter struct {
-	mu sync.Mutex
-	w  *bytes.Buffer
+	mu      sync.Mutex
+	w       *bytes.Buffer
+	changes changes
+}
+
+// waitFor returns once the log holds s, woken by each write.
+func (s *syncWriter) waitFor(t *testing.T, want string) {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		written := s.changes.next()
+		if strings.Contains(s.String(), want) {
+			return
+		}
+		select {
+		case <-written:
+		case <-timeout:
+			t.Fatalf("the log lacks %q after 10s:\n%s", want, s.String())
+		}
+	}
+}
+
+// waitState returns once cond holds, woken by each change of the adapter's
+// state (running, connected).
+func waitState(t *testing.T, a *Adapter, what string, cond func() bool) {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		changed := a.Changed()
+		if cond() {
+			return
+		}
+		select {
+		case <-changed:
+		case <-timeout:
+			t.Fatalf("%s: not after 10s", what)
+		}
+	}
 }
 
 func (s *syncWriter) String() string {
@@ -296,6 +337,7 @@ func (s *syncWriter) String() string {
 func (s *syncWriter) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer s.changes.notify()
 	return s.w.Write(p)
 }
 

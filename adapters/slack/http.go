@@ -15,6 +15,8 @@ import (
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
+
+	"github.com/mmdbot/mmdbot/internal/jsonout"
 )
 
 // Events returns the handler of POST /slack/events: the Events API,
@@ -65,7 +67,7 @@ func (a *Adapter) Commands() http.Handler {
 			w.WriteHeader(http.StatusOK)
 			return
 		}
-		writeJSON(w, now)
+		jsonout.Respond(w, http.StatusOK, now, false)
 	})
 }
 
@@ -78,7 +80,7 @@ const maxInline = 16 << 10
 func (a *Adapter) commandAnswer(ctx context.Context, cmd slack.SlashCommand, inline int) (*response, []response) {
 	rs := responses(a.commandReply(ctx, cmd), slack.ResponseTypeEphemeral)
 	if len(rs) == 1 {
-		if b, err := jsonMarshal(rs[0]); err == nil && len(b) <= inline {
+		if b, err := jsonout.Marshal(rs[0], false); err == nil && len(b) <= inline {
 			return &rs[0], nil
 		}
 	}
@@ -157,7 +159,7 @@ func verify(h http.Header, body []byte, secret string) string {
 // refuse answers a request that is not served, counts it, and logs why
 // (never the request itself).
 func (a *Adapter) refuse(w http.ResponseWriter, r *http.Request, reason string, status int) {
-	a.bot.Telemetry().Refused(adapterName, reason)
+	a.bot.Refused(adapterName, reason)
 	a.log.LogAttrs(r.Context(), slog.LevelWarn, "slack request refused",
 		slog.String("reason", reason), slog.String("path", r.URL.Path), slog.Int("status", status))
 	http.Error(w, http.StatusText(status), status)
@@ -221,28 +223,6 @@ func parseInteraction(body []byte) (slack.InteractionCallback, error) {
 		return slack.InteractionCallback{}, fmt.Errorf("parse slack interaction: %w", err)
 	}
 	return cb, nil
-}
-
-// jsonMarshal encodes v as Slack wants it: no HTML escaping of &, <, >
-// (mmdbot escapes those itself, the mrkdwn way).
-func jsonMarshal(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}
-
-func writeJSON(w http.ResponseWriter, v any) {
-	b, err := jsonMarshal(v)
-	if err != nil {
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(b)
 }
 
 // postJSON POSTs a JSON body to a response_url. A 429 comes back as a

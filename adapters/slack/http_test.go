@@ -57,7 +57,7 @@ func TestConfigValidate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.HTTPEnabled() || !a.SocketModeEnabled() || a.Ready() {
+	if a.HTTPEnabled() || !a.SocketModeEnabled() || a.Ready() == nil {
 		t.Errorf("HTTPEnabled %v, SocketModeEnabled %v, Ready %v", a.HTTPEnabled(), a.SocketModeEnabled(), a.Ready())
 	}
 	if a.cfg.APIURL != "http://127.0.0.1:1/api/" {
@@ -251,11 +251,11 @@ func TestSlashCommand(t *testing.T) {
 		text, header string
 	}{
 		{"who handles VPN issues?", "Your organisation is responsible"},
-		{"table", "Microsoft Managed Desktop: who is responsible"},
+		{"table", bot.TableTitle},
 		{"list microsoft", "Responsibilities: Microsoft"},
 		{"list shared", "Responsibilities: Shared: Microsoft and your organisation"},
-		{"help", "Who is responsible? Ask me."},
-		{"", "Who is responsible? Ask me."},
+		{"help", ""}, // no header: the help begins with bot.HelpIntro
+		{"", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
@@ -281,8 +281,11 @@ func TestSlashCommand(t *testing.T) {
 			checkLimits(t, tt.text, []message{{Text: got.Text, Blocks: blocks}}, maxBlocks)
 			var raw []map[string]any
 			_ = json.Unmarshal(mustJSON(t, got.Blocks), &raw)
-			if hs := headerTexts(raw); len(hs) == 0 || !strings.Contains(hs[0], tt.header) {
+			if hs := headerTexts(raw); tt.header != "" && (len(hs) == 0 || !strings.Contains(hs[0], tt.header)) {
 				t.Errorf("headers %q, want first %q", hs, tt.header)
+			}
+			if tt.header == "" && !strings.Contains(rec.Body.String(), bot.HelpIntro) {
+				t.Errorf("the help does not begin with %q", bot.HelpIntro)
 			}
 			if !strings.Contains(rec.Body.String(), `"mmd_share"`) {
 				t.Error("no Share in channel button")
@@ -369,7 +372,7 @@ func TestAppHome(t *testing.T) {
 	var blocks []map[string]any
 	_ = json.Unmarshal(raw, &blocks)
 	hs := headerTexts(blocks)
-	if view["type"] != "home" || len(hs) < 4 || !strings.Contains(strings.Join(hs, "|"), "Microsoft (6)") {
+	if view["type"] != "home" || len(hs) != 4 || hs[0] != bot.Greeting || !strings.Contains(strings.Join(hs, "|"), "🟦 Microsoft") {
 		t.Errorf("home view: type %v, headers %q", view["type"], hs)
 	}
 }
@@ -395,7 +398,7 @@ func bigKnowledge(t *testing.T, n int) *knowledge.Base {
 // Block Kit's limits, every entry present.
 func TestSlashCommandLargeTable(t *testing.T) {
 	h := newHarness(t)
-	h.a.bot.SetKnowledge(bigKnowledge(t, 150))
+	h.bot.SetKnowledge(bigKnowledge(t, 150))
 	rec := do(t, h.a.Commands(), formType, commandBody("table", h.slack.responseURL("big")))
 	if rec.Code != 200 || rec.Body.Len() != 0 {
 		t.Fatalf("status %d, body %q: want an empty acknowledgement", rec.Code, rec.Body.String())
@@ -483,15 +486,13 @@ func TestRunDrains(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.Ready() {
+	if a.Ready() == nil {
 		t.Error("ready before Run")
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
-	for !a.Ready() {
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitState(t, a, "ready once Run starts", func() bool { return a.Ready() == nil })
 	do(t, a.Events(), "application/json", eventBody("EvD1", `{"type":"app_mention","user":"U0ASKER","text":"<@UBOT0001> printing","ts":"1.1","channel":"C0GENERAL"}`))
 	f.wait(t, "/chat.postMessage", 1) // the 429
 	cancel()
@@ -501,7 +502,7 @@ func TestRunDrains(t *testing.T) {
 	if n := len(f.callsTo("/chat.postMessage")); n != 2 {
 		t.Errorf("Run returned with %d calls made, want the answer delivered first (2)", n)
 	}
-	if a.Ready() {
+	if a.Ready() == nil {
 		t.Error("ready after Run returned")
 	}
 	if rec := do(t, a.Events(), "application/json", eventBody("EvD2", `{"type":"app_mention","user":"U0ASKER","text":"<@UBOT0001> printing","ts":"1.2","channel":"C0GENERAL"}`)); rec.Code != http.StatusServiceUnavailable {

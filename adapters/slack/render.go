@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"strings"
 	"unicode/utf8"
 
@@ -31,15 +30,18 @@ const (
 	maxText        = 3000 // characters of a message's notification text
 )
 
-// Action ids of the buttons mmdbot puts in its messages. A button of a kind
-// that can appear several times in a message gets a suffix "_<n>".
+// Action ids of the buttons mmdbot puts in its messages, one per kind of
+// bot.Action. A button of a kind that can appear several times in a message
+// gets a suffix "_<n>". Messages already posted keep their buttons, so the
+// ids never change meaning.
 const (
 	actionShow    = "mmd_show"    // a "did you mean" choice: value {q, id}
 	actionDetails = "mmd_details" // a table entry's details: value {id}
 	actionUp      = "mmd_vote_up" // 👍 on an answer: value {q, id}
 	actionDown    = "mmd_vote_down"
-	actionShare   = "mmd_share" // post an ephemeral answer visibly: value {c}
+	actionShare   = "mmd_share" // post an ephemeral answer visibly: value {c, q}
 	actionRun     = "mmd_run"   // run a command ("table", "help"): value {c}
+	actionAsk     = "mmd_ask"   // ask a question again: value {c}
 	actionLearn   = "mmd_learn" // a link to Learn; Slack reports the click, mmdbot ignores it
 )
 
@@ -47,7 +49,60 @@ const (
 type actionValue struct {
 	Q  string `json:"q,omitempty"`  // the question answered
 	ID string `json:"id,omitempty"` // an entry id
-	C  string `json:"c,omitempty"`  // a command to run again
+	C  string `json:"c,omitempty"`  // a command or question to send again
+}
+
+// actionButton is the button of one of a reply's actions, the i-th of its
+// kind in the message.
+func actionButton(a bot.Action, i int) *slack.ButtonBlockElement {
+	id, v := fmt.Sprintf("%s_%d", actionShow, i), actionValue{Q: a.Question, ID: a.ID}
+	switch a.Kind {
+	case bot.ActRun:
+		id, v = fmt.Sprintf("%s_%d", actionRun, i), actionValue{C: a.Text}
+	case bot.ActAsk:
+		id, v = fmt.Sprintf("%s_%d", actionAsk, i), actionValue{C: a.Text}
+	case bot.ActShare:
+		id, v = actionShare, actionValue{C: a.Text, Q: a.Question}
+	case bot.ActVote:
+		id = actionDown
+		if a.Up {
+			id = actionUp
+		}
+	}
+	return button(id, a.Label, v, "")
+}
+
+// decodeAction reads a pressed button as the action it stands for;
+// replace is true for a "did you mean" choice, whose answer takes the
+// place of the question's message. ok is false for a button that is not
+// mmdbot's.
+func decodeAction(actionID, value string) (a bot.Action, replace, ok bool) {
+	v := decodeValue(value)
+	switch kindOf(actionID) {
+	case actionShow:
+		return bot.Action{Kind: bot.ActShow, ID: v.ID, Question: v.Q}, true, true
+	case actionDetails:
+		return bot.Action{Kind: bot.ActShow, ID: v.ID}, false, true
+	case actionRun:
+		return bot.Action{Kind: bot.ActRun, Text: v.C}, false, true
+	case actionAsk:
+		return bot.Action{Kind: bot.ActAsk, Text: v.C}, false, true
+	case actionUp, actionDown:
+		return bot.Action{Kind: bot.ActVote, ID: v.ID, Question: v.Q, Up: actionID == actionUp}, false, true
+	case actionShare:
+		return bot.Action{Kind: bot.ActShare, Text: v.C, Question: v.Q}, false, true
+	}
+	return bot.Action{}, false, false
+}
+
+// kindOf is an action id without its "_<n>" suffix.
+func kindOf(actionID string) string {
+	for _, k := range []string{actionShow, actionDetails, actionRun, actionAsk} {
+		if strings.HasPrefix(actionID, k+"_") || actionID == k {
+			return k
+		}
+	}
+	return actionID
 }
 
 // encode returns v as a button value of at most maxValue characters,
@@ -135,6 +190,8 @@ func render(r bot.Reply, o renderOptions) []message {
 		return []message{{Text: notification(r), Blocks: helpBlocks(r, o)}}
 	case bot.KindTable:
 		return tableMessages(r, o)
+	case bot.KindThanks:
+		return []message{{Text: notification(r), Blocks: []slack.Block{sentence(r.Text, "")}}}
 	default: // KindUnknown, KindError
 		return []message{{Text: notification(r), Blocks: unknownBlocks(r, o)}}
 	}
@@ -213,23 +270,19 @@ func mrkdwn(s string) *slack.TextBlockObject {
 	return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
 }
 
-// safeURL returns u when it is an absolute http(s) address Slack accepts in a
-// link, "" otherwise.
-func safeURL(u string) string {
-	if u == "" || len(u) > maxButtonURL || strings.ContainsAny(u, "<>| \t\r\n") {
+// safeURL returns u when it is an address Slack accepts in a link (an
+// absolute http(s) address, or with mailto a mailto: address), "" otherwise.
+func safeURL(u string, mailto bool) string {
+	if len(u) > maxButtonURL || strings.Contains(u, "|") {
 		return ""
 	}
-	p, err := url.Parse(u)
-	if err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" {
-		return ""
-	}
-	return u
+	return bot.SafeURL(u, mailto)
 }
 
 // link returns a mrkdwn link to u reading text (escaped, at most n
 // characters), or just the text when u is not a usable address.
 func link(u, text string, n int) string {
-	u = safeURL(u)
+	u = safeURL(u, true)
 	if u == "" {
 		return esc(text, n)
 	}
@@ -245,7 +298,7 @@ func button(actionID, label string, v actionValue, style slack.Style) *slack.But
 
 // linkButton returns a button opening u, or nil when u is not usable.
 func linkButton(actionID, label, u string) *slack.ButtonBlockElement {
-	u = safeURL(u)
+	u = safeURL(u, false)
 	if u == "" {
 		return nil
 	}
@@ -292,14 +345,6 @@ func sourceBlock(p knowledge.Page) slack.Block {
 	return slack.NewContextBlock("", mrkdwn(s))
 }
 
-// headline is an answer's header: who owns the entry, first and unmistakable.
-func headline(o knowledge.Owner) string {
-	if o == knowledge.OwnerShared {
-		return o.Label()
-	}
-	return o.Label() + " is responsible"
-}
-
 // ownerEmoji marks an owner in lists.
 func ownerEmoji(o knowledge.Owner) string {
 	switch o {
@@ -317,7 +362,7 @@ func ownerEmoji(o knowledge.Owner) string {
 // and description, the split of a shared entry, the contact.
 func entryBlocks(a *bot.Answer) []slack.Block {
 	e := a.Entry
-	blocks := []slack.Block{slack.NewHeaderBlock(plain(ownerEmoji(a.Lead())+" "+headline(a.Lead()), maxHeaderText))}
+	blocks := []slack.Block{slack.NewHeaderBlock(plain(ownerEmoji(a.Lead())+" "+a.Headline(), maxHeaderText))}
 	title := "*" + esc(e.Title, 300) + "*"
 	if note := a.SideNote(); note != "" {
 		title += "\n_" + esc(note, 300) + "_"
@@ -349,38 +394,27 @@ func answerBlocks(r bot.Reply, o renderOptions) []slack.Block {
 	answers := []*bot.Answer{r.Answer}
 	if r.Also != nil {
 		answers = append(answers, r.Also)
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn("*Both Microsoft and your organisation have a part in this.*"), nil, nil))
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn("*"+esc(bot.BothSides, maxSectionText)+"*"), nil, nil))
 	}
-	var actions []slack.BlockElement
+	var links []slack.BlockElement
 	for i, a := range answers {
 		if i > 0 {
 			blocks = append(blocks, slack.NewDividerBlock())
 		}
 		blocks = append(blocks, entryBlocks(a)...)
-		label := "Read on Microsoft Learn"
-		if len(answers) > 1 {
-			label = "Learn: " + a.Entry.Title
-		}
-		if b := linkButton(fmt.Sprintf("%s_%d", actionLearn, i), label, a.URL); b != nil {
+		if b := linkButton(fmt.Sprintf("%s_%d", actionLearn, i), a.ReadLabel(len(answers) > 1), a.URL); b != nil {
 			if i == 0 {
 				b.Style = slack.StylePrimary
 			}
-			actions = append(actions, b)
+			links = append(links, b)
 		}
 	}
-	v := actionValue{Q: r.Question, ID: r.Answer.Entry.ID}
-	actions = append(actions,
-		button(actionUp, "👍 Helpful", v, ""),
-		button(actionDown, "👎 Not helpful", v, ""))
-	if o.surface == surfaceEphemeral {
-		actions = append(actions, shareButton(o))
-	}
-	blocks = append(blocks, slack.NewActionBlock("", actions...))
+	blocks = append(blocks, slack.NewActionBlock("", append(links, buttons(r.Actions, nil, o)...)...))
 	return appendSource(blocks, r.Source)
 }
 
 func shareButton(o renderOptions) *slack.ButtonBlockElement {
-	return button(actionShare, "Share in channel", actionValue{C: o.command, Q: o.question}, "")
+	return actionButton(bot.Share(o.command, o.question), 0)
 }
 
 func appendSource(blocks []slack.Block, p knowledge.Page) []slack.Block {
@@ -391,24 +425,21 @@ func appendSource(blocks []slack.Block, p knowledge.Page) []slack.Block {
 }
 
 // suggestBlocks renders "did you mean": each choice a button showing that
-// answer when pressed.
+// answer when pressed, naming its owner.
 func suggestBlocks(r bot.Reply, o renderOptions) []slack.Block {
-	blocks := append(echo(r), sentence(r.Text, "Did you mean:"))
-	var actions []slack.BlockElement
-	for i, c := range r.Alternatives {
-		if i == maxActionElts-1 {
-			break
-		}
-		label := c.Title + " (" + c.Owner.Label() + ")"
-		if utf8.RuneCountInString(label) > maxButtonText {
-			label = c.Title
-		}
-		actions = append(actions, button(fmt.Sprintf("%s_%d", actionShow, i), label, actionValue{Q: r.Question, ID: c.ID}, ""))
+	blocks := append(echo(r), sentence(r.Sentence(), bot.NotSure))
+	owners := map[string]knowledge.Owner{}
+	for _, c := range r.Alternatives {
+		owners[c.ID] = c.Owner
 	}
-	if o.surface == surfaceEphemeral {
-		actions = append(actions, shareButton(o))
+	label := func(a bot.Action) string {
+		l := a.Label + " (" + owners[a.ID].Label() + ")"
+		if owners[a.ID] == "" || utf8.RuneCountInString(l) > maxButtonText {
+			return a.Label
+		}
+		return l
 	}
-	if len(actions) > 0 {
+	if actions := buttons(r.Actions, label, o); len(actions) > 0 {
 		blocks = append(blocks, slack.NewActionBlock("", actions...))
 	}
 	return appendSource(blocks, r.Source)
@@ -417,12 +448,32 @@ func suggestBlocks(r bot.Reply, o renderOptions) []slack.Block {
 // unknownBlocks renders "I don't know" and errors, with buttons to the table
 // and the help.
 func unknownBlocks(r bot.Reply, o renderOptions) []slack.Block {
-	blocks := append(echo(r),
-		sentence(r.Text, "I don't know who is responsible for that."),
-		slack.NewActionBlock("",
-			button(actionRun+"_table", "Show the table", actionValue{C: "table"}, ""),
-			button(actionRun+"_help", "Help", actionValue{C: "help"}, "")))
+	blocks := append(echo(r), sentence(r.Sentence(), bot.DontKnow))
+	if actions := buttons(r.Actions, nil, renderOptions{}); len(actions) > 0 {
+		blocks = append(blocks, slack.NewActionBlock("", actions...))
+	}
 	return blocks
+}
+
+// buttons maps a reply's actions to buttons, at most an actions block's
+// worth, labelled by label (the action's own label when nil); an answer
+// only its asker sees gets "Share in channel" last.
+func buttons(actions []bot.Action, label func(bot.Action) string, o renderOptions) []slack.BlockElement {
+	var out []slack.BlockElement
+	for i, a := range actions {
+		if len(out) == maxActionElts-1 {
+			break
+		}
+		b := actionButton(a, i)
+		if label != nil {
+			b.Text = plain(label(a), maxButtonText)
+		}
+		out = append(out, b)
+	}
+	if o.surface == surfaceEphemeral {
+		out = append(out, shareButton(o))
+	}
+	return out
 }
 
 // helpLines are the commands as mrkdwn lines.
@@ -437,18 +488,20 @@ func helpLines(cmds []bot.Command) []string {
 // helpHowTo says how to ask in each place.
 const helpHowTo = "In a channel, mention me: `@mmd who handles VPN issues?` In a direct message, just ask. `/mmd` answers only you, with a button to share."
 
-// helpBlocks renders the help.
+// helpBlocks renders the help, and the greeting before it.
 func helpBlocks(r bot.Reply, o renderOptions) []slack.Block {
-	blocks := []slack.Block{slack.NewHeaderBlock(plain("Who is responsible? Ask me.", maxHeaderText))}
-	if r.Text != "" {
+	var blocks []slack.Block
+	if r.Intent == bot.IntentWelcome {
+		blocks = append(blocks, slack.NewHeaderBlock(plain(r.Text, maxHeaderText)))
+	} else if r.Text != "" {
 		blocks = append(blocks, sentence(r.Text, ""))
 	}
-	blocks = append(blocks, slack.NewSectionBlock(mrkdwn("I tell you who is responsible for what under Microsoft Managed Desktop: *Microsoft*, *your organisation*, or *both*."), nil, nil))
+	blocks = append(blocks, sentence(bot.HelpIntro, ""))
 	secs, _ := textSections(helpLines(r.Commands), maxBlocks-8)
 	blocks = append(blocks, secs...)
 	blocks = append(blocks, slack.NewContextBlock("", mrkdwn(helpHowTo)))
-	if o.surface == surfaceEphemeral {
-		blocks = append(blocks, slack.NewActionBlock("", shareButton(o)))
+	if actions := buttons(r.Actions, nil, o); len(actions) > 0 {
+		blocks = append(blocks, slack.NewActionBlock("", actions...))
 	}
 	return appendSource(blocks, r.Source)
 }
@@ -522,14 +575,6 @@ func summaryOf(e *knowledge.Entry, n int) string {
 	return esc(bot.FirstSentence(e), n)
 }
 
-// tableTitle is the header of a table or listing.
-func tableTitle(r bot.Reply) string {
-	if r.Intent == bot.IntentList && len(r.Groups) == 1 {
-		return "Responsibilities: " + r.Groups[0].Owner.Label()
-	}
-	return "Microsoft Managed Desktop: who is responsible"
-}
-
 // entryRow is one entry of a table: its title and first sentence, with a
 // "Details" button that shows the whole answer.
 func entryRow(e *knowledge.Entry, i int) slack.Block {
@@ -537,17 +582,15 @@ func entryRow(e *knowledge.Entry, i int) slack.Block {
 	if s := summaryOf(e, 400); s != "" {
 		text += "\n" + s
 	}
-	acc := slack.NewAccessory(button(fmt.Sprintf("%s_%d", actionDetails, i), "Details", actionValue{ID: e.ID}, ""))
+	details := actionButton(bot.Show(e.ID, e.Title, ""), i)
+	details.ActionID, details.Text = fmt.Sprintf("%s_%d", actionDetails, i), plain(bot.DetailsLabel, maxButtonText)
+	acc := slack.NewAccessory(details)
 	return slack.NewSectionBlock(mrkdwn(text), nil, acc)
 }
 
 // groupHeader is the header of one owner's entries in a table.
-func groupHeader(g bot.Group, continued bool) slack.Block {
-	s := fmt.Sprintf("%s %s (%d)", ownerEmoji(g.Owner), g.Owner.Label(), len(g.Entries))
-	if continued {
-		s = fmt.Sprintf("%s %s (continued)", ownerEmoji(g.Owner), g.Owner.Label())
-	}
-	return slack.NewHeaderBlock(plain(s, maxHeaderText))
+func groupHeader(o knowledge.Owner, continued bool) slack.Block {
+	return slack.NewHeaderBlock(plain(ownerEmoji(o)+" "+bot.GroupHeading(o, continued), maxHeaderText))
 }
 
 // maxMessages bounds the messages of one table: a response_url takes at
@@ -567,7 +610,7 @@ func detailedRows(groups []bot.Group) []tableRow {
 	var rows []tableRow
 	n := 0
 	for gi, g := range groups {
-		rows = append(rows, tableRow{gi, true, groupHeader(g, false)})
+		rows = append(rows, tableRow{gi, true, groupHeader(g.Owner, false)})
 		for _, e := range g.Entries {
 			rows = append(rows, tableRow{gi, false, entryRow(e, n)})
 			n++
@@ -578,13 +621,13 @@ func detailedRows(groups []bot.Group) []tableRow {
 
 // compactRows are a table's body with entries as linked lines, many to a
 // section, for knowledge too large for a row each.
-func compactRows(groups []bot.Group) []tableRow {
+func compactRows(groups []bot.Group, src knowledge.Page) []tableRow {
 	var rows []tableRow
 	for gi, g := range groups {
-		rows = append(rows, tableRow{gi, true, groupHeader(g, false)})
+		rows = append(rows, tableRow{gi, true, groupHeader(g.Owner, false)})
 		lines := make([]string, 0, len(g.Entries))
 		for _, e := range g.Entries {
-			lines = append(lines, "• "+link(e.URL(), e.Title, 300)+"  `"+esc(e.ID, 200)+"`")
+			lines = append(lines, "• "+link(bot.EntryURL(e, src), e.Title, 300)+"  `"+esc(e.ID, 200)+"`")
 		}
 		secs, _ := textSections(lines, len(lines))
 		for _, s := range secs {
@@ -595,26 +638,21 @@ func compactRows(groups []bot.Group) []tableRow {
 }
 
 // paginate lays rows out on pages of at most size blocks, the first page
-// starting with first; a group header never ends a page, and a page that
-// starts inside a group repeats its header, "(continued)".
+// starting with first (bot.Paginate: a header never ends a page, and a page
+// that starts inside a group repeats its header, "(continued)").
 func paginate(first slack.Block, rows []tableRow, groups []bot.Group, size int) [][]slack.Block {
-	var pages [][]slack.Block
-	page := []slack.Block{first}
-	for _, r := range rows {
-		need := 1
-		if r.header {
-			need = 2
+	all := append([]tableRow{{group: -1, block: first}}, rows...)
+	pages := bot.Paginate(all, size,
+		func(tableRow) int { return 1 },
+		func(r tableRow) bool { return r.header },
+		func(r tableRow) tableRow { return tableRow{r.group, true, groupHeader(groups[r.group].Owner, true)} })
+	out := make([][]slack.Block, len(pages))
+	for i, p := range pages {
+		for _, r := range p {
+			out[i] = append(out[i], r.block)
 		}
-		if len(page)+need > size {
-			pages = append(pages, page)
-			page = nil
-			if !r.header {
-				page = append(page, groupHeader(groups[r.group], true))
-			}
-		}
-		page = append(page, r.block)
 	}
-	return append(pages, page)
+	return out
 }
 
 // tableMessages renders a table: a header per owner and one row per entry
@@ -624,10 +662,10 @@ func paginate(first slack.Block, rows []tableRow, groups []bot.Group, size int) 
 // message cites the source and, when ephemeral, offers to share.
 func tableMessages(r bot.Reply, o renderOptions) []message {
 	const footer = 2 // source context, share actions
-	title := slack.NewHeaderBlock(plain(tableTitle(r), maxHeaderText))
+	title := slack.NewHeaderBlock(plain(r.Title(), maxHeaderText))
 	pages := paginate(title, detailedRows(r.Groups), r.Groups, maxBlocks-footer)
 	if len(pages) > maxMessages {
-		pages = paginate(title, compactRows(r.Groups), r.Groups, maxBlocks-footer)
+		pages = paginate(title, compactRows(r.Groups, r.Source), r.Groups, maxBlocks-footer)
 	}
 	if len(pages) > maxMessages {
 		pages = pages[:maxMessages]
@@ -655,23 +693,20 @@ func tableMessages(r bot.Reply, o renderOptions) []message {
 	summary := notification(r)
 	msgs := make([]message, len(pages))
 	for i, p := range pages {
-		text := summary
-		if len(pages) > 1 {
-			text = fmt.Sprintf("%s (%d of %d)", summary, i+1, len(pages))
-		}
-		msgs[i] = message{Text: text, Blocks: p}
+		msgs[i] = message{Text: bot.Numbered(summary, i, len(pages)), Blocks: p}
 	}
 	return msgs
 }
 
-// homeView renders the App Home tab: the help, then the whole table grouped
-// by owner. Within the view's block limit each entry gets a "Details" button;
-// a knowledge base too large for that is listed compactly, and one too large
-// even for that ends with a pointer to /mmd table.
+// homeView renders the App Home tab from the bot's welcome: the greeting
+// and the help, then the whole table grouped by owner. Within the view's
+// block limit each entry gets a "Details" button; a knowledge base too large
+// for that is listed compactly, and one too large even for that ends with a
+// pointer to /mmd table.
 func homeView(r bot.Reply) slack.HomeTabViewRequest {
 	help := []slack.Block{
-		slack.NewHeaderBlock(plain("Who is responsible? Ask me.", maxHeaderText)),
-		slack.NewSectionBlock(mrkdwn("I tell you who is responsible for what under Microsoft Managed Desktop: *Microsoft*, *your organisation*, or *both*."), nil, nil),
+		slack.NewHeaderBlock(plain(r.Text, maxHeaderText)),
+		sentence(bot.HelpIntro, ""),
 	}
 	secs, _ := textSections(helpLines(r.Commands), 4)
 	help = append(help, secs...)
@@ -680,7 +715,7 @@ func homeView(r bot.Reply) slack.HomeTabViewRequest {
 	var table []slack.Block
 	n := 0
 	for _, g := range r.Groups {
-		table = append(table, groupHeader(g, false))
+		table = append(table, groupHeader(g.Owner, false))
 		for _, e := range g.Entries {
 			table = append(table, entryRow(e, n))
 			n++
@@ -688,7 +723,7 @@ func homeView(r bot.Reply) slack.HomeTabViewRequest {
 	}
 	room := maxHomeBlocks - len(help) - 1 // the source
 	if len(table) > room {
-		table = compactTable(r.Groups, room)
+		table = compactTable(r.Groups, r.Source, room)
 	}
 	blocks := append(help, table...)
 	blocks = appendSource(blocks, r.Source)
@@ -697,7 +732,7 @@ func homeView(r bot.Reply) slack.HomeTabViewRequest {
 
 // compactTable lists entries as linked lines under a header per owner, in
 // at most room blocks.
-func compactTable(groups []bot.Group, room int) []slack.Block {
+func compactTable(groups []bot.Group, src knowledge.Page, room int) []slack.Block {
 	var blocks []slack.Block
 	total := 0
 	for _, g := range groups {
@@ -708,11 +743,10 @@ func compactTable(groups []bot.Group, room int) []slack.Block {
 		if len(blocks)+2 > room-1 {
 			break
 		}
-		blocks = append(blocks, groupHeader(g, false))
+		blocks = append(blocks, groupHeader(g.Owner, false))
 		lines := make([]string, 0, len(g.Entries))
 		for _, e := range g.Entries {
-			u := e.URL()
-			lines = append(lines, "• "+link(u, e.Title, 300)+"  `"+esc(e.ID, 200)+"`")
+			lines = append(lines, "• "+link(bot.EntryURL(e, src), e.Title, 300)+"  `"+esc(e.ID, 200)+"`")
 		}
 		secs, n := textSections(lines, room-1-len(blocks))
 		blocks = append(blocks, secs...)

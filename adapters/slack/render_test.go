@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	goldenfile "github.com/mmdbot/mmdbot/internal/golden"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,6 +12,9 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/mmdbot/mmdbot/bot"
+	goldenfile "github.com/mmdbot/mmdbot/internal/golden"
+	"github.com/mmdbot/mmdbot/internal/jsonout"
+	"github.com/mmdbot/mmdbot/internal/replytest"
 	"github.com/mmdbot/mmdbot/knowledge"
 )
 
@@ -48,59 +50,45 @@ func golden(t *testing.T, name string, v any) {
 	goldenfile.Check(t, filepath.Join("testdata", name+".json"), buf.Bytes())
 }
 
+// TestRenderGolden renders every kind of reply the bot gives, compares the
+// messages with the golden files, and checks that they say what every
+// renderer says: the bot's sentences and its actions' labels.
 func TestRenderGolden(t *testing.T) {
-	b := testBot(t)
-	kb := b.Knowledge()
-	vpn := asked(b, "customer/network-infrastructure-including-vpn", "who handles VPN issues? <!here> & <@U0123>")
-	both := asked(b, "customer/security-monitoring-and-response", "who watches for security threats?")
-	both.Also = b.Show("microsoft/security-monitoring").Answer
-	var alternatives []bot.Choice
-	for _, id := range []string{"microsoft/security-monitoring", "microsoft/update-monitoring-and-management", "customer/security-monitoring-and-response"} {
-		e, _ := kb.Entry(id)
-		alternatives = append(alternatives, bot.Choice{ID: e.ID, Title: e.Title, Owner: e.Owner})
-	}
-	suggest := bot.Reply{Kind: bot.KindSuggest, Intent: bot.IntentAsk, Question: "monitoring", Band: knowledge.BandSuggest,
-		Text: "I'm not sure which of these you mean:", Alternatives: alternatives, Source: kb.Page()}
-	unknown, _ := b.Handle(t.Context(), bot.Message{Text: "what is the weather in <#C123|paris>?", Via: bot.ViaCommand})
-	help, _ := b.Handle(t.Context(), bot.Message{Text: "help", Via: bot.ViaCommand})
-	table, _ := b.Handle(t.Context(), bot.Message{Text: "table", Via: bot.ViaCommand})
-	list, _ := b.Handle(t.Context(), bot.Message{Text: "list shared", Via: bot.ViaCommand})
-
-	eph := func(cmd, q string) renderOptions {
-		return renderOptions{surface: surfaceEphemeral, command: cmd, question: q}
-	}
-	tests := []struct {
-		name string
-		r    bot.Reply
-		o    renderOptions
-	}{
-		{"answer", vpn, renderOptions{}},
-		{"answer-ephemeral", vpn, eph(vpn.Question, vpn.Question)},
-		{"answer-shared", asked(b, "customer/change-management", "who approves changes?"), renderOptions{}},
-		{"answer-both-sides", both, renderOptions{}},
-		{"did-you-mean", suggest, eph("monitoring", "monitoring")},
-		{"dont-know", unknown, renderOptions{}},
-		{"help", help, eph("help", "help")},
-		{"table", table, eph("table", "table")},
-		{"list-shared", list, renderOptions{}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if tt.name == "dont-know" && tt.r.Kind != bot.KindUnknown {
-				t.Fatalf("the bot now knows %q: pick another question", tt.r.Question)
-			}
-			msgs := render(tt.r, tt.o)
-			checkLimits(t, tt.name, msgs, maxBlocks)
-			golden(t, tt.name, msgs)
+	for _, c := range replytest.Cases(t) {
+		t.Run(c.Name, func(t *testing.T) {
+			msgs := render(c.Reply, renderOptions{})
+			checkLimits(t, c.Name, msgs, maxBlocks)
+			golden(t, c.Name, msgs)
+			text := allText(t, msgs)
+			replytest.Check(t, c.Name, text, replytest.Says(c.Reply))
+			replytest.Check(t, c.Name, text, replytest.Labels(c.Reply))
+			replytest.Check(t, c.Name, text, []string{c.Reply.Hint})
 		})
 	}
+	// What only Slack shows: an answer to /mmd only its asker sees, with
+	// "Share in channel", and the App Home tab from the welcome.
+	b := testBot(t)
+	vpn := asked(b, "customer/network-infrastructure-including-vpn", "who handles VPN issues? <!here> & <@U0123>")
+	t.Run("answer-ephemeral", func(t *testing.T) {
+		msgs := render(vpn, renderOptions{surface: surfaceEphemeral, command: vpn.Question, question: vpn.Question})
+		checkLimits(t, "answer-ephemeral", msgs, maxBlocks)
+		golden(t, "answer-ephemeral", msgs)
+		replytest.Check(t, "answer-ephemeral", allText(t, msgs), []string{bot.ShareLabel})
+	})
 	t.Run("home", func(t *testing.T) {
-		r := table
-		r.Commands = bot.Commands()
+		r := b.Welcome(t.Context(), bot.Message{})
 		v := homeView(r)
 		checkLimits(t, "home", []message{{Text: "home", Blocks: v.Blocks.BlockSet}}, maxHomeBlocks)
 		golden(t, "home", v)
+		replytest.Check(t, "home", allText(t, v), replytest.Says(r))
 	})
+}
+
+// allText is every text of a rendering (block texts, fields, button
+// labels, notification text) with Slack's escapes undone, for checking
+// what it says.
+func allText(t *testing.T, v any) string {
+	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(replytest.JSONText(t, v, "text"))
 }
 
 // TestEscaping: whatever people type, an echo of it can ping no one.
@@ -141,7 +129,7 @@ func texts(t *testing.T, blocks []slack.Block) []string {
 
 func mustJSON(t testing.TB, v any) []byte {
 	t.Helper()
-	b, err := jsonMarshal(v)
+	b, err := jsonout.Marshal(v, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,9 +153,7 @@ func TestLimitsBuiltIn(t *testing.T) {
 			checkLimits(t, string(r.Kind)+" "+r.Question, render(r, renderOptions{surface: s, command: r.Question, question: r.Question}), maxBlocks)
 		}
 	}
-	table, _ := b.Handle(t.Context(), bot.Message{Text: "table"})
-	table.Commands = bot.Commands()
-	checkLimits(t, "home", []message{{Text: "home", Blocks: homeView(table).Blocks.BlockSet}}, maxHomeBlocks)
+	checkLimits(t, "home", []message{{Text: "home", Blocks: homeView(b.Welcome(t.Context(), bot.Message{})).Blocks.BlockSet}}, maxHomeBlocks)
 }
 
 // bigTable is a knowledge base far larger than Slack's limits, with titles,
@@ -212,8 +198,9 @@ func TestLimitsHuge(t *testing.T) {
 	if len(cut) != maxMessages || !strings.Contains(string(mustJSON(t, cut[len(cut)-1])), "too many to show here whole") {
 		t.Errorf("9000 entries: %d messages, without the note", len(cut))
 	}
-	r.Commands = bot.Commands()
-	checkLimits(t, "huge home", []message{{Text: "home", Blocks: homeView(r).Blocks.BlockSet}}, maxHomeBlocks)
+	home := r
+	home.Kind, home.Intent, home.Text, home.Commands = bot.KindHelp, bot.IntentWelcome, bot.Greeting, bot.Commands()
+	checkLimits(t, "huge home", []message{{Text: "home", Blocks: homeView(home).Blocks.BlockSet}}, maxHomeBlocks)
 	for _, g := range r.Groups {
 		e := g.Entries[0]
 		a := bot.Reply{Kind: bot.KindAnswer, Intent: bot.IntentAsk, Question: strings.Repeat("é<", 1000), Answer: &bot.Answer{Entry: e, URL: e.URL()}, Also: &bot.Answer{Entry: e}, Source: r.Source}

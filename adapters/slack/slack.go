@@ -68,6 +68,12 @@ type Config struct {
 	Logger          *slog.Logger
 }
 
+// Enabled reports whether any Slack credential is set: the adapter is
+// meant to be on, and Validate then says what else it needs.
+func (c Config) Enabled() bool {
+	return c.BotToken != "" || c.AppToken != "" || c.SigningSecret != ""
+}
+
 var channelID = regexp.MustCompile(`^[A-Z0-9]{2,32}$`)
 
 // Validate says in one sentence what is missing or wrong. It does no I/O and
@@ -111,11 +117,22 @@ type webAPI interface {
 	PublishViewContext(ctx context.Context, req slack.PublishViewContextRequest) (*slack.ViewResponse, error)
 }
 
+// Bot is what the adapter asks of mmdbot's bot: every message, button and
+// App Home visit goes through it, so that each is answered, counted and
+// journalled the same way as on every other platform. *bot.Bot implements
+// it.
+type Bot interface {
+	bot.Handler
+	Act(ctx context.Context, m bot.Message, a bot.Action) (bot.Reply, error)
+	Welcome(ctx context.Context, m bot.Message) bot.Reply
+	Refused(adapter, reason string)
+}
+
 // Adapter connects one Slack app to the bot. Make it with New; serve its
 // handlers (when HTTPEnabled) and call Run.
 type Adapter struct {
 	cfg     Config
-	bot     *bot.Bot
+	bot     Bot
 	log     *slog.Logger
 	client  *slack.Client
 	api     webAPI
@@ -130,10 +147,11 @@ type Adapter struct {
 	started   atomic.Bool
 	running   atomic.Bool
 	connected atomic.Bool
+	changes   changes
 }
 
 // New validates cfg and returns the adapter. It does no I/O.
-func New(cfg Config, b *bot.Bot) (*Adapter, error) {
+func New(cfg Config, b Bot) (*Adapter, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("configure slack: %w", err)
 	}
@@ -203,10 +221,77 @@ func (a *Adapter) HTTPEnabled() bool { return a.cfg.SigningSecret != "" }
 // connects over Socket Mode.
 func (a *Adapter) SocketModeEnabled() bool { return a.cfg.AppToken != "" }
 
-// Ready reports whether the adapter is ready: Run started and, when Socket
-// Mode is on, connected.
-func (a *Adapter) Ready() bool {
-	return a.running.Load() && (!a.SocketModeEnabled() || a.connected.Load())
+// Name names the adapter in metrics, logs and /readyz: "slack".
+func (a *Adapter) Name() string { return adapterName }
+
+// errNotConnected is what Ready says of an adapter not running yet, or
+// whose Socket Mode connection is down.
+var errNotConnected = errors.New("not connected")
+
+// Ready reports whether the adapter can take work: Run started and, when
+// Socket Mode is on, connected.
+func (a *Adapter) Ready() error {
+	if !a.running.Load() || (a.SocketModeEnabled() && !a.connected.Load()) {
+		return errNotConnected
+	}
+	return nil
+}
+
+// Changed returns a channel closed at the adapter's next change of state
+// (running, connected): whoever waits for Ready waits on it rather than
+// polling.
+func (a *Adapter) Changed() <-chan struct{} { return a.changes.next() }
+
+// setRunning and setConnected change the adapter's state and tell those
+// waiting; setConnected returns whether it was connected.
+func (a *Adapter) setRunning(v bool) {
+	a.running.Store(v)
+	a.changes.notify()
+}
+
+func (a *Adapter) setConnected(v bool) bool {
+	was := a.connected.Swap(v)
+	if was != v {
+		a.changes.notify()
+	}
+	return was
+}
+
+// changes closes a channel at each change, for those waiting for one.
+type changes struct {
+	mu sync.Mutex
+	ch chan struct{}
+}
+
+// next returns a channel closed at the next change.
+func (c *changes) next() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ch == nil {
+		c.ch = make(chan struct{})
+	}
+	return c.ch
+}
+
+// notify tells those waiting that a change happened.
+func (c *changes) notify() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ch != nil {
+		close(c.ch)
+		c.ch = nil
+	}
+}
+
+// Routes mounts the Events API, slash commands and interactions when the
+// signing secret is set (Socket Mode needs no endpoint).
+func (a *Adapter) Routes(mux *http.ServeMux) {
+	if !a.HTTPEnabled() {
+		return
+	}
+	mux.Handle("POST /slack/events", a.Events())
+	mux.Handle("POST /slack/commands", a.Commands())
+	mux.Handle("POST /slack/interactions", a.Interactions())
 }
 
 // Run starts the worker pool (and Socket Mode when enabled) and blocks until
@@ -228,7 +313,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 			}
 		})
 	}
-	a.running.Store(true)
+	a.setRunning(true)
 	a.log.LogAttrs(ctx, slog.LevelInfo, "slack adapter running",
 		slog.Bool("socket_mode", a.SocketModeEnabled()), slog.Bool("http", a.HTTPEnabled()),
 		slog.Int("workers", a.cfg.Workers))
@@ -239,8 +324,8 @@ func (a *Adapter) Run(ctx context.Context) error {
 	} else {
 		<-ctx.Done()
 	}
-	a.running.Store(false)
-	a.connected.Store(false)
+	a.setRunning(false)
+	a.setConnected(false)
 
 	a.jobs.close()
 	drained := make(chan struct{})

@@ -45,14 +45,14 @@ func (a *Adapter) runSocketMode(ctx context.Context) error {
 func (a *Adapter) onSocketEvent(ctx context.Context, sm *socketmode.Client, evt socketmode.Event) {
 	switch evt.Type {
 	case socketmode.EventTypeConnecting:
-		a.connected.Store(false)
+		a.setConnected(false)
 		a.log.LogAttrs(ctx, slog.LevelDebug, "slack socket mode connecting")
 	case socketmode.EventTypeConnected, socketmode.EventTypeHello:
-		if !a.connected.Swap(true) {
+		if !a.setConnected(true) {
 			a.log.LogAttrs(ctx, slog.LevelInfo, "slack socket mode connected")
 		}
 	case socketmode.EventTypeConnectionError:
-		a.connected.Store(false)
+		a.setConnected(false)
 		attrs := []slog.Attr{}
 		if ce, ok := evt.Data.(*slack.ConnectionErrorEvent); ok && ce.ErrorObj != nil {
 			p := diagnoseConnect(ce.ErrorObj)
@@ -61,14 +61,14 @@ func (a *Adapter) onSocketEvent(ctx context.Context, sm *socketmode.Client, evt 
 		}
 		a.log.LogAttrs(ctx, slog.LevelWarn, "slack socket mode cannot connect: retrying", attrs...)
 	case socketmode.EventTypeInvalidAuth:
-		a.connected.Store(false)
+		a.setConnected(false)
 		p := diagnoseConnect(slack.StatusCodeError{Code: http.StatusNotFound, Status: "404 Not Found"})
 		a.log.LogAttrs(ctx, slog.LevelError, "slack socket mode refused", slog.String("reason", p.reason), slog.String("fix", p.fix))
 	case socketmode.EventTypeDisconnect:
 		// Slack closes connections now and then (refresh_requested) and
 		// mmdbot opens a new one; link_disabled means Socket Mode was
 		// turned off in the app's settings.
-		a.connected.Store(false)
+		a.setConnected(false)
 		reason := ""
 		if evt.Request != nil {
 			reason = evt.Request.Reason
@@ -111,7 +111,7 @@ func (a *Adapter) onSocketEvent(ctx context.Context, sm *socketmode.Client, evt 
 			a.ack(ctx, sm, evt.Request, nil)
 		}
 	case socketmode.EventTypeErrorBadMessage:
-		a.bot.Telemetry().Refused(adapterName, "bad-request")
+		a.bot.Refused(adapterName, "bad-request")
 		a.log.LogAttrs(ctx, slog.LevelWarn, "slack socket mode message not understood")
 	case socketmode.EventTypeIncomingError:
 		attrs := []slog.Attr{}

@@ -101,13 +101,8 @@ func TestSocketMode(t *testing.T) {
 		t.Error("HTTP enabled without a signing secret")
 	}
 
-	deadline := time.Now().Add(10 * time.Second)
-	for !(h.a.Ready() && ss.conns.Load() == 2) {
-		if time.Now().After(deadline) {
-			t.Fatalf("not ready: %d connections, ready %v", ss.conns.Load(), h.a.Ready())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	// Ready on the second connection, after the reconnect.
+	waitState(t, h.a, "ready on the second connection", func() bool { return h.a.Ready() == nil && ss.conns.Load() == 2 })
 
 	mention := json.RawMessage(eventBody("EvS1", `{"type":"app_mention","user":"U0ASKER","text":"<@UBOT0001> who handles VPN issues?","ts":"1700000002.000100","channel":"C0GENERAL"}`))
 	ss.script <- envelope("env-1", "events_api", mention, 0)
@@ -212,13 +207,7 @@ func TestSocketModeUnreachable(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(logs.String(), "reason=network") {
-		if time.Now().After(deadline) {
-			t.Fatalf("no network problem logged:\n%s", logs.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	logs.waitFor(t, "reason=network")
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("Run after cancel: %v", err)
@@ -235,7 +224,7 @@ func TestSocketModeUnreachable(t *testing.T) {
 			t.Errorf("log line lacks %q: %s", want, line)
 		}
 	}
-	if a.Ready() {
+	if a.Ready() == nil {
 		t.Error("ready without a connection")
 	}
 }

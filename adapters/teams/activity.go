@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
+
+	"github.com/mmdbot/mmdbot/bot"
 )
 
 // incoming is an activity as the channel sends it: msbotbuilder-go's schema,
@@ -91,6 +93,11 @@ func (a *incoming) personal() bool {
 		return false
 	}
 	return !a.Conversation.IsGroup
+}
+
+// message is what the bot is told of an activity: text, who, where, how.
+func (a *incoming) message(text string, via bot.Via) bot.Message {
+	return bot.Message{Text: text, User: a.user(), Conversation: a.Conversation.ID, Via: via, Adapter: adapterName}
 }
 
 // user identifies who wrote: the Entra object id when there is one.

@@ -135,7 +135,7 @@ func TestKeyRollover(t *testing.T) {
 
 func TestKeysCachedAndReady(t *testing.T) {
 	r := newRig(t)
-	if !r.adapter.Ready() {
+	if r.adapter.Ready() != nil {
 		t.Fatal("not ready before the first request")
 	}
 	for range 5 {
@@ -146,7 +146,7 @@ func TestKeysCachedAndReady(t *testing.T) {
 	if m, k := r.ch.metaHits.Load(), r.ch.jwksHits.Load(); m != 1 || k != 1 {
 		t.Errorf("metadata fetched %d times and keys %d times for 5 requests, want 1 and 1", m, k)
 	}
-	if !r.adapter.Ready() {
+	if r.adapter.Ready() != nil {
 		t.Error("not ready with keys")
 	}
 }
@@ -158,7 +158,7 @@ func TestKeysUnreachable(t *testing.T) {
 	if resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("status %d, want 403", resp.StatusCode)
 	}
-	if r.adapter.Ready() {
+	if r.adapter.Ready() == nil {
 		t.Error("ready without keys")
 	}
 }

@@ -38,7 +38,7 @@ func BenchmarkComposeQuery(b *testing.B) {
 	json.Unmarshal([]byte(`{"commandId":"searchQuery","parameters":[{"name":"searchQuery","value":"who fixes vpn"}],"queryOptions":{"skip":0,"count":10}}`), &q)
 	size := 0
 	for b.Loop() {
-		out, _ := json.Marshal(a.search(q))
+		out, _ := json.Marshal(a.search(b.Context(), &incoming{}, q))
 		size = len(out)
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "µs/query")

@@ -3,7 +3,6 @@ package teams
 import (
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"strings"
 
 	"github.com/mmdbot/mmdbot/bot"
@@ -88,17 +87,59 @@ type submit struct {
 }
 
 // submission is the data of the cards' Action.Submit buttons, which Teams
-// sends back as the value of a message activity.
+// sends back as the value of a message activity: a bot.Action. Cards
+// already posted keep their buttons, so the fields never change meaning.
 type submission struct {
-	// Action is "show" (a "did you mean" choice or a table row), "vote"
-	// (👍/👎) or "ask" (a command button).
+	// Action is the kind of bot.Action: "show" (a "did you mean" choice or
+	// a table row), "vote" (👍/👎), "run" (a command button) or "ask".
 	Action string `json:"mmd"`
 	// ID is the entry shown or voted on.
 	ID string `json:"id,omitempty"`
 	// Vote is "up" or "down".
 	Vote string `json:"vote,omitempty"`
-	// Question is the question answered (votes) or asked ("ask").
+	// Question is the question answered (votes, choices); for an "ask"
+	// of a card of an earlier version, the text to ask.
 	Question string `json:"q,omitempty"`
+	// Text is the command run or the question asked.
+	Text string `json:"text,omitempty"`
+}
+
+// submitOf is the Action.Submit button of one of a reply's actions.
+func submitOf(a bot.Action) submit {
+	d := submission{Action: string(a.Kind), ID: a.ID, Question: a.Question, Text: a.Text}
+	if a.Kind == bot.ActVote {
+		d.Vote = "down"
+		if a.Up {
+			d.Vote = "up"
+		}
+	}
+	return submit{Type: "Action.Submit", Title: a.Label, Data: d}
+}
+
+// action returns the bot.Action a submission stands for.
+func (s submission) action() bot.Action {
+	a := bot.Action{Kind: bot.ActionKind(s.Action), ID: s.ID, Question: s.Question, Text: s.Text}
+	switch a.Kind {
+	case bot.ActVote:
+		if s.Vote != "up" && s.Vote != "down" {
+			a.Kind = "" // not mmdbot's
+		}
+		a.Up = s.Vote == "up"
+	case bot.ActAsk:
+		if a.Text == "" {
+			a.Text, a.Question = s.Question, ""
+		}
+	}
+	return a
+}
+
+// submits are the buttons of a reply's actions.
+func submits(actions []bot.Action) []any {
+	out := make([]any, 0, len(actions))
+	for _, a := range actions {
+		out = append(out, submitOf(a))
+	}
+	return out
 }
 
 func tb(s string) textBlock { return textBlock{Type: "TextBlock", Text: s, Wrap: true} }
@@ -139,8 +180,8 @@ func renderCards(r bot.Reply, o cardOptions) []Card {
 	case bot.KindTable:
 		return tableCards(r)
 	case bot.KindHelp:
-		return []Card{helpCard(r, "")}
-	case bot.KindUnknown:
+		return []Card{helpCard(r)}
+	case bot.KindUnknown, bot.KindError:
 		return []Card{unknownCard(r)}
 	}
 	return []Card{newCard(plaintext.Render(r), []any{tb(r.Text)})}
@@ -149,7 +190,7 @@ func renderCards(r bot.Reply, o cardOptions) []Card {
 func answerSection(a *bot.Answer) []any {
 	e := a.Entry
 	head := container{Type: "Container", Style: ownerStyle(a.Lead()), Bleed: true, Items: []any{
-		textBlock{Type: "TextBlock", Text: a.Lead().Label(), Wrap: true, Size: "ExtraLarge", Weight: "Bolder"},
+		textBlock{Type: "TextBlock", Text: a.Headline(), Wrap: true, Size: "ExtraLarge", Weight: "Bolder"},
 		textBlock{Type: "TextBlock", Text: e.Title, Wrap: true, Size: "Medium", Weight: "Bolder", Spacing: "Small"},
 	}}
 	if note := a.SideNote(); note != "" {
@@ -182,26 +223,6 @@ func answerSection(a *bot.Answer) []any {
 	return out
 }
 
-// safeURL returns u when it may become a link: an absolute http(s) address,
-// or, with mailto, a mailto: address too; "" otherwise (javascript:, data:,
-// relative addresses...), and the caller then shows plain text.
-func safeURL(u string, mailto bool) string {
-	if u == "" || strings.ContainsAny(u, "<> \t\r\n") {
-		return ""
-	}
-	p, err := url.Parse(u)
-	if err != nil {
-		return ""
-	}
-	switch {
-	case (p.Scheme == "https" || p.Scheme == "http") && p.Host != "":
-	case mailto && p.Scheme == "mailto" && p.Opaque != "":
-	default:
-		return ""
-	}
-	return u
-}
-
 // mdDestination escapes what would end a Markdown link's address early.
 var mdDestination = strings.NewReplacer("(", "%28", ")", "%29", "[", "%5B", "]", "%5D")
 
@@ -214,7 +235,7 @@ var mdLinkText = strings.NewReplacer(`\`, `\\`, "[", `\[`, "]", `\]`)
 // link of their own.
 func mdLink(text, u string) string {
 	text = mdLinkText.Replace(text)
-	u = safeURL(u, true)
+	u = bot.SafeURL(u, true)
 	if u == "" {
 		return text
 	}
@@ -234,11 +255,9 @@ func sourceBlock(p knowledge.Page) textBlock {
 func answerCard(r bot.Reply, o cardOptions) Card {
 	var body []any
 	if r.Also != nil {
-		body = append(body, textBlock{Type: "TextBlock", Text: "Both Microsoft and your organisation have a part in this.", Wrap: true, Weight: "Bolder"})
+		body = append(body, textBlock{Type: "TextBlock", Text: bot.BothSides, Wrap: true, Weight: "Bolder"})
 	}
 	body = append(body, answerSection(r.Answer)...)
-	var actions []any
-	learn := "Read on Microsoft Learn"
 	if r.Also != nil {
 		sec := answerSection(r.Also)
 		if c, ok := sec[0].(container); ok {
@@ -246,42 +265,37 @@ func answerCard(r bot.Reply, o cardOptions) Card {
 			sec[0] = c
 		}
 		body = append(body, sec...)
-		learn = "Learn: " + r.Answer.Entry.Owner.Label()
 	}
-	// Buttons open http(s) addresses only.
-	answerURL := safeURL(r.Answer.URL, false)
-	if answerURL != "" {
-		actions = append(actions, openURL{Type: "Action.OpenUrl", Title: learn, URL: answerURL})
-	}
-	if r.Also != nil {
-		if u := safeURL(r.Also.URL, false); u != "" && u != answerURL {
-			actions = append(actions, openURL{Type: "Action.OpenUrl", Title: "Learn: " + r.Also.Entry.Owner.Label(), URL: u})
+	// Buttons open http(s) addresses only, each once.
+	var actions []any
+	seen := map[string]bool{}
+	for _, a := range []*bot.Answer{r.Answer, r.Also} {
+		if a == nil {
+			continue
+		}
+		if u := bot.SafeURL(a.URL, false); u != "" && !seen[u] {
+			seen[u] = true
+			actions = append(actions, openURL{Type: "Action.OpenUrl", Title: a.ReadLabel(r.Also != nil), URL: u})
 		}
 	}
 	if r.Source.Title != "" {
 		body = append(body, sourceBlock(r.Source))
 	}
 	if o.feedback {
-		id := r.Answer.Entry.ID
-		actions = append(actions,
-			submit{Type: "Action.Submit", Title: "👍 Helpful", Data: submission{Action: "vote", ID: id, Vote: "up", Question: r.Question}},
-			submit{Type: "Action.Submit", Title: "👎 Not helpful", Data: submission{Action: "vote", ID: id, Vote: "down", Question: r.Question}},
-		)
+		actions = append(actions, submits(r.Actions)...)
 	}
 	return newCard(plaintext.Render(r), body, actions...)
 }
 
 func suggestCard(r bot.Reply) Card {
 	body := []any{tb(r.Text)}
-	var actions []any
 	for _, c := range r.Alternatives {
 		body = append(body, container{Type: "Container", Style: ownerStyle(c.Owner), Spacing: "Small", Items: []any{
 			textBlock{Type: "TextBlock", Text: c.Title, Wrap: true, Weight: "Bolder"},
 			textBlock{Type: "TextBlock", Text: c.Owner.Label(), Wrap: true, Size: "Small", IsSubtle: true, Spacing: "None"},
-		}, SelectAction: submit{Type: "Action.Submit", Title: c.Title, Data: submission{Action: "show", ID: c.ID}}})
-		actions = append(actions, submit{Type: "Action.Submit", Title: c.Title, Data: submission{Action: "show", ID: c.ID}})
+		}, SelectAction: submitOf(bot.Show(c.ID, c.Title, r.Question))})
 	}
-	return newCard(plaintext.Render(r), body, actions...)
+	return newCard(plaintext.Render(r), body, submits(r.Actions)...)
 }
 
 func commandFacts(cmds []bot.Command) factSet {
@@ -292,55 +306,43 @@ func commandFacts(cmds []bot.Command) factSet {
 	return fs
 }
 
-func helpCard(r bot.Reply, heading string) Card {
+// helpHowTo says how to ask in Teams.
+const helpHowTo = "In a channel or group chat, mention me: **@mmd who handles VPN issues?** In a personal chat, just ask. In the message box, the mmd search finds a responsibility and inserts its card."
+
+// helpCard renders the help, after the greeting of small talk or, as a
+// heading, of the welcome.
+func helpCard(r bot.Reply) Card {
 	var body []any
-	if heading != "" {
-		body = append(body, textBlock{Type: "TextBlock", Text: heading, Wrap: true, Style: "heading", Size: "Large", Weight: "Bolder"})
-	}
-	if r.Text != "" {
+	switch {
+	case r.Intent == bot.IntentWelcome:
+		body = append(body, textBlock{Type: "TextBlock", Text: r.Text, Wrap: true, Style: "heading", Size: "Large", Weight: "Bolder"})
+	case r.Text != "":
 		body = append(body, tb(r.Text))
 	}
-	body = append(body,
-		tb("Ask me who is responsible for something under Microsoft Managed Desktop:"),
-		commandFacts(r.Commands),
-		tb("In a channel or group chat, mention me: **@mmd who handles VPN issues?** In a personal chat, just ask. In the message box, the mmd search finds a responsibility and inserts its card."),
-	)
+	body = append(body, tb(bot.HelpIntro), commandFacts(r.Commands), tb(helpHowTo))
 	if r.Source.Title != "" {
 		body = append(body, sourceBlock(r.Source))
 	}
-	return newCard(plaintext.Render(r), body,
-		submit{Type: "Action.Submit", Title: "Show the table", Data: submission{Action: "ask", Question: "table"}})
+	return newCard(plaintext.Render(r), body, submits(r.Actions)...)
 }
 
-// WelcomeCard is the card posted when the bot is added to a conversation.
-func WelcomeCard(r bot.Reply) Card {
-	c := helpCard(r, "Hi, I'm mmd")
-	c.FallbackText = "Hi, I'm mmd.\n\n" + c.FallbackText
-	return c
-}
+// WelcomeCard is the card posted when the bot is added to a conversation:
+// the bot's welcome.
+func WelcomeCard(r bot.Reply) Card { return helpCard(r) }
 
 func unknownCard(r bot.Reply) Card {
-	body := []any{tb(r.Text)}
-	if len(r.Commands) > 0 {
-		body = append(body, commandFacts(r.Commands))
-	}
-	return newCard(plaintext.Render(r), body,
-		submit{Type: "Action.Submit", Title: "Show the table", Data: submission{Action: "ask", Question: "table"}},
-		submit{Type: "Action.Submit", Title: "Help", Data: submission{Action: "ask", Question: "help"}})
+	return newCard(plaintext.Render(r), []any{tb(r.Sentence())}, submits(r.Actions)...)
 }
 
 // tableRow is one clickable entry of a table card.
 func tableRow(e *knowledge.Entry) container {
 	return container{Type: "Container", Spacing: "Small", Items: []any{
 		textBlock{Type: "TextBlock", Text: "• " + e.Title, Wrap: true},
-	}, SelectAction: submit{Type: "Action.Submit", Title: e.Title, Data: submission{Action: "show", ID: e.ID}}}
+	}, SelectAction: submitOf(bot.Show(e.ID, e.Title, ""))}
 }
 
 func groupHeading(o knowledge.Owner, continued bool) container {
-	t := o.Label()
-	if continued {
-		t += " (continued)"
-	}
+	t := bot.GroupHeading(o, continued)
 	return container{Type: "Container", Style: ownerStyle(o), Spacing: "Medium", Items: []any{
 		textBlock{Type: "TextBlock", Text: t, Wrap: true, Size: "Medium", Weight: "Bolder"},
 	}}
@@ -351,63 +353,57 @@ func jsonSize(v any) int {
 	return len(b)
 }
 
+// cardRow is one row of a table card: an owner's heading or one entry.
+type cardRow struct {
+	owner   knowledge.Owner
+	entry   *knowledge.Entry // nil for a heading
+	element container
+}
+
+// size is what the row takes of a card: its JSON and its line of the
+// fallback text.
+func (r cardRow) size() int {
+	if r.entry == nil {
+		return jsonSize(r.element) + len(r.owner.Label()) + 4
+	}
+	return jsonSize(r.element) + len(r.entry.Title) + len(r.entry.ID) + 12
+}
+
 // tableCards renders a table or listing as cards of at most cardBudget bytes
 // each (card and fallback text), the groups split between entries.
 func tableCards(r bot.Reply) []Card {
-	title := "Microsoft Managed Desktop responsibilities"
-	if r.Intent == bot.IntentList && len(r.Groups) == 1 {
-		title = "Responsibilities: " + r.Groups[0].Owner.Label()
-	}
+	title := r.Title()
 	if len(r.Groups) == 0 {
 		return []Card{newCard(plaintext.Render(r), []any{tb(r.Text)})}
 	}
-	type page struct {
-		body   []any
-		groups []bot.Group
-		size   int
+	var rows []cardRow
+	for _, g := range r.Groups {
+		rows = append(rows, cardRow{owner: g.Owner, element: groupHeading(g.Owner, false)})
+		for _, e := range g.Entries {
+			rows = append(rows, cardRow{owner: g.Owner, entry: e, element: tableRow(e)})
+		}
 	}
 	src := sourceBlock(r.Source)
 	// Room for the card's frame, title, source line and hint.
 	frame := jsonSize(newCard("", nil)) + jsonSize(src) + 2*len(title) + 600
-	var pages []*page
-	cur := &page{size: frame}
-	pages = append(pages, cur)
-	for _, g := range r.Groups {
-		started, continued := false, false
-		heading := jsonSize(groupHeading(g.Owner, true)) + len(g.Owner.Label()) + 4
-		for _, e := range g.Entries {
-			row := tableRow(e)
-			need := jsonSize(row) + len(e.Title) + len(e.ID) + 12 // row and its fallback line
-			if !started {
-				need += heading
-			}
-			if cur.size+need > cardBudget && len(cur.body) > 0 {
-				cur = &page{size: frame}
-				pages = append(pages, cur)
-				if started {
-					started, continued = false, true
-					need += heading
-				}
-			}
-			if !started {
-				cur.body = append(cur.body, groupHeading(g.Owner, continued))
-				cur.groups = append(cur.groups, bot.Group{Owner: g.Owner})
-				started = true
-			}
-			cur.body = append(cur.body, row)
-			last := &cur.groups[len(cur.groups)-1]
-			last.Entries = append(last.Entries, e)
-			cur.size += need
-		}
-	}
+	pages := bot.Paginate(rows, cardBudget-frame, cardRow.size,
+		func(r cardRow) bool { return r.entry == nil },
+		func(r cardRow) cardRow { return cardRow{owner: r.owner, element: groupHeading(r.owner, true)} })
 	cards := make([]Card, 0, len(pages))
 	for i, p := range pages {
-		t := title
-		if len(pages) > 1 {
-			t = fmt.Sprintf("%s (%d of %d)", title, i+1, len(pages))
+		t := bot.Numbered(title, i, len(pages))
+		body := []any{textBlock{Type: "TextBlock", Text: t, Wrap: true, Style: "heading", Size: "Large", Weight: "Bolder"}}
+		var groups []bot.Group
+		for _, row := range p {
+			body = append(body, row.element)
+			if row.entry == nil {
+				groups = append(groups, bot.Group{Owner: row.owner})
+				continue
+			}
+			last := &groups[len(groups)-1]
+			last.Entries = append(last.Entries, row.entry)
 		}
-		body := append([]any{textBlock{Type: "TextBlock", Text: t, Wrap: true, Style: "heading", Size: "Large", Weight: "Bolder"}}, p.body...)
-		hint := tb("Select a responsibility to see who does what, or ask me a question.")
+		hint := tb(bot.TableHint)
 		hint.Size, hint.IsSubtle = "Small", true
 		body = append(body, hint)
 		if r.Source.Title != "" {
@@ -415,7 +411,7 @@ func tableCards(r bot.Reply) []Card {
 		}
 		var fb strings.Builder
 		fb.WriteString(t + "\n\n")
-		plaintext.Table(&fb, p.groups)
+		plaintext.Table(&fb, groups)
 		cards = append(cards, newCard(fb.String(), body))
 	}
 	return cards

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/mmdbot/mmdbot/bot"
+	"github.com/mmdbot/mmdbot/internal/replytest"
 	"github.com/mmdbot/mmdbot/internal/skips"
 	"github.com/mmdbot/mmdbot/knowledge"
 )
@@ -48,64 +49,31 @@ func ask(t *testing.T, b *bot.Bot, q string) bot.Reply {
 	return r
 }
 
-// TestCardGolden renders every kind of reply and compares the cards with the
-// golden files, which TestCardsLoadInAdaptiveCardsParser checks too.
+// TestCardGolden renders every kind of reply the bot gives, compares the
+// cards with the golden files (which TestCardsLoadInAdaptiveCardsParser
+// checks too), and checks that they say what every renderer says: the
+// bot's sentences and its actions' labels.
 func TestCardGolden(t *testing.T) {
-	b := testBot()
-	both := b.Show("microsoft/user-support")
-	both.Also = b.Show("customer/user-support").Answer
-	both.Question = "who supports our users?"
-	// A "did you mean" built by hand, so that a change of the matcher's
-	// scores does not change which card this is.
-	suggest := bot.Reply{Kind: bot.KindSuggest, Intent: bot.IntentAsk, Band: knowledge.BandSuggest,
-		Question: "who handles Microsoft 365 apps updates", Text: "I'm not sure which of these you mean:"}
-	for _, id := range []string{"customer/apps", "customer/microsoft-365-apps-for-enterprise-configuration-and-management"} {
-		e := b.Show(id).Answer.Entry
-		if e == nil {
-			t.Fatalf("no entry %s: the knowledge changed; pick other entries", id)
-		}
-		suggest.Alternatives = append(suggest.Alternatives, bot.Choice{ID: e.ID, Title: e.Title, Owner: e.Owner})
-	}
-	tests := []struct {
-		name  string
-		reply bot.Reply
-		kind  bot.Kind
-	}{
-		{"answer-customer", ask(t, b, "who handles VPN issues?"), bot.KindAnswer},
-		{"answer-microsoft-contact", ask(t, b, "who patches windows"), bot.KindAnswer},
-		{"answer-shared-split", ask(t, b, "who manages apps?"), bot.KindAnswer},
-		{"answer-both-sides", both, bot.KindAnswer},
-		{"suggest", suggest, bot.KindSuggest},
-		{"show-misspelt", b.Show("customer/prnting"), bot.KindSuggest},
-		{"unknown", ask(t, b, "who feeds the office cat?"), bot.KindUnknown},
-		{"help", ask(t, b, "help"), bot.KindHelp},
-		{"smalltalk", ask(t, b, "hello"), bot.KindHelp},
-		{"table", ask(t, b, "table"), bot.KindTable},
-		{"list-microsoft", ask(t, b, "list microsoft"), bot.KindTable},
-		{"error", ask(t, b, "list everyone"), bot.KindError},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if tt.reply.Kind != tt.kind {
-				t.Fatalf("the bot's reply is %s, want %s: the knowledge changed; pick another question", tt.reply.Kind, tt.kind)
-			}
-			cards := RenderCards(tt.reply)
-			for i, c := range cards {
-				if n := jsonSize(c); n > cardBudget {
+	for _, c := range replytest.Cases(t) {
+		t.Run(c.Name, func(t *testing.T) {
+			cards := RenderCards(c.Reply)
+			for i, card := range cards {
+				if n := jsonSize(card); n > cardBudget {
 					t.Errorf("card of %d bytes, over %d", n, cardBudget)
 				}
-				name := tt.name + ".json"
+				name := c.Name + ".json"
 				if len(cards) > 1 {
-					name = fmt.Sprintf("%s-%d.json", tt.name, i+1)
+					name = fmt.Sprintf("%s-%d.json", c.Name, i+1)
 				}
-				golden(t, name, marshalIndent(t, c))
+				golden(t, name, marshalIndent(t, card))
 			}
+			text := cardText(t, cards)
+			replytest.Check(t, c.Name, text, replytest.Says(c.Reply))
+			replytest.Check(t, c.Name, text, replytest.Labels(c.Reply))
+			replytest.Check(t, c.Name, text, []string{c.Reply.Hint})
 		})
 	}
-	t.Run("welcome", func(t *testing.T) {
-		r := bot.Reply{Kind: bot.KindHelp, Intent: bot.IntentHelp, Commands: bot.Commands(), Source: b.Knowledge().Page()}
-		golden(t, "welcome.json", marshalIndent(t, WelcomeCard(r)))
-	})
+	b := testBot()
 	t.Run("activity", func(t *testing.T) {
 		in := &incoming{}
 		in.ID, in.ServiceURL = "1700000000001", "https://smba.trafficmanager.net/emea/"
@@ -122,8 +90,14 @@ func TestCardGolden(t *testing.T) {
 		}
 		var q searchQuery
 		json.Unmarshal([]byte(`{"commandId":"searchQuery","parameters":[{"name":"searchQuery","value":"printer"}],"queryOptions":{"skip":0,"count":3}}`), &q)
-		golden(t, "compose-query.json", marshalIndent(t, a.search(q)))
+		golden(t, "compose-query.json", marshalIndent(t, a.search(t.Context(), &incoming{}, q)))
 	})
+}
+
+// cardText is every text of some cards a person reads (text blocks, facts,
+// button titles), for checking what they say.
+func cardText(t *testing.T, cards []Card) string {
+	return replytest.JSONText(t, cards, "text", "title", "value")
 }
 
 // bigTable is a table of n made-up entries with long titles.
@@ -140,6 +114,17 @@ func bigTable(n int) bot.Reply {
 	return r
 }
 
+// countHolding counts the messages that hold s.
+func countHolding(messages [][]byte, s string) int {
+	n := 0
+	for _, m := range messages {
+		if bytes.Contains(m, []byte(s)) {
+			n++
+		}
+	}
+	return n
+}
+
 func TestTableSplitUnderMessageLimit(t *testing.T) {
 	for _, n := range []int{3, 30, 300, 900} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
@@ -147,24 +132,18 @@ func TestTableSplitUnderMessageLimit(t *testing.T) {
 			in := &incoming{}
 			in.ID, in.ServiceURL, in.Conversation.ID = "1", "https://smba.trafficmanager.net/emea/", "19:x@thread.tacv2"
 			cards := RenderCards(r)
-			seen := map[string]int{}
+			var messages [][]byte
 			for i, c := range cards {
 				raw, _ := json.Marshal(in.cardMessage(c, r.Summary()))
 				if len(raw) > MaxMessage {
 					t.Errorf("card %d of %d: message of %d bytes, over %d", i+1, len(cards), len(raw), MaxMessage)
 				}
-				for _, g := range r.Groups {
-					for _, e := range g.Entries {
-						if bytes.Contains(raw, []byte(`"id":"`+e.ID+`"`)) {
-							seen[e.ID]++
-						}
-					}
-				}
+				messages = append(messages, raw)
 			}
 			for _, g := range r.Groups {
 				for _, e := range g.Entries {
-					if seen[e.ID] != 1 {
-						t.Errorf("%s is on %d cards, want 1", e.ID, seen[e.ID])
+					if n := countHolding(messages, `"id":"`+e.ID+`"`); n != 1 {
+						t.Errorf("%s is on %d cards, want 1", e.ID, n)
 					}
 				}
 			}
@@ -251,42 +230,9 @@ func TestCardLinksOnlyToSafeURLs(t *testing.T) {
 			if len(cards) != 1 {
 				t.Fatalf("%d cards", len(cards))
 			}
-			var texts []string
-			var buttons []openURL
-			for _, el := range cards[0].Body {
-				if tb, ok := el.(textBlock); ok {
-					texts = append(texts, tb.Text)
-				}
-			}
-			for _, a := range cards[0].Actions {
-				if o, ok := a.(openURL); ok {
-					buttons = append(buttons, o)
-				}
-			}
-			all := strings.Join(texts, "\n")
-			for _, want := range []string{"**Contact:** ", "Source: "} {
-				var line string
-				for _, s := range texts {
-					if strings.HasPrefix(s, want) {
-						line = s
-					}
-				}
-				switch {
-				case line == "":
-					t.Errorf("no %q line in %q", want, all)
-				case tt.markdown && !strings.Contains(line, "]("):
-					t.Errorf("%q: want a link", line)
-				case !tt.markdown && strings.Contains(line, "]("):
-					t.Errorf("%q: want plain text", line)
-				}
-				if i := strings.Index(line, "]("); i >= 0 {
-					// The address cannot close the link early and start another.
-					dest := strings.ToLower(line[i+2:])
-					if strings.Count(dest, ")") != 1 || strings.ContainsAny(dest, "([] ") ||
-						!strings.HasPrefix(dest, "http:") && !strings.HasPrefix(dest, "https:") && !strings.HasPrefix(dest, "mailto:") {
-						t.Errorf("%q: the address is not one http(s) or mailto: link", line)
-					}
-				}
+			texts, buttons := cardParts(cards[0])
+			for _, prefix := range []string{"**Contact:** ", "Source: "} {
+				checkLinkLine(t, texts, prefix, tt.markdown)
 			}
 			if tt.button != (len(buttons) == 1) {
 				t.Errorf("buttons %+v, want one: %v", buttons, tt.button)
@@ -297,6 +243,52 @@ func TestCardLinksOnlyToSafeURLs(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// cardParts returns the texts of a card's text blocks and its buttons
+// that open an address.
+func cardParts(c Card) (texts []string, buttons []openURL) {
+	for _, el := range c.Body {
+		if tb, ok := el.(textBlock); ok {
+			texts = append(texts, tb.Text)
+		}
+	}
+	for _, a := range c.Actions {
+		if o, ok := a.(openURL); ok {
+			buttons = append(buttons, o)
+		}
+	}
+	return texts, buttons
+}
+
+// checkLinkLine checks the text that starts with prefix: a Markdown link
+// when link is set, plain text otherwise, and a link's address one http(s)
+// or mailto: address that cannot close the link early and start another.
+func checkLinkLine(t *testing.T, texts []string, prefix string, link bool) {
+	t.Helper()
+	var line string
+	for _, s := range texts {
+		if strings.HasPrefix(s, prefix) {
+			line = s
+		}
+	}
+	switch {
+	case line == "":
+		t.Errorf("no %q line in %q", prefix, texts)
+	case link && !strings.Contains(line, "]("):
+		t.Errorf("%q: want a link", line)
+	case !link && strings.Contains(line, "]("):
+		t.Errorf("%q: want plain text", line)
+	}
+	i := strings.Index(line, "](")
+	if i < 0 {
+		return
+	}
+	dest := strings.ToLower(line[i+2:])
+	if strings.Count(dest, ")") != 1 || strings.ContainsAny(dest, "([] ") ||
+		!strings.HasPrefix(dest, "http:") && !strings.HasPrefix(dest, "https:") && !strings.HasPrefix(dest, "mailto:") {
+		t.Errorf("%q: the address is not one http(s) or mailto: link", line)
 	}
 }
 

@@ -5,7 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 
-	"github.com/mmdbot/mmdbot/knowledge"
+	"github.com/mmdbot/mmdbot/bot"
+	"github.com/mmdbot/mmdbot/internal/jsonout"
 )
 
 // The search messaging extension, as the app manifest declares it.
@@ -57,29 +58,27 @@ func (a *Adapter) invoke(ctx context.Context, w http.ResponseWriter, r *http.Req
 	case "composeExtension/query":
 		var q searchQuery
 		if err := json.Unmarshal(act.Value, &q); err != nil {
-			a.refuse(ctx, w, r, http.StatusBadRequest, "activity", err)
+			a.refuse(ctx, w, r, refusal{http.StatusBadRequest, "activity", err})
 			return
 		}
-		writeJSON(w, http.StatusOK, a.search(q))
+		jsonout.Respond(w, http.StatusOK, a.search(ctx, act, q), false)
 	case "composeExtension/selectItem":
 		s, _ := act.submitted()
 		res := invokeResponse{composeResult{Type: "result", AttachmentLayout: "list", Attachments: []composeAttachment{}}}
-		if e, ok := a.bot.Knowledge().Entry(s.ID); ok {
-			res.ComposeExtension.Attachments = append(res.ComposeExtension.Attachments, a.result(e))
+		if rep, err := a.bot.Act(ctx, act.message("", bot.ViaSearch), bot.Action{Kind: bot.ActShow, ID: s.ID}); err == nil && rep.Kind == bot.KindAnswer {
+			res.ComposeExtension.Attachments = append(res.ComposeExtension.Attachments, result(rep))
 		}
-		writeJSON(w, http.StatusOK, res)
+		jsonout.Respond(w, http.StatusOK, res, false)
 	default:
 		// As the Bot Framework SDKs answer invokes they do not handle.
 		w.WriteHeader(http.StatusNotImplemented)
 	}
 }
 
-// search lists the entries that fit what is typed in the extension's box:
-// the matcher's ranked matches, then type-ahead suggestions; every entry
-// when nothing is typed yet.
-func (a *Adapter) search(q searchQuery) invokeResponse {
-	kb := a.bot.Knowledge()
-	typed, initial := q.text()
+// search lists the entries the bot finds for what is typed in the
+// extension's box, the page of them Teams asks for.
+func (a *Adapter) search(ctx context.Context, act *incoming, q searchQuery) invokeResponse {
+	typed, _ := q.text()
 	if len([]rune(typed)) > maxSearchText {
 		typed = string([]rune(typed)[:maxSearchText])
 	}
@@ -89,37 +88,12 @@ func (a *Adapter) search(q searchQuery) invokeResponse {
 	}
 	n = min(n, maxSearchResults)
 	skip := max(q.QueryOptions.Skip, 0)
-	var found []*knowledge.Entry
-	seen := map[string]bool{}
-	add := func(e *knowledge.Entry) {
-		if !seen[e.ID] {
-			seen[e.ID] = true
-			found = append(found, e)
-		}
-	}
-	if initial {
-		for _, e := range kb.Entries() {
-			add(e)
-		}
-	} else {
-		for _, m := range kb.Search(typed).Matches {
-			add(m.Entry)
-		}
-		for _, e := range kb.Suggest(typed, maxSearchResults) {
-			add(e)
-		}
-	}
+	found := a.bot.Search(ctx, act.message(typed, bot.ViaSearch), skip+n)
 	res := invokeResponse{composeResult{Type: "result", AttachmentLayout: "list", Attachments: []composeAttachment{}}}
 	if skip < len(found) {
-		found = found[skip:]
-	} else {
-		found = nil
-	}
-	for i, e := range found {
-		if i == n {
-			break
+		for _, r := range found[skip:] {
+			res.ComposeExtension.Attachments = append(res.ComposeExtension.Attachments, result(r))
 		}
-		res.ComposeExtension.Attachments = append(res.ComposeExtension.Attachments, a.result(e))
 	}
 	return res
 }
@@ -127,23 +101,11 @@ func (a *Adapter) search(q searchQuery) invokeResponse {
 // result is one search result: the entry's card, without feedback buttons
 // (the card is sent by the person who inserts it), and a preview naming the
 // owner.
-func (a *Adapter) result(e *knowledge.Entry) composeAttachment {
-	r := a.bot.Show(e.ID)
+func result(r bot.Reply) composeAttachment {
 	return composeAttachment{
 		ContentType: CardContentType,
 		Content:     renderCards(r, cardOptions{})[0],
 		Preview: preview{ContentType: "application/vnd.microsoft.card.thumbnail",
-			Content: thumbnailCard{Title: e.Title, Text: e.Owner.Label()}},
+			Content: thumbnailCard{Title: r.Answer.Entry.Title, Text: r.Answer.Entry.Owner.Label()}},
 	}
-}
-
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		http.Error(w, "encode response", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(code)
-	w.Write(b)
 }

@@ -47,10 +47,11 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// Enabled reports whether the adapter should serve: credentials are set, or
-// the local-development switch is on.
+// Enabled reports whether any setting that turns the adapter on is set
+// (credentials, the tenant, the local-development switch): the adapter is
+// meant to be on, and Validate then says what else it needs.
 func (c Config) Enabled() bool {
-	return c.Dev || (c.AppID != "" && c.AppPassword != "")
+	return c.AppID != "" || c.AppPassword != "" || c.TenantID != "" || c.Dev
 }
 
 // Validate says, in one sentence, what is missing or wrong. It does no I/O.

@@ -30,7 +30,7 @@ func ExampleNew() {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("POST /api/messages", a)
-	fmt.Println("ready:", a.Ready())
+	fmt.Println("ready:", a.Ready() == nil)
 	// Output: ready: true
 }
 
@@ -45,8 +45,8 @@ func ExampleRenderCards() {
 	b := bot.New(knowledge.Default(), bot.Options{})
 	cards := teams.RenderCards(b.Show("customer/printing"))
 	fmt.Println(len(cards), cards[0].Version)
-	fmt.Println(cards[0].FallbackText[:len("YOUR ORGANISATION — Printing")])
+	fmt.Println(cards[0].FallbackText[:len("YOUR ORGANISATION IS RESPONSIBLE — Printing")])
 	// Output:
 	// 1 1.5
-	// YOUR ORGANISATION — Printing
+	// YOUR ORGANISATION IS RESPONSIBLE — Printing
 }

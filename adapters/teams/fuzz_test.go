@@ -1,6 +1,7 @@
 package teams
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"testing"
@@ -41,7 +42,7 @@ func FuzzParseActivity(f *testing.F) {
 		}
 		var q searchQuery
 		if json.Unmarshal(act.Value, &q) == nil {
-			a.search(q)
+			a.search(context.Background(), act, q)
 		}
 		out, err := json.Marshal(act.cardMessage(WelcomeCard(testBot().Show("customer/printing")), ""))
 		if err != nil || len(out) == 0 {

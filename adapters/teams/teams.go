@@ -17,16 +17,20 @@
 // client-credentials token kept until shortly before it expires.
 //
 // The activity schema is msbotbuilder-go's; its authentication and
-// connector client are replaced by hardened ones (see DESIGN.md).
+// connector client are replaced by hardened ones (docs/dependencies.md
+// says why). Every message, button, search and welcome goes through the
+// bot (Bot), so that each is answered, counted and journalled as on every
+// other platform. The files: endpoint.go admits requests (authenticated),
+// auth.go and keys.go check the channel's tokens, credentials.go gets the
+// bot's own, hosts.go says where replies may go, connector.go posts them
+// and retry.go retries what may be retried.
 package teams
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -34,6 +38,9 @@ import (
 	"github.com/infracloudio/msbotbuilder-go/schema"
 	"github.com/mmdbot/mmdbot/bot"
 )
+
+// adapterName names this adapter to the bot, in metrics and in logs.
+const adapterName = "teams"
 
 // Limits of the adapter.
 const (
@@ -48,11 +55,20 @@ const (
 	invokeDeadline = 4 * time.Second
 )
 
+// Bot is what the adapter asks of mmdbot's bot; *bot.Bot implements it.
+type Bot interface {
+	bot.Handler
+	Act(ctx context.Context, m bot.Message, a bot.Action) (bot.Reply, error)
+	Search(ctx context.Context, m bot.Message, limit int) []bot.Reply
+	Welcome(ctx context.Context, m bot.Message) bot.Reply
+	Refused(adapter, reason string)
+}
+
 // Adapter serves the Bot Framework's messaging endpoint for Teams. It is safe
 // for concurrent use.
 type Adapter struct {
 	cfg       Config
-	bot       *bot.Bot
+	bot       Bot
 	log       *slog.Logger
 	validator *validator
 	conn      *connector
@@ -61,7 +77,7 @@ type Adapter struct {
 
 // New returns an adapter answering with b. It does no I/O: the signing keys
 // are fetched on the first request, the bot's token on the first reply.
-func New(cfg Config, b *bot.Bot) (*Adapter, error) {
+func New(cfg Config, b Bot) (*Adapter, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -75,7 +91,7 @@ func New(cfg Config, b *bot.Bot) (*Adapter, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	log = log.With(slog.String("adapter", "teams"))
+	log = log.With(slog.String("adapter", adapterName))
 	// No call follows redirects: a redirect would carry the bot's token or
 	// its secret to an address nobody checked.
 	client := &http.Client{Timeout: callTimeout, CheckRedirect: func(*http.Request, []*http.Request) error {
@@ -96,115 +112,29 @@ func New(cfg Config, b *bot.Bot) (*Adapter, error) {
 	return a, nil
 }
 
+// Name names the adapter in metrics, logs and /readyz: "teams".
+func (a *Adapter) Name() string { return adapterName }
+
 // Ready reports whether the adapter can take requests: in development
 // always; otherwise unless fetching the channel's signing keys has failed
 // with no keys at hand.
-func (a *Adapter) Ready() bool {
+func (a *Adapter) Ready() error {
 	if a.cfg.Dev || a.validator == nil {
-		return true
+		return nil
 	}
-	k := a.validator.keys
-	return k.loaded() || !k.failed.Load()
-}
-
-// refuse answers a request the adapter will not handle, counts it and logs
-// why. The token and the body are never logged.
-func (a *Adapter) refuse(ctx context.Context, w http.ResponseWriter, r *http.Request, code int, reason string, err error) {
-	a.bot.Telemetry().Refused("teams", reason)
-	attrs := []slog.Attr{slog.String("reason", reason), slog.Int("status", code), slog.String("remote", r.RemoteAddr)}
-	if err != nil {
-		attrs = append(attrs, slog.String("error", err.Error()))
-	}
-	a.log.LogAttrs(ctx, slog.LevelWarn, "refused request", attrs...)
-	switch code {
-	case http.StatusServiceUnavailable:
-		w.Header().Set("Retry-After", "1")
-	case http.StatusUnauthorized:
-		w.Header().Set("WWW-Authenticate", "Bearer")
-	}
-	http.Error(w, http.StatusText(code), code)
-}
-
-// ServeHTTP handles POST /api/messages.
-func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		a.refuse(ctx, w, r, http.StatusMethodNotAllowed, "method", nil)
-		return
-	}
-	var tok string
-	if a.cfg.Dev {
-		if err := loopbackOnly(r); err != nil {
-			a.refuse(ctx, w, r, http.StatusForbidden, "not-loopback", err)
-			return
-		}
-	} else {
-		t, err := bearer(r.Header.Get("Authorization"))
-		if err != nil {
-			reason := "no-token"
-			if errors.Is(err, errMalformed) {
-				reason = "malformed-token"
-			}
-			a.refuse(ctx, w, r, http.StatusUnauthorized, reason, err)
-			return
-		}
-		tok = t
-	}
-	select {
-	case a.sem <- struct{}{}:
-		defer func() { <-a.sem }()
-	default:
-		a.refuse(ctx, w, r, http.StatusServiceUnavailable, "busy", nil)
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
-	if err != nil {
-		var mb *http.MaxBytesError
-		if errors.As(err, &mb) {
-			a.refuse(ctx, w, r, http.StatusRequestEntityTooLarge, "too-large", err)
-			return
-		}
-		a.refuse(ctx, w, r, http.StatusBadRequest, "body", err)
-		return
-	}
-	var id *identity
-	if !a.cfg.Dev {
-		if id, err = a.validator.verify(ctx, tok); err != nil {
-			a.refuse(ctx, w, r, http.StatusForbidden, "token", err)
-			return
-		}
-	}
-	act, err := parseActivity(body)
-	if err != nil {
-		a.refuse(ctx, w, r, http.StatusBadRequest, "activity", err)
-		return
-	}
-	if id != nil {
-		if err := id.check(act.ChannelID, act.ServiceURL); err != nil {
-			a.refuse(ctx, w, r, http.StatusForbidden, "token", err)
-			return
-		}
-	}
-	a.dispatch(ctx, w, r, act)
-}
-
-// loopbackOnly admits development requests from this machine only, and not
-// through a proxy.
-func loopbackOnly(r *http.Request) error {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-		return fmt.Errorf("development mode: request from %s, not loopback", host)
-	}
-	if r.Header.Get("X-Forwarded-For") != "" || r.Header.Get("Forwarded") != "" {
-		return errors.New("development mode: request came through a proxy")
+	if k := a.validator.keys; !k.loaded() && k.failed.Load() {
+		return errors.New("not connected: the channel's signing keys cannot be fetched")
 	}
 	return nil
 }
 
+// Routes mounts the Bot Framework's messaging endpoint.
+func (a *Adapter) Routes(mux *http.ServeMux) {
+	mux.Handle("POST /api/messages", a)
+}
+
+// dispatch handles one admitted activity: an invoke is answered in the HTTP
+// body, a message or a conversation update by posting to the connector.
 func (a *Adapter) dispatch(ctx context.Context, w http.ResponseWriter, r *http.Request, act *incoming) {
 	switch act.Type {
 	case schema.Invoke:
@@ -248,7 +178,7 @@ func (a *Adapter) deliveryFailed(ctx context.Context, err error) {
 	case errors.As(err, &te):
 		reason = "token-endpoint"
 	}
-	a.bot.Telemetry().Refused("teams", reason)
+	a.bot.Refused(adapterName, reason)
 	a.log.LogAttrs(ctx, slog.LevelError, "reply not delivered", slog.String("reason", reason), slog.String("error", err.Error()))
 }
 
@@ -271,18 +201,23 @@ func (a *Adapter) message(ctx context.Context, act *incoming) error {
 	if q == "" && len(act.Value) > 0 {
 		return nil // a submission from a card that is not mmdbot's
 	}
-	r, err := a.bot.Handle(ctx, bot.Message{Text: q, User: act.user(), Conversation: act.Conversation.ID, Via: via, Adapter: "teams"})
+	r, err := a.bot.Handle(ctx, act.message(q, via))
 	if err != nil && r.Kind != bot.KindError {
 		return fmt.Errorf("handle message: %w", err)
 	}
 	return a.sendReply(ctx, act, r)
 }
 
-// sendReply renders a reply as cards and posts them, one message each.
+// sendReply renders a reply as cards and posts them, one message each; the
+// thanks for a vote is a line of text.
 func (a *Adapter) sendReply(ctx context.Context, act *incoming, r bot.Reply) error {
-	cards := RenderCards(r)
+	if r.Kind == bot.KindThanks {
+		o := act.reply()
+		o.Text, o.TextFormat = r.Text, "plain"
+		return a.conn.send(ctx, act.ServiceURL, act.Conversation.ID, act.ID, o)
+	}
 	summary := r.Summary()
-	for _, c := range cards {
+	for _, c := range RenderCards(r) {
 		if err := a.conn.send(ctx, act.ServiceURL, act.Conversation.ID, act.ID, act.cardMessage(c, summary)); err != nil {
 			return err
 		}
@@ -290,42 +225,26 @@ func (a *Adapter) sendReply(ctx context.Context, act *incoming, r bot.Reply) err
 	return nil
 }
 
-// submit handles the press of a card button.
+// submit hands the press of a card button to the bot. Data that is not
+// one of mmdbot's actions is left unanswered.
 func (a *Adapter) submit(ctx context.Context, act *incoming, s submission) error {
-	switch s.Action {
-	case "show":
-		if s.ID == "" || len(s.ID) > 200 {
-			return nil
-		}
-		return a.sendReply(ctx, act, a.bot.Show(s.ID))
-	case "ask":
-		r, err := a.bot.Handle(ctx, bot.Message{Text: s.Question, User: act.user(), Conversation: act.Conversation.ID, Via: bot.ViaDirect, Adapter: "teams"})
-		if err != nil && r.Kind != bot.KindError {
-			return fmt.Errorf("handle button: %w", err)
-		}
-		return a.sendReply(ctx, act, r)
-	case "vote":
-		if s.ID == "" || len(s.ID) > 200 || (s.Vote != "up" && s.Vote != "down") || len(s.Question) > 4*bot.MaxQuestion {
-			return nil
-		}
-		msg := "Thanks for the feedback."
-		if err := a.bot.Feedback(ctx, bot.Vote{Question: s.Question, EntryID: s.ID, Up: s.Vote == "up", Adapter: "teams", User: act.user()}); err != nil {
-			msg = "Thanks. Your feedback could not be recorded just now."
-		}
-		o := act.reply()
-		o.Text, o.TextFormat = msg, "plain"
-		return a.conn.send(ctx, act.ServiceURL, act.Conversation.ID, act.ID, o)
+	r, err := a.bot.Act(ctx, act.message("", bot.ViaButton), s.action())
+	switch {
+	case errors.Is(err, bot.ErrBadInput):
+		return nil
+	case err != nil:
+		return fmt.Errorf("handle button: %w", err)
 	}
-	return nil
+	return a.sendReply(ctx, act, r)
 }
 
-// conversationUpdate posts the welcome card when the bot is added.
+// conversationUpdate posts the bot's welcome when the bot is added.
 func (a *Adapter) conversationUpdate(ctx context.Context, act *incoming) error {
 	if !act.botAdded() {
 		return nil
 	}
-	r := bot.Reply{Kind: bot.KindHelp, Intent: bot.IntentHelp, Commands: bot.Commands(), Source: a.bot.Knowledge().Page()}
-	o := act.cardMessage(WelcomeCard(r), "Hi, I'm mmd: ask me who is responsible for something under Microsoft Managed Desktop.")
+	r := a.bot.Welcome(ctx, act.message("", bot.ViaDirect))
+	o := act.cardMessage(WelcomeCard(r), r.Summary())
 	o.ReplyToID = ""
 	o.Recipient = schema.ChannelAccount{}
 	return a.conn.send(ctx, act.ServiceURL, act.Conversation.ID, "", o)

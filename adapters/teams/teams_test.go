@@ -392,7 +392,7 @@ func TestSubmissions(t *testing.T) {
 		t.Errorf("feedback recorded: %+v", fb)
 	}
 	got = r.conn.received()
-	if len(got) != 2 || got[1].Activity["text"] != "Thanks for the feedback." {
+	if len(got) != 2 || got[1].Activity["text"] != bot.Thanks(false, nil) {
 		t.Errorf("vote acknowledgement: %+v", got[len(got)-1].Activity)
 	}
 	// A command button runs the command; the table may take several cards.
@@ -512,9 +512,11 @@ func TestConfig(t *testing.T) {
 		err     string
 	}{
 		{"nothing", Config{}, false, "not set"},
-		{"id without password", Config{AppID: "x"}, false, "without MICROSOFT_APP_PASSWORD"},
-		{"password without id", Config{AppPassword: "x"}, false, "without MICROSOFT_APP_ID"},
-		{"tenant alone", Config{TenantID: "t"}, false, "MICROSOFT_APP_TENANT_ID is set without"},
+		// Any of its settings turns the adapter on; Validate says what
+		// else it needs.
+		{"id without password", Config{AppID: "x"}, true, "without MICROSOFT_APP_PASSWORD"},
+		{"password without id", Config{AppPassword: "x"}, true, "without MICROSOFT_APP_ID"},
+		{"tenant alone", Config{TenantID: "t"}, true, "MICROSOFT_APP_TENANT_ID is set without"},
 		{"credentials", Config{AppID: testAppID, AppPassword: "y"}, true, ""},
 		{"upper-case id", Config{AppID: strings.ToUpper(testAppID), AppPassword: "y"}, true, ""},
 		{"id not a GUID", Config{AppID: "x", AppPassword: "y"}, true, "MICROSOFT_APP_ID is not a GUID"},

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/rogpeppe/go-internal/diff"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata")
@@ -17,7 +19,8 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 func Update() bool { return *update }
 
 // Check compares got with the file at path; with -update it writes got there
-// instead. A difference is a test error showing what the test produced.
+// instead. A difference is a test error showing the lines that differ, as a
+// unified diff from the golden file to what the test produced.
 func Check(t testing.TB, path string, got []byte) {
 	t.Helper()
 	if *update {
@@ -34,6 +37,7 @@ func Check(t testing.TB, path string, got []byte) {
 		t.Fatalf("read golden file: %v (run go test -update to write it)", err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (run go test -update and review the diff if the change is right); got:\n%s", path, got)
+		t.Errorf("%s differs from the golden file (run go test -update and review the diff if the change is right):\n%s",
+			path, diff.Diff(path, want, "got", got))
 	}
 }

@@ -1,0 +1,99 @@
+package bot
+
+import (
+	"fmt"
+
+	"github.com/mmdbot/mmdbot/knowledge"
+)
+
+// The sentences mmdbot says, whatever the platform. Renderers lay them out
+// (a Slack header, an Adaptive Card's large text, an HTML heading, a line of
+// text) and never word them again.
+const (
+	// BothSides leads an answer that names both Microsoft's entry and your
+	// organisation's.
+	BothSides = "Both Microsoft and your organisation have a part in this."
+	// DontKnow is the answer to a question the knowledge does not cover.
+	DontKnow = "I don't know who is responsible for that."
+	// NotSure leads the "did you mean" choices of a question.
+	NotSure = "I'm not sure which of these you mean:"
+	// HelpIntro leads the help, before the commands.
+	HelpIntro = "Ask me who is responsible for something under Microsoft Managed Desktop:"
+	// Greeting heads the welcome, when the bot meets someone.
+	Greeting = "Hi, I'm mmd"
+	// TableTitle is the title of the whole table.
+	TableTitle = "Microsoft Managed Desktop responsibilities"
+	// TableHint says, under a table in chat, what its rows do.
+	TableHint = "Select a responsibility to see who does what, or ask me a question."
+)
+
+// hintTable points, after "I don't know", to what can be typed next.
+const hintTable = `Type "table" to see every responsibility, or "help" for what I can do.`
+
+// hintShow points, after an unknown id, to where the ids are.
+const hintShow = `Type "table" to see them all.`
+
+// noEntry says that an id names no entry.
+func noEntry(id string) string { return fmt.Sprintf("There is no entry %q.", id) }
+
+// Headline is an answer's first words: who is responsible, unmistakably.
+func (a *Answer) Headline() string { return Headline(a.Lead()) }
+
+// Headline says who is responsible: "Microsoft is responsible", "Your
+// organisation is responsible", or the shared owner's label.
+func Headline(o knowledge.Owner) string {
+	if o == knowledge.OwnerShared {
+		return o.Label()
+	}
+	return o.Label() + " is responsible"
+}
+
+// Thanks answers a 👍 or 👎; err is what recording it returned.
+func Thanks(up bool, err error) string {
+	switch {
+	case err != nil:
+		return "Sorry, I could not record your feedback just now."
+	case up:
+		return "Thanks: your 👍 is recorded."
+	}
+	return "Thanks: your 👎 is recorded. The people who curate the answers will look at it."
+}
+
+// Title is the title of a table or listing: the whole table's, or one
+// owner's.
+func (r Reply) Title() string {
+	if r.Intent == IntentList && len(r.Groups) == 1 {
+		return "Responsibilities: " + r.Groups[0].Owner.Label()
+	}
+	return TableTitle
+}
+
+// GroupHeading is the heading of one owner's entries in a table; a group
+// that goes on from an earlier page or message says so.
+func GroupHeading(o knowledge.Owner, continued bool) string {
+	if continued {
+		return o.Label() + " (continued)"
+	}
+	return o.Label()
+}
+
+// Numbered is s as the i-th of n pages or messages: "s (2 of 3)"; s itself
+// when there is only one.
+func Numbered(s string, i, n int) string {
+	if n <= 1 {
+		return s
+	}
+	return fmt.Sprintf("%s (%d of %d)", s, i+1, n)
+}
+
+// Sentence is a reply's sentence and its hint, as one line: what a
+// renderer shows where it shows one line of text.
+func (r Reply) Sentence() string {
+	switch {
+	case r.Text == "":
+		return r.Hint
+	case r.Hint == "":
+		return r.Text
+	}
+	return r.Text + " " + r.Hint
+}

@@ -1,0 +1,46 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/mmdbot/mmdbot/kbfile"
+	"github.com/mmdbot/mmdbot/knowledge"
+)
+
+func cmdKB(ctx context.Context, e env, usage string, args []string) error {
+	if sub, err := subcommandOf(e, usage, args, "validate"); sub == "" {
+		return err
+	}
+	fs := newFlags(e, "kb validate", "kb validate FILE")
+	if ok, err := parseFlags(fs, args[1:]); !ok {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return exitCode(2)
+	}
+	base, err := kbfile.Load(fs.Arg(0))
+	if err != nil {
+		if es, ok := knowledge.AsErrors(err); ok {
+			for _, le := range es {
+				fmt.Fprintln(e.stderr, le)
+			}
+		} else {
+			fmt.Fprintln(e.stderr, err)
+		}
+		fmt.Fprintf(e.stderr, "%s: not valid\n", fs.Arg(0))
+		return exitCode(1)
+	}
+	counts := map[knowledge.Owner]int{}
+	for _, en := range base.Entries() {
+		counts[en.Owner]++
+	}
+	fmt.Fprintf(e.stdout, "%s: valid: %d entries (%d microsoft, %d customer, %d shared), %d vocabulary terms, %d examples",
+		fs.Arg(0), len(base.Entries()), counts[knowledge.OwnerMicrosoft], counts[knowledge.OwnerCustomer], counts[knowledge.OwnerShared], len(base.Vocabulary().Terms), len(base.Examples()))
+	if len(base.Examples()) == 0 {
+		fmt.Fprint(e.stdout, " (no model: the lexical matcher answers)")
+	}
+	fmt.Fprintln(e.stdout)
+	return nil
+}
