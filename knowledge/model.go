@@ -23,8 +23,9 @@ const (
 	l2Question = 1e-4 // L2 penalty on the question features' weights
 	l2Entry    = 1e-3 // L2 penalty on the shared entry features' weights
 	warmEvery  = 4    // the warm start trains on every fourth example…
-	warmIter   = 40   // …for this many iterations at most,
-	maxIter    = 25   // then on all of them for this many at most
+	warmIter   = 30   // …for this many iterations at most,
+	maxIter    = 20   // then on all of them for this many at most,
+	lbfgsStore = 7    // remembering this many steps to shape the next
 	// derivedWeight is how much an example the knowledge derives from
 	// itself counts against one written as people ask.
 	derivedWeight = 3
@@ -181,8 +182,13 @@ func minimise(m *model, exs []example, x0 []float64, iterations int) []float64 {
 	res, err := optimize.Minimize(optimize.Problem{Func: obj.value, Grad: obj.gradient},
 		x0, &optimize.Settings{
 			MajorIterations: iterations,
-			Converger:       &optimize.FunctionConverge{Relative: 1e-6, Iterations: 8},
-		}, &optimize.LBFGS{Store: 10})
+			// The fit stops after its iterations or when the loss stops
+			// falling; a gradient threshold (gonum checks one by
+			// default, a pass over every weight at each iteration) is
+			// never met first.
+			GradientThreshold: math.NaN(),
+			Converger:         &optimize.FunctionConverge{Relative: 1e-6, Iterations: 8},
+		}, &optimize.LBFGS{Store: lbfgsStore, GradStopThreshold: math.NaN()})
 	x := obj.lastX
 	if err == nil && res != nil {
 		x = res.X
