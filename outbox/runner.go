@@ -1,0 +1,256 @@
+package outbox
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Timings of the Runner.
+const (
+	// Lease is how long a claimed reply stays with its replica: a replica
+	// that dies has its replies taken over by another once it runs out.
+	Lease = time.Minute
+	// poll is how often an idle worker looks for replies due (another
+	// replica's, retries coming due); replies owed here wake it at once.
+	poll = 500 * time.Millisecond
+	// backoffBase is the first wait after a failed attempt; it doubles
+	// with each attempt up to backoffMax, with jitter.
+	backoffBase = time.Second
+	backoffMax  = 5 * time.Minute
+	// attemptTimeout bounds one delivery attempt.
+	attemptTimeout = 30 * time.Second
+	// storeTimeout bounds a write to the store that must happen even
+	// when the delivery's context is over.
+	storeTimeout = 5 * time.Second
+)
+
+// The reasons a reply finally fails, as logged and counted.
+const (
+	ReasonRefused  = "refused"      // the platform refused it; retrying cannot help
+	ReasonDeadline = "deadline"     // it could not be delivered before its deadline
+	ReasonPlatform = "no-deliverer" // no deliverer for its platform
+)
+
+// Telemetry counts deliveries; *metrics.Metrics implements it.
+type Telemetry interface {
+	// ReplyDelivered counts a reply delivered, with how long it waited.
+	ReplyDelivered(platform string, waited time.Duration)
+	// ReplyRetried counts a failed attempt to be retried.
+	ReplyRetried(platform string)
+	// ReplyFailed counts a reply that will never be delivered, and why.
+	ReplyFailed(platform, reason string)
+}
+
+type nopTelemetry struct{}
+
+func (nopTelemetry) ReplyDelivered(string, time.Duration) {}
+func (nopTelemetry) ReplyRetried(string)                  {}
+func (nopTelemetry) ReplyFailed(string, string)           {}
+
+// Options configure a Runner.
+type Options struct {
+	// Owner names this replica in leases; it must differ between replicas.
+	Owner string
+	// Workers is how many deliveries run at once (default 8).
+	Workers   int
+	Telemetry Telemetry
+	Logger    *slog.Logger
+	// Now tells the time (tests set it).
+	Now func() time.Time
+}
+
+// Runner delivers the replies of a Store with one Deliverer per platform.
+type Runner struct {
+	store      Store
+	deliverers map[string]Deliverer
+	opts       Options
+	wake       chan struct{}
+	draining   chan struct{}
+	drainOnce  sync.Once
+	inFlight   atomic.Int64
+}
+
+// NewRunner returns a runner delivering the replies of st.
+func NewRunner(st Store, deliverers map[string]Deliverer, opts Options) *Runner {
+	if opts.Workers <= 0 {
+		opts.Workers = 8
+	}
+	if opts.Telemetry == nil {
+		opts.Telemetry = nopTelemetry{}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Runner{store: st, deliverers: deliverers, opts: opts,
+		wake: make(chan struct{}, 1), draining: make(chan struct{})}
+}
+
+// Owe stores a reply and wakes a worker to deliver it. Adapters call it
+// before they acknowledge the request the reply answers.
+func (o *Runner) Owe(ctx context.Context, r Reply) error {
+	if r.Created.IsZero() {
+		r.Created = o.opts.Now()
+	}
+	if r.Next.IsZero() {
+		r.Next = r.Created
+	}
+	if err := o.store.Owe(ctx, r); err != nil {
+		return err
+	}
+	o.Wake()
+	return nil
+}
+
+// Wake tells an idle worker that a reply is due.
+func (o *Runner) Wake() {
+	select {
+	case o.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run delivers replies until ctx is done, or until Drain was called and
+// nothing is due any more; then it returns once the deliveries in flight
+// are over. Replies in flight when ctx ends are put back, to be delivered
+// at the next start or by another replica.
+func (o *Runner) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	for range o.opts.Workers {
+		wg.Go(func() { o.work(ctx) })
+	}
+	wg.Wait()
+}
+
+// Drain asks Run to deliver what is due and then return: the server is
+// shutting down and takes no more work.
+func (o *Runner) Drain() {
+	o.drainOnce.Do(func() { close(o.draining) })
+}
+
+// work is one worker's loop.
+func (o *Runner) work(ctx context.Context) {
+	t := time.NewTicker(poll)
+	defer t.Stop()
+	for ctx.Err() == nil {
+		rs, err := o.store.Claim(ctx, o.opts.Owner, o.opts.Now(), Lease, 1)
+		if err != nil && ctx.Err() == nil {
+			o.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "outbox: claim replies", slog.String("error", err.Error()))
+		}
+		if len(rs) > 0 {
+			o.inFlight.Add(1)
+			o.deliver(ctx, rs[0])
+			o.inFlight.Add(-1)
+			continue
+		}
+		select {
+		case <-o.draining:
+			if o.inFlight.Load() == 0 {
+				// Nothing due and nothing in flight that could fail
+				// back: wake the other workers so that they stop too.
+				o.Wake()
+				return
+			}
+			select {
+			case <-ctx.Done():
+			case <-t.C:
+			case <-o.wake:
+			}
+		default:
+			select {
+			case <-ctx.Done():
+			case <-t.C:
+			case <-o.wake:
+			}
+		}
+	}
+}
+
+// deliver tries one reply once and records how it went.
+func (o *Runner) deliver(ctx context.Context, r Reply) {
+	log := o.opts.Logger.With(slog.Int64("reply", r.ID), slog.String("platform", r.Platform), slog.String("kind", r.Kind))
+	d, ok := o.deliverers[r.Platform]
+	if !ok {
+		o.fail(log, r, ReasonPlatform, errors.New("no deliverer for platform "+r.Platform))
+		return
+	}
+	actx, cancel := context.WithTimeout(ctx, attemptTimeout)
+	progress, err := d.Deliver(actx, r)
+	cancel()
+	now := o.opts.Now()
+	if err == nil {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+		defer cancel()
+		if err := o.store.Done(sctx, r.ID, o.opts.Owner); err != nil {
+			log.LogAttrs(ctx, slog.LevelWarn, "outbox: reply delivered but not marked done: it may be delivered again", slog.String("error", err.Error()))
+		}
+		o.opts.Telemetry.ReplyDelivered(r.Platform, now.Sub(r.Created))
+		return
+	}
+	r.Progress = max(r.Progress, progress)
+	r.LastError = err.Error()
+	if ctx.Err() != nil {
+		// Shutting down: put it back as it was, due at once.
+		r.Next = now
+		o.retry(log, r)
+		return
+	}
+	r.Attempts++
+	if IsPermanent(err) {
+		o.fail(log, r, ReasonRefused, err)
+		return
+	}
+	wait := backoff(r.Attempts)
+	if d, ok := waitOf(err); ok {
+		wait = d
+	}
+	r.Next = now.Add(wait)
+	if !r.Deadline.IsZero() && r.Next.After(r.Deadline) {
+		o.fail(log, r, ReasonDeadline, err)
+		return
+	}
+	o.opts.Telemetry.ReplyRetried(r.Platform)
+	log.LogAttrs(ctx, slog.LevelWarn, "reply not delivered: will retry",
+		slog.Int("attempt", r.Attempts), slog.Duration("wait", wait), slog.String("error", r.LastError))
+	o.retry(log, r)
+}
+
+// retry stores r's next attempt.
+func (o *Runner) retry(log *slog.Logger, r Reply) {
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	if err := o.store.Retry(ctx, r, o.opts.Owner); err != nil {
+		log.LogAttrs(ctx, slog.LevelError, "outbox: record a retry: the reply will be tried again when its lease runs out", slog.String("error", err.Error()))
+	}
+}
+
+// fail gives up on r: it is logged with the reason, counted and deleted.
+func (o *Runner) fail(log *slog.Logger, r Reply, reason string, err error) {
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	o.opts.Telemetry.ReplyFailed(r.Platform, reason)
+	log.LogAttrs(ctx, slog.LevelError, "reply not delivered: giving up",
+		slog.String("reason", reason), slog.Int("attempts", r.Attempts),
+		slog.Duration("age", o.opts.Now().Sub(r.Created)), slog.String("error", err.Error()))
+	if err := o.store.Done(ctx, r.ID, o.opts.Owner); err != nil {
+		log.LogAttrs(ctx, slog.LevelWarn, "outbox: delete a failed reply", slog.String("error", err.Error()))
+	}
+}
+
+// backoff is the wait after the given number of failed attempts:
+// exponential, capped, with up to half of it again as jitter.
+func backoff(attempts int) time.Duration {
+	d := backoffBase
+	for i := 1; i < attempts && d < backoffMax; i++ {
+		d *= 2
+	}
+	d = min(d, backoffMax)
+	return d + rand.N(d/2+1)
+}
