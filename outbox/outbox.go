@@ -70,6 +70,8 @@ type Store interface {
 	Retry(ctx context.Context, r Reply, owner string) error
 	// Pending counts the replies not delivered yet.
 	Pending(ctx context.Context) (int, error)
+	// Due counts the replies whose next attempt is due by then.
+	Due(ctx context.Context, by time.Time) (int, error)
 }
 
 // Deliverer delivers the replies of one platform.

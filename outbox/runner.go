@@ -72,7 +72,7 @@ type Runner struct {
 	wake       chan struct{}
 	draining   chan struct{}
 	drainOnce  sync.Once
-	inFlight   atomic.Int64
+	drainBy    atomic.Int64 // Unix ms: Drain's deadline
 }
 
 // NewRunner returns a runner delivering the replies of st.
@@ -129,10 +129,26 @@ func (o *Runner) Run(ctx context.Context) {
 	wg.Wait()
 }
 
-// Drain asks Run to deliver what is due and then return: the server is
-// shutting down and takes no more work.
-func (o *Runner) Drain() {
-	o.drainOnce.Do(func() { close(o.draining) })
+// Drain asks Run to deliver what is due by the deadline (retries
+// included) and then return: the server is shutting down and takes no more
+// work. What is due later stays stored.
+func (o *Runner) Drain(deadline time.Time) {
+	o.drainOnce.Do(func() {
+		o.drainBy.Store(deadline.UnixMilli())
+		close(o.draining)
+	})
+}
+
+// drained reports, once Drain was called, whether nothing is left to
+// deliver before its deadline.
+func (o *Runner) drained(ctx context.Context) bool {
+	select {
+	case <-o.draining:
+	default:
+		return false
+	}
+	n, err := o.store.Due(ctx, time.UnixMilli(o.drainBy.Load()))
+	return err != nil || n == 0
 }
 
 // work is one worker's loop.
@@ -145,30 +161,18 @@ func (o *Runner) work(ctx context.Context) {
 			o.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "outbox: claim replies", slog.String("error", err.Error()))
 		}
 		if len(rs) > 0 {
-			o.inFlight.Add(1)
 			o.deliver(ctx, rs[0])
-			o.inFlight.Add(-1)
 			continue
 		}
+		if o.drained(ctx) {
+			// Wake the other workers so that they stop too.
+			o.Wake()
+			return
+		}
 		select {
-		case <-o.draining:
-			if o.inFlight.Load() == 0 {
-				// Nothing due and nothing in flight that could fail
-				// back: wake the other workers so that they stop too.
-				o.Wake()
-				return
-			}
-			select {
-			case <-ctx.Done():
-			case <-t.C:
-			case <-o.wake:
-			}
-		default:
-			select {
-			case <-ctx.Done():
-			case <-t.C:
-			case <-o.wake:
-			}
+		case <-ctx.Done():
+		case <-t.C:
+		case <-o.wake:
 		}
 	}
 }

@@ -103,3 +103,12 @@ func (s *Store) Pending(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
+
+// Due counts the replies whose next attempt is due by then.
+func (s *Store) Due(ctx context.Context, by time.Time) (int, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, s.d.rebind("SELECT COUNT(*) FROM outbox WHERE next_at <= ?"), by.UnixMilli()).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count replies due: %w", err)
+	}
+	return n, nil
+}
