@@ -18,7 +18,9 @@ import (
 type config struct {
 	Addr            string
 	KB              string
+	KBMaxBytes      int64
 	Data            string
+	DatabaseURL     string
 	Retention       time.Duration
 	RecordUsers     bool
 	LogFormat       string
@@ -74,7 +76,9 @@ func configFrom(e env, fs *flag.FlagSet, texts map[string]*string) (config, erro
 	boolean := func(key string) bool { b, _ := strconv.ParseBool(get(key)); return b }
 	c.Addr = get("--addr")
 	c.KB = get("--kb")
+	c.KBMaxBytes, _ = strconv.ParseInt(get("--kb-max-bytes"), 10, 64)
 	c.Data = get("--data")
+	c.DatabaseURL = get("MMD_DATABASE_URL")
 	c.Retention = dur("--retention")
 	c.RecordUsers = boolean("--record-users")
 	c.LogFormat = get("--log-format")
@@ -110,6 +114,9 @@ func configFrom(e env, fs *flag.FlagSet, texts map[string]*string) (config, erro
 	}
 	if c.ShutdownDelay < 0 {
 		errs = append(errs, fmt.Errorf("%s must not be negative", name["--shutdown-delay"]))
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		errs = append(errs, errors.New("MMD_DATABASE_URL is not a PostgreSQL URL: want postgres://user:password@host:5432/database"))
 	}
 	if c.Retention <= 0 && !bad["--retention"] {
 		errs = append(errs, fmt.Errorf("%s must be more than zero, such as 720h", name["--retention"]))

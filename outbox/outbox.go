@@ -56,9 +56,9 @@ type Reply struct {
 // Store keeps the owed replies. It is safe for concurrent use and shared by
 // every replica.
 type Store interface {
-	// Owe stores a reply to deliver; a reply whose Key was stored before
-	// is not stored again.
-	Owe(ctx context.Context, r Reply) error
+	// Owe stores a reply to deliver and returns its id; a reply whose Key
+	// was stored before is not stored again (id 0).
+	Owe(ctx context.Context, r Reply) (int64, error)
 	// Claim leases up to n replies due at now to owner until now+lease,
 	// and returns them. A reply leased by another owner is skipped until
 	// its lease runs out.

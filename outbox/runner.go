@@ -89,9 +89,15 @@ func NewRunner(st Store, deliverers map[string]Deliverer, opts Options) *Runner 
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if deliverers == nil {
+		deliverers = map[string]Deliverer{}
+	}
 	return &Runner{store: st, deliverers: deliverers, opts: opts,
 		wake: make(chan struct{}, 1), draining: make(chan struct{})}
 }
+
+// Register delivers the replies of platform with d. Call it before Run.
+func (o *Runner) Register(platform string, d Deliverer) { o.deliverers[platform] = d }
 
 // Owe stores a reply and wakes a worker to deliver it. Adapters call it
 // before they acknowledge the request the reply answers.
@@ -102,10 +108,30 @@ func (o *Runner) Owe(ctx context.Context, r Reply) error {
 	if r.Next.IsZero() {
 		r.Next = r.Created
 	}
-	if err := o.store.Owe(ctx, r); err != nil {
+	if _, err := o.store.Owe(ctx, r); err != nil {
 		return err
 	}
 	o.Wake()
+	return nil
+}
+
+// Send owes a reply and tries to deliver it at once, in the caller's
+// goroutine, so that a reply that can go goes without waiting for a
+// worker; if the attempt fails the workers retry it. Its error says only
+// that the reply could not be stored.
+func (o *Runner) Send(ctx context.Context, r Reply) error {
+	now := o.opts.Now()
+	if r.Created.IsZero() {
+		r.Created = now
+	}
+	// No worker takes it while it is being tried here.
+	r.Next = now.Add(attemptTimeout + storeTimeout)
+	id, err := o.store.Owe(ctx, r)
+	if err != nil || id == 0 {
+		return err
+	}
+	r.ID = id
+	o.deliver(ctx, r, "")
 	return nil
 }
 
@@ -161,7 +187,7 @@ func (o *Runner) work(ctx context.Context) {
 			o.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "outbox: claim replies", slog.String("error", err.Error()))
 		}
 		if len(rs) > 0 {
-			o.deliver(ctx, rs[0])
+			o.deliver(ctx, rs[0], o.opts.Owner)
 			continue
 		}
 		if o.drained(ctx) {
@@ -177,12 +203,13 @@ func (o *Runner) work(ctx context.Context) {
 	}
 }
 
-// deliver tries one reply once and records how it went.
-func (o *Runner) deliver(ctx context.Context, r Reply) {
+// deliver tries one reply, held by owner ("" for one not claimed), once
+// and records how it went.
+func (o *Runner) deliver(ctx context.Context, r Reply, owner string) {
 	log := o.opts.Logger.With(slog.Int64("reply", r.ID), slog.String("platform", r.Platform), slog.String("kind", r.Kind))
 	d, ok := o.deliverers[r.Platform]
 	if !ok {
-		o.fail(log, r, ReasonPlatform, errors.New("no deliverer for platform "+r.Platform))
+		o.fail(log, r, owner, ReasonPlatform, errors.New("no deliverer for platform "+r.Platform))
 		return
 	}
 	actx, cancel := context.WithTimeout(ctx, attemptTimeout)
@@ -192,7 +219,7 @@ func (o *Runner) deliver(ctx context.Context, r Reply) {
 	if err == nil {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
 		defer cancel()
-		if err := o.store.Done(sctx, r.ID, o.opts.Owner); err != nil {
+		if err := o.store.Done(sctx, r.ID, owner); err != nil {
 			log.LogAttrs(ctx, slog.LevelWarn, "outbox: reply delivered but not marked done: it may be delivered again", slog.String("error", err.Error()))
 		}
 		o.opts.Telemetry.ReplyDelivered(r.Platform, now.Sub(r.Created))
@@ -203,12 +230,12 @@ func (o *Runner) deliver(ctx context.Context, r Reply) {
 	if ctx.Err() != nil {
 		// Shutting down: put it back as it was, due at once.
 		r.Next = now
-		o.retry(log, r)
+		o.retry(log, r, owner)
 		return
 	}
 	r.Attempts++
 	if IsPermanent(err) {
-		o.fail(log, r, ReasonRefused, err)
+		o.fail(log, r, owner, ReasonRefused, err)
 		return
 	}
 	wait := backoff(r.Attempts)
@@ -217,33 +244,33 @@ func (o *Runner) deliver(ctx context.Context, r Reply) {
 	}
 	r.Next = now.Add(wait)
 	if !r.Deadline.IsZero() && r.Next.After(r.Deadline) {
-		o.fail(log, r, ReasonDeadline, err)
+		o.fail(log, r, owner, ReasonDeadline, err)
 		return
 	}
 	o.opts.Telemetry.ReplyRetried(r.Platform)
 	log.LogAttrs(ctx, slog.LevelWarn, "reply not delivered: will retry",
 		slog.Int("attempt", r.Attempts), slog.Duration("wait", wait), slog.String("error", r.LastError))
-	o.retry(log, r)
+	o.retry(log, r, owner)
 }
 
 // retry stores r's next attempt.
-func (o *Runner) retry(log *slog.Logger, r Reply) {
+func (o *Runner) retry(log *slog.Logger, r Reply, owner string) {
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
-	if err := o.store.Retry(ctx, r, o.opts.Owner); err != nil {
+	if err := o.store.Retry(ctx, r, owner); err != nil {
 		log.LogAttrs(ctx, slog.LevelError, "outbox: record a retry: the reply will be tried again when its lease runs out", slog.String("error", err.Error()))
 	}
 }
 
 // fail gives up on r: it is logged with the reason, counted and deleted.
-func (o *Runner) fail(log *slog.Logger, r Reply, reason string, err error) {
+func (o *Runner) fail(log *slog.Logger, r Reply, owner, reason string, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
 	o.opts.Telemetry.ReplyFailed(r.Platform, reason)
 	log.LogAttrs(ctx, slog.LevelError, "reply not delivered: giving up",
 		slog.String("reason", reason), slog.Int("attempts", r.Attempts),
 		slog.Duration("age", o.opts.Now().Sub(r.Created)), slog.String("error", err.Error()))
-	if err := o.store.Done(ctx, r.ID, o.opts.Owner); err != nil {
+	if err := o.store.Done(ctx, r.ID, owner); err != nil {
 		log.LogAttrs(ctx, slog.LevelWarn, "outbox: delete a failed reply", slog.String("error", err.Error()))
 	}
 }

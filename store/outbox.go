@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -13,9 +14,9 @@ import (
 
 const outboxColumns = "id, dedup_key, platform, kind, target, payload, progress, attempts, created, next_at, deadline, last_error"
 
-// Owe stores a reply to deliver; a reply whose Key is stored already is
-// not stored again.
-func (s *Store) Owe(ctx context.Context, r outbox.Reply) error {
+// Owe stores a reply to deliver and returns its id; a reply whose Key is
+// stored already is not stored again (id 0).
+func (s *Store) Owe(ctx context.Context, r outbox.Reply) (int64, error) {
 	var key any
 	if r.Key != "" {
 		key = r.Key
@@ -24,14 +25,24 @@ func (s *Store) Owe(ctx context.Context, r outbox.Reply) error {
 	if !r.Deadline.IsZero() {
 		deadline = r.Deadline.UnixMilli()
 	}
-	_, err := s.exec(ctx, `INSERT INTO outbox (dedup_key, platform, kind, target, payload, progress, attempts, created, next_at, deadline, last_error)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '') ON CONFLICT (dedup_key) DO NOTHING`,
-		key, r.Platform, r.Kind, r.Target, r.Payload, r.Progress, r.Attempts,
-		at(r.Created, s.now).UnixMilli(), at(r.Next, s.now).UnixMilli(), deadline)
-	if err != nil {
-		return fmt.Errorf("store a reply owed: %w", err)
+	if err := s.d.check(); err != nil {
+		s.wrote(err)
+		return 0, fmt.Errorf("store a reply owed: %w", err)
 	}
-	return nil
+	var id int64
+	err := s.db.QueryRowContext(ctx, s.d.rebind(`INSERT INTO outbox (dedup_key, platform, kind, target, payload, progress, attempts, created, next_at, deadline, last_error)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '') ON CONFLICT (dedup_key) DO NOTHING RETURNING id`),
+		key, r.Platform, r.Kind, r.Target, r.Payload, r.Progress, r.Attempts,
+		at(r.Created, s.now).UnixMilli(), at(r.Next, s.now).UnixMilli(), deadline).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		s.wrote(nil)
+		return 0, nil
+	}
+	s.wrote(err)
+	if err != nil {
+		return 0, fmt.Errorf("store a reply owed: %w", err)
+	}
+	return id, nil
 }
 
 // Claim leases up to n replies due at now to owner until now+lease.

@@ -54,7 +54,7 @@ func TestSeenIsByTime(t *testing.T) {
 
 func owe(t *testing.T, s *Store, r outbox.Reply) {
 	t.Helper()
-	if err := s.Owe(context.Background(), r); err != nil {
+	if _, err := s.Owe(context.Background(), r); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -218,7 +218,7 @@ func TestDeletedFileFailsWrites(t *testing.T) {
 	if err := s.RecordMiss(ctx, bot.Miss{Question: "lost?", Band: knowledge.BandUnknown}); err == nil {
 		t.Error("a write to a deleted journal succeeded")
 	}
-	if err := s.Owe(ctx, outbox.Reply{Platform: "slack", Kind: "post", Target: []byte("{}"), Payload: []byte("[]")}); err == nil {
+	if _, err := s.Owe(ctx, outbox.Reply{Platform: "slack", Kind: "post", Target: []byte("{}"), Payload: []byte("[]")}); err == nil {
 		t.Error("a reply owed was stored in a deleted journal")
 	}
 	if err := s.Health(ctx); err == nil || !strings.Contains(err.Error(), "deleted") {
