@@ -76,7 +76,7 @@ func (h hooks) adapterFailed(name string) {
 // serve runs the server until ctx is done, then shuts it down gracefully.
 func serve(ctx context.Context, e env, cfg config) error {
 	log := newLogger(cfg, e.stderr)
-	kb, file, err := kbfile.Open(cfg.KB)
+	kb, file, err := kbfile.Open(cfg.KB, kbfile.Options{MaxBytes: cfg.KBMaxBytes})
 	if err != nil {
 		logLoadError(ctx, log, cfg.KB, err)
 		return fmt.Errorf("load knowledge: %w", err)
