@@ -27,6 +27,7 @@ type config struct {
 	LogLevel        slog.Level
 	ShutdownTimeout time.Duration
 	ShutdownDelay   time.Duration
+	OutboxLease     time.Duration
 	// Slack and Teams are the adapters' configurations, without their
 	// loggers; an adapter is off when none of its credentials is set.
 	Slack slack.Config
@@ -85,6 +86,7 @@ func configFrom(e env, fs *flag.FlagSet, texts map[string]*string) (config, erro
 	_ = c.LogLevel.UnmarshalText([]byte(get("--log-level")))
 	c.ShutdownTimeout = dur("--shutdown-timeout")
 	c.ShutdownDelay = dur("--shutdown-delay")
+	c.OutboxLease = dur("--outbox-lease")
 	c.Slack = slack.Config{
 		BotToken:        get("SLACK_BOT_TOKEN"),
 		AppToken:        get("SLACK_APP_TOKEN"),
@@ -111,6 +113,9 @@ func configFrom(e env, fs *flag.FlagSet, texts map[string]*string) (config, erro
 	}
 	if c.ShutdownTimeout <= 0 && !bad["--shutdown-timeout"] {
 		errs = append(errs, fmt.Errorf("%s must be more than zero, such as 10s", name["--shutdown-timeout"]))
+	}
+	if c.OutboxLease < time.Second && !bad["--outbox-lease"] {
+		errs = append(errs, fmt.Errorf("%s must be a second or more, such as 1m", name["--outbox-lease"]))
 	}
 	if c.ShutdownDelay < 0 {
 		errs = append(errs, fmt.Errorf("%s must not be negative", name["--shutdown-delay"]))

@@ -96,7 +96,7 @@ func serve(ctx context.Context, e env, cfg config) error {
 		opts.Journal = st
 	}
 	b := bot.New(kb, opts)
-	out := outbox.NewRunner(st, nil, outbox.Options{Owner: replicaName(), Workers: deliveryWorkers, Telemetry: m, Logger: log})
+	out := outbox.NewRunner(st, nil, outbox.Options{Owner: replicaName(), Workers: deliveryWorkers, Lease: cfg.OutboxLease, Telemetry: m, Logger: log})
 
 	records := web.Records{On: recording(cfg), Retention: cfg.Retention, Users: cfg.RecordUsers}
 	ads, err := newAdapters(cfg, b, log, records, out, st)

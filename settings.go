@@ -63,6 +63,8 @@ var settings = []setting{
 		doc: "least level logged: debug, info, warn or error (debug also logs /healthz, /readyz and /metrics requests)"},
 	{flag: "shutdown-timeout", env: "MMD_SHUTDOWN_TIMEOUT", def: "10s", kind: kindDuration, group: "server",
 		doc: "on SIGINT or SIGTERM, how long requests in flight, Socket Mode and the delivery of the replies owed get to finish; what is not delivered stays stored, for the next start or another replica"},
+	{flag: "outbox-lease", env: "MMD_OUTBOX_LEASE", def: "1m", kind: kindDuration, group: "server",
+		doc: "how long a replica holds a reply it is delivering: if the replica dies, another takes the reply over once this has passed (each attempt gets at most half of it)"},
 	{flag: "shutdown-delay", env: "MMD_SHUTDOWN_DELAY", def: "0s", kind: kindDuration, group: "server",
 		doc: "on SIGINT or SIGTERM, how long to keep serving while /readyz already answers 503, so that a load balancer stops sending requests first (such as 5s in Kubernetes)"},
 	{env: "SLACK_BOT_TOKEN", secret: true, prefix: "xoxb-", group: "slack",

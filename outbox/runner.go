@@ -12,8 +12,9 @@ import (
 
 // Timings of the Runner.
 const (
-	// Lease is how long a claimed reply stays with its replica: a replica
-	// that dies has its replies taken over by another once it runs out.
+	// Lease is how long a claimed reply stays with its replica, by
+	// default: a replica that dies has its replies taken over by another
+	// once it runs out. An attempt gets at most half of it.
 	Lease = time.Minute
 	// poll is how often an idle worker looks for replies due (another
 	// replica's, retries coming due); replies owed here wake it at once.
@@ -57,7 +58,9 @@ type Options struct {
 	// Owner names this replica in leases; it must differ between replicas.
 	Owner string
 	// Workers is how many deliveries run at once (default 8).
-	Workers   int
+	Workers int
+	// Lease is how long a claimed reply is held (default Lease).
+	Lease     time.Duration
 	Telemetry Telemetry
 	Logger    *slog.Logger
 	// Now tells the time (tests set it).
@@ -88,6 +91,9 @@ func NewRunner(st Store, deliverers map[string]Deliverer, opts Options) *Runner 
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Lease <= 0 {
+		opts.Lease = Lease
 	}
 	if deliverers == nil {
 		deliverers = map[string]Deliverer{}
@@ -182,7 +188,7 @@ func (o *Runner) work(ctx context.Context) {
 	t := time.NewTicker(poll)
 	defer t.Stop()
 	for ctx.Err() == nil {
-		rs, err := o.store.Claim(ctx, o.opts.Owner, o.opts.Now(), Lease, 1)
+		rs, err := o.store.Claim(ctx, o.opts.Owner, o.opts.Now(), o.opts.Lease, 1)
 		if err != nil && ctx.Err() == nil {
 			o.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "outbox: claim replies", slog.String("error", err.Error()))
 		}
@@ -212,7 +218,9 @@ func (o *Runner) deliver(ctx context.Context, r Reply, owner string) {
 		o.fail(log, r, owner, ReasonPlatform, errors.New("no deliverer for platform "+r.Platform))
 		return
 	}
-	actx, cancel := context.WithTimeout(ctx, attemptTimeout)
+	// Within the lease, so that no other replica takes the reply over
+	// while this attempt may still deliver it.
+	actx, cancel := context.WithTimeout(ctx, min(attemptTimeout, o.opts.Lease/2))
 	progress, err := d.Deliver(actx, r)
 	cancel()
 	now := o.opts.Now()

@@ -98,8 +98,8 @@ func TestRunnerRetriesAndGivesUp(t *testing.T) {
 	run(t, r)
 	ctx := context.Background()
 	now := time.Now()
-	for _, k := range []string{"flaky", "refused", "late"} {
-		if err := r.Owe(ctx, outbox.Reply{Platform: "p", Kind: k, Target: []byte("{}"), Payload: []byte("[]"), Deadline: now.Add(2 * time.Second)}); err != nil {
+	for k, deadline := range map[string]time.Duration{"flaky": time.Minute, "refused": time.Minute, "late": 2 * time.Second} {
+		if err := r.Owe(ctx, outbox.Reply{Platform: "p", Kind: k, Target: []byte("{}"), Payload: []byte("[]"), Deadline: now.Add(deadline)}); err != nil {
 			t.Fatal(err)
 		}
 	}
