@@ -21,7 +21,7 @@ const (
 	poll = 500 * time.Millisecond
 	// backoffBase is the first wait after a failed attempt; it doubles
 	// with each attempt up to backoffMax, with jitter.
-	backoffBase = time.Second
+	backoffBase = 500 * time.Millisecond
 	backoffMax  = 5 * time.Minute
 	// attemptTimeout bounds one delivery attempt.
 	attemptTimeout = 30 * time.Second
@@ -233,6 +233,11 @@ func (o *Runner) deliver(ctx context.Context, r Reply, owner string) {
 		o.opts.Telemetry.ReplyDelivered(r.Platform, now.Sub(r.Created))
 		return
 	}
+	if progress > r.Progress {
+		// The messages before went: this is the first failure of the
+		// next one, and its backoff starts again.
+		r.Attempts = 0
+	}
 	r.Progress = max(r.Progress, progress)
 	r.LastError = err.Error()
 	if ctx.Err() != nil {
@@ -259,6 +264,8 @@ func (o *Runner) deliver(ctx context.Context, r Reply, owner string) {
 	log.LogAttrs(ctx, slog.LevelWarn, "reply not delivered: will retry",
 		slog.Int("attempt", r.Attempts), slog.Duration("wait", wait), slog.String("error", r.LastError))
 	o.retry(log, r, owner)
+	// A worker wakes when it is due rather than at its next poll.
+	time.AfterFunc(wait, o.Wake)
 }
 
 // retry stores r's next attempt.
