@@ -76,7 +76,13 @@ type Runner struct {
 	draining   chan struct{}
 	drainOnce  sync.Once
 	drainBy    atomic.Int64 // Unix ms: Drain's deadline
+	// claimLogged is when a failure to claim was last logged (Unix ms):
+	// a store that fails is logged every claimLogEvery, not at every poll.
+	claimLogged atomic.Int64
 }
+
+// claimLogEvery is how often a store that fails to claim is logged.
+const claimLogEvery = 30 * time.Second
 
 // NewRunner returns a runner delivering the replies of st.
 func NewRunner(st Store, deliverers map[string]Deliverer, opts Options) *Runner {
@@ -190,7 +196,7 @@ func (o *Runner) work(ctx context.Context) {
 	for ctx.Err() == nil {
 		rs, err := o.store.Claim(ctx, o.opts.Owner, o.opts.Now(), o.opts.Lease, 1)
 		if err != nil && ctx.Err() == nil {
-			o.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "outbox: claim replies", slog.String("error", err.Error()))
+			o.claimFailed(ctx, err)
 		}
 		if len(rs) > 0 {
 			o.deliver(ctx, rs[0], o.opts.Owner)
@@ -207,6 +213,17 @@ func (o *Runner) work(ctx context.Context) {
 		case <-o.wake:
 		}
 	}
+}
+
+// claimFailed logs a failure to claim replies, once every claimLogEvery.
+func (o *Runner) claimFailed(ctx context.Context, err error) {
+	now := o.opts.Now().UnixMilli()
+	last := o.claimLogged.Load()
+	if now-last < claimLogEvery.Milliseconds() || !o.claimLogged.CompareAndSwap(last, now) {
+		return
+	}
+	o.opts.Logger.LogAttrs(ctx, slog.LevelError, "outbox: replies owed cannot be claimed from the data store: none is delivered until it answers",
+		slog.String("error", err.Error()))
 }
 
 // deliver tries one reply, held by owner ("" for one not claimed), once

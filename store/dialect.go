@@ -113,7 +113,7 @@ CREATE TABLE outbox (
 	lease_until INTEGER NOT NULL DEFAULT 0,
 	last_error TEXT NOT NULL DEFAULT ''
 );
-CREATE INDEX outbox_due ON outbox(next_at);`,
+CREATE INDEX outbox_due ON outbox(next_at, id);`,
 		postgres: `
 CREATE TABLE seen (key TEXT PRIMARY KEY, at BIGINT NOT NULL);
 CREATE INDEX seen_at ON seen(at);
@@ -133,5 +133,5 @@ CREATE TABLE outbox (
 	lease_until BIGINT NOT NULL DEFAULT 0,
 	last_error TEXT NOT NULL DEFAULT ''
 );
-CREATE INDEX outbox_due ON outbox(next_at);`},
+CREATE INDEX outbox_due ON outbox(next_at, id);`},
 }
