@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -143,6 +144,16 @@ func TestTwoReplicas(t *testing.T) {
 	answered, duplicated := counter.counts()
 	if answered != events+1 || duplicated != 0 {
 		t.Errorf("%d events answered, %d more than once; want %d, each once\n%s", answered, duplicated, events+1, b.logs)
+	}
+	// The reports read the shared database too.
+	report := exec.Command(mmdbotBinary(t), "report", "unanswered", "--format", "json")
+	report.Env = []string{"MMD_DATABASE_URL=" + db}
+	out, err := report.CombinedOutput()
+	var rep struct {
+		Unanswered []map[string]any `json:"unanswered"`
+	}
+	if err != nil || json.Unmarshal(out, &rep) != nil || rep.Unanswered == nil {
+		t.Errorf("mmdbot report on PostgreSQL: %v\n%s", err, out)
 	}
 }
 
