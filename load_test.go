@@ -152,23 +152,36 @@ func TestLoad(t *testing.T) {
 	}
 }
 
-// loadRun runs mmdbot serve against the fake Slack and sends the load.
-func loadRun(t *testing.T, args []string, env map[string]string, target string, commands, events, concurrency int) loadResult {
-	fake := newLoadSlack()
-	slack := httptest.NewServer(fake)
-	defer slack.Close()
-	env["SLACK_BOT_TOKEN"] = "xoxb-load-token"
-	env["SLACK_SIGNING_SECRET"] = slackE2ESecret
-	env["SLACK_API_URL"] = slack.URL + "/api/"
-	s := runServer(t, args, env)
+// loadJob is one signed request of the load run.
+type loadJob struct {
+	key         string // "event <thread>" or "command /respond/<id>"
+	contentType string
+	body        []byte
+}
 
-	type job struct {
-		key         string
-		contentType string
-		body        []byte
+// loadJobs sends commands and events, mixed evenly, to jobs and closes it.
+func loadJobs(jobs chan<- loadJob, respond string, commands, events int) {
+	defer close(jobs)
+	every := commands/max(events, 1) + 1
+	for i := range commands + events {
+		if i%every == 0 && i/every < events {
+			n := i / every
+			ts := fmt.Sprintf("1700000000.%06d", n)
+			body := fmt.Appendf(nil, `{"token":"x","team_id":"T1","api_app_id":"A1","type":"event_callback","event_id":"EvLoad%d","event_time":1700000000,`+
+				`"event":{"type":"app_mention","user":"U0ASKER","text":"<@UBOT> who handles VPN issues?","ts":%q,"channel":"C0GENERAL"}}`, n, ts)
+			jobs <- loadJob{"event " + ts, "application/json", body}
+			continue
+		}
+		id := strconv.Itoa(i)
+		form := url.Values{"command": {"/mmd"}, "text": {"table"}, "user_id": {"U1"}, "channel_id": {"C1"}, "team_id": {"T1"},
+			"response_url": {respond + id}}
+		jobs <- loadJob{"command /respond/" + id, "application/x-www-form-urlencoded", []byte(form.Encode())}
 	}
-	jobs := make(chan job, concurrency)
-	sentAt := sync.Map{}
+}
+
+// sendLoad signs and sends the jobs at the given concurrency, recording
+// when each was sent; it returns how many were not acknowledged with 200.
+func sendLoad(base string, jobs <-chan loadJob, concurrency int, sentAt *sync.Map) int64 {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: concurrency}, Timeout: 30 * time.Second}
 	var failed atomic.Int64
 	var wg sync.WaitGroup
@@ -179,7 +192,7 @@ func loadRun(t *testing.T, args []string, env map[string]string, target string, 
 				if strings.HasPrefix(j.key, "event") {
 					path = "/slack/events"
 				}
-				req, _ := http.NewRequest(http.MethodPost, s.URL+path, bytes.NewReader(j.body))
+				req, _ := http.NewRequest(http.MethodPost, base+path, bytes.NewReader(j.body))
 				ts := strconv.FormatInt(time.Now().Unix(), 10)
 				mac := hmac.New(sha256.New, []byte(slackE2ESecret))
 				fmt.Fprintf(mac, "v0:%s:%s", ts, j.body)
@@ -200,35 +213,18 @@ func loadRun(t *testing.T, args []string, env map[string]string, target string, 
 			}
 		})
 	}
-	start := time.Now()
-	go func() {
-		defer close(jobs)
-		for i := range commands + events {
-			if i%(commands/max(events, 1)+1) == 0 && i/(commands/max(events, 1)+1) < events {
-				n := i / (commands/max(events, 1) + 1)
-				ts := fmt.Sprintf("1700000000.%06d", n)
-				body := fmt.Appendf(nil, `{"token":"x","team_id":"T1","api_app_id":"A1","type":"event_callback","event_id":"EvLoad%d","event_time":1700000000,`+
-					`"event":{"type":"app_mention","user":"U0ASKER","text":"<@UBOT> who handles VPN issues?","ts":%q,"channel":"C0GENERAL"}}`, n, ts)
-				jobs <- job{"event " + ts, "application/json", body}
-				continue
-			}
-			id := strconv.Itoa(i)
-			form := url.Values{"command": {"/mmd"}, "text": {"table"}, "user_id": {"U1"}, "channel_id": {"C1"}, "team_id": {"T1"},
-				"response_url": {slack.URL + "/respond/" + id}}
-			jobs <- job{"command /respond/" + id, "application/x-www-form-urlencoded", []byte(form.Encode())}
-		}
-	}()
 	wg.Wait()
-	if n := failed.Load(); n > 0 {
-		t.Errorf("%d requests not acknowledged with 200", n)
-	}
-	sent := 0
-	sentAt.Range(func(any, any) bool { sent++; return true })
-	// Wait for the outbox to be empty, or a quiet minute.
+	return failed.Load()
+}
+
+// waitOutbox waits until the store at target owes nothing, or a minute
+// passes without a call to the fake Slack.
+func waitOutbox(t *testing.T, target string, fake *loadSlack) {
 	st, err := store.Open(t.Context(), target, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer st.Close()
 	quiet := time.Now()
 	lastHits := fake.hits.Load()
 	for {
@@ -237,51 +233,72 @@ func loadRun(t *testing.T, args []string, env map[string]string, target string, 
 			t.Fatal(err)
 		}
 		if n == 0 {
-			break
+			return
 		}
 		if h := fake.hits.Load(); h != lastHits {
 			lastHits, quiet = h, time.Now()
 		} else if time.Since(quiet) > time.Minute {
 			t.Errorf("%d replies still owed after a minute without a delivery", n)
-			break
+			return
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	st.Close()
-	elapsed := time.Since(start)
-	if err := s.Stop(); err != nil {
-		t.Errorf("stop: %v", err)
-	}
-	fake.mu.Lock()
-	defer fake.mu.Unlock()
-	r := loadResult{sent: sent, elapsed: elapsed, hits: fake.hits.Load()}
-	// Every command's table has as many messages as the first one's.
-	want := map[string]int{}
-	for req, n := range fake.msgs {
+}
+
+// tally counts, per request sent, what the fake Slack received: every
+// command's table has as many messages as the largest one delivered.
+func (f *loadSlack) tally(t *testing.T, sentAt *sync.Map, r *loadResult) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	want := map[string]int{"event": 1}
+	for req, n := range f.msgs {
 		if strings.HasPrefix(req, "command") {
 			want["command"] = max(want["command"], n)
 		}
 	}
-	want["event"] = 1
 	sentAt.Range(func(k, v any) bool {
 		key := k.(string)
-		kind := strings.Fields(key)[0]
-		got := fake.msgs[key]
-		switch {
-		case got < want[kind] || got == 0:
+		r.sent++
+		if got := f.msgs[key]; got == 0 || got < want[strings.Fields(key)[0]] {
 			r.lost++
-		default:
-			r.delivered++
-			r.latencies = append(r.latencies, fake.last[key].Sub(v.(time.Time)))
+			return true
 		}
+		r.delivered++
+		r.latencies = append(r.latencies, f.last[key].Sub(v.(time.Time)))
 		return true
 	})
-	for msg, n := range fake.seen {
+	for msg, n := range f.seen {
 		if n > 1 {
 			r.duplicated++
 			t.Logf("delivered %d times: %s", n, msg)
 		}
 	}
 	t.Logf("a command's table: %d messages to its response_url", want["command"])
+}
+
+// loadRun runs mmdbot serve against the fake Slack and sends the load.
+func loadRun(t *testing.T, args []string, env map[string]string, target string, commands, events, concurrency int) loadResult {
+	fake := newLoadSlack()
+	slack := httptest.NewServer(fake)
+	defer slack.Close()
+	env["SLACK_BOT_TOKEN"] = "xoxb-load-token"
+	env["SLACK_SIGNING_SECRET"] = slackE2ESecret
+	env["SLACK_API_URL"] = slack.URL + "/api/"
+	s := runServer(t, args, env)
+
+	jobs := make(chan loadJob, concurrency)
+	var sentAt sync.Map
+	start := time.Now()
+	go loadJobs(jobs, slack.URL+"/respond/", commands, events)
+	if n := sendLoad(s.URL, jobs, concurrency, &sentAt); n > 0 {
+		t.Errorf("%d requests not acknowledged with 200", n)
+	}
+	waitOutbox(t, target, fake)
+	r := loadResult{elapsed: time.Since(start)}
+	if err := s.Stop(); err != nil {
+		t.Errorf("stop: %v", err)
+	}
+	r.hits = fake.hits.Load()
+	fake.tally(t, &sentAt, &r)
 	return r
 }

@@ -148,22 +148,7 @@ func TestManifests(t *testing.T) {
 	if d.Spec.Replicas == nil || *d.Spec.Replicas != 2 {
 		t.Error("the Deployment does not run two replicas")
 	}
-	labels := d.Spec.Template.Labels
-	for k, v := range d.Spec.Selector.MatchLabels {
-		if labels[k] != v {
-			t.Errorf("the Deployment's selector %s=%s does not select its pods", k, v)
-		}
-	}
-	for k, v := range o.services[0].Spec.Selector {
-		if labels[k] != v {
-			t.Errorf("the Service's selector %s=%s selects no pod", k, v)
-		}
-	}
-	for k, v := range o.pdbs[0].Spec.Selector.MatchLabels {
-		if labels[k] != v {
-			t.Errorf("the PDB's selector %s=%s selects no pod", k, v)
-		}
-	}
+	checkSelectors(t, o)
 	c := d.Spec.Template.Spec.Containers[0]
 	if c.ReadinessProbe == nil || c.ReadinessProbe.HTTPGet.Path != "/readyz" || c.LivenessProbe == nil || c.LivenessProbe.HTTPGet.Path != "/healthz" {
 		t.Error("probes: readiness on /readyz, liveness on /healthz")
@@ -175,6 +160,41 @@ func TestManifests(t *testing.T) {
 	for _, e := range c.Env {
 		env[e.Name] = e.Value
 	}
+	checkSecret(t, o, c, env)
+	checkKnowledge(t, o, c, env)
+	grace := d.Spec.Template.Spec.TerminationGracePeriodSeconds
+	if grace == nil || *grace < 40 || env["MMD_SHUTDOWN_TIMEOUT"] != "30s" || env["MMD_SHUTDOWN_DELAY"] != "5s" {
+		t.Error("the grace period must outlast --shutdown-delay plus --shutdown-timeout")
+	}
+	checkIngress(t, o)
+}
+
+// checkSelectors: the Deployment's, the Service's and the PDB's selectors
+// select the Deployment's pods.
+func checkSelectors(t *testing.T, o objects) {
+	t.Helper()
+	d := o.deployments[0]
+	labels := d.Spec.Template.Labels
+	for what, sel := range map[string]map[string]string{
+		"the Deployment's": d.Spec.Selector.MatchLabels,
+		"the Service's":    o.services[0].Spec.Selector,
+		"the PDB's":        o.pdbs[0].Spec.Selector.MatchLabels,
+	} {
+		if len(sel) == 0 {
+			t.Errorf("%s selector is empty", what)
+		}
+		for k, v := range sel {
+			if labels[k] != v {
+				t.Errorf("%s selector %s=%s selects no pod", what, k, v)
+			}
+		}
+	}
+}
+
+// checkSecret: the tokens and MMD_DATABASE_URL come from the Secret, and
+// none is set in the Deployment itself.
+func checkSecret(t *testing.T, o objects, c corev1.Container, env map[string]string) {
+	t.Helper()
 	secret := o.secrets[0]
 	if len(c.EnvFrom) != 1 || c.EnvFrom[0].SecretRef == nil || c.EnvFrom[0].SecretRef.Name != secret.Name {
 		t.Error("the tokens do not come from the Secret")
@@ -187,12 +207,16 @@ func TestManifests(t *testing.T) {
 			t.Errorf("%s is set in the Deployment itself, not from the Secret", name)
 		}
 	}
-	// The knowledge: a ConfigMap key, mounted as a directory, named by
-	// MMD_KB, that loads.
+}
+
+// checkKnowledge: MMD_KB names a key of the ConfigMap, mounted as a
+// directory (a subPath mount never sees updates), and it loads.
+func checkKnowledge(t *testing.T, o objects, c corev1.Container, env map[string]string) {
+	t.Helper()
 	cm := o.configMaps[0]
 	var mount *corev1.VolumeMount
 	for i, m := range c.VolumeMounts {
-		for _, v := range d.Spec.Template.Spec.Volumes {
+		for _, v := range o.deployments[0].Spec.Template.Spec.Volumes {
 			if v.Name == m.Name && v.ConfigMap != nil && v.ConfigMap.Name == cm.Name {
 				mount = &c.VolumeMounts[i]
 			}
@@ -208,12 +232,12 @@ func TestManifests(t *testing.T) {
 	if _, err := knowledge.Load(knowledge.File{Name: key, Data: []byte(cm.Data[key])}); err != nil {
 		t.Errorf("the ConfigMap's knowledge does not load: %v", err)
 	}
-	grace := d.Spec.Template.Spec.TerminationGracePeriodSeconds
-	if grace == nil || *grace < 40 || env["MMD_SHUTDOWN_TIMEOUT"] != "30s" || env["MMD_SHUTDOWN_DELAY"] != "5s" {
-		t.Error("the grace period must outlast --shutdown-delay plus --shutdown-timeout")
-	}
-	// The Ingress sends Slack's and the Bot Framework's requests to the
-	// Service, and never /metrics.
+}
+
+// checkIngress: the Ingress sends Slack's and the Bot Framework's
+// requests to the Service, and never /metrics.
+func checkIngress(t *testing.T, o objects) {
+	t.Helper()
 	routes := map[string]bool{}
 	for _, r := range o.ingresses[0].Spec.Rules {
 		for _, p := range r.HTTP.Paths {
