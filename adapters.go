@@ -11,6 +11,8 @@ import (
 	"github.com/mmdbot/mmdbot/adapters/teams"
 	"github.com/mmdbot/mmdbot/bot"
 	"github.com/mmdbot/mmdbot/metrics"
+	"github.com/mmdbot/mmdbot/outbox"
+	"github.com/mmdbot/mmdbot/store"
 	"github.com/mmdbot/mmdbot/web"
 )
 
@@ -38,10 +40,10 @@ type router interface {
 
 // newAdapters makes the web page and the chat adapters the configuration
 // turns on. It does no I/O: they connect in Run, or on their first request.
-func newAdapters(cfg config, b *bot.Bot, log *slog.Logger, records web.Records) ([]adapter, error) {
+func newAdapters(cfg config, b *bot.Bot, log *slog.Logger, records web.Records, out *outbox.Runner, st *store.Store) ([]adapter, error) {
 	ads := []adapter{web.New(b, web.Options{Logger: log, Records: records})}
 	if c := cfg.Slack; c.Enabled() {
-		c.Logger = log
+		c.Logger, c.Outbox, c.Seen = log, out, st
 		s, err := slack.New(c, b)
 		if err != nil {
 			return nil, err
@@ -49,7 +51,7 @@ func newAdapters(cfg config, b *bot.Bot, log *slog.Logger, records web.Records) 
 		ads = append(ads, s)
 	}
 	if c := cfg.Teams; c.Enabled() {
-		c.Logger = log
+		c.Logger, c.Outbox, c.Seen = log, out, st
 		t, err := teams.New(c, b)
 		if err != nil {
 			return nil, err

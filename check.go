@@ -36,15 +36,19 @@ func checkConfig(e env, cfg config, cfgErr error) error {
 	}
 	if cfg.KB == "" {
 		fmt.Fprintf(e.stdout, "knowledge: embedded (%d entries)\n", len(knowledge.Default().Entries()))
-	} else if kb, err := kbfile.Load(cfg.KB); err != nil {
+	} else if kb, _, err := kbfile.Open(cfg.KB, kbfile.Options{MaxBytes: cfg.KBMaxBytes}); err != nil {
 		fmt.Fprintf(e.stdout, "knowledge: %s: not valid\n", cfg.KB)
 		problems = append(problems, strings.Split(err.Error(), "\n")...)
 	} else {
 		fmt.Fprintf(e.stdout, "knowledge: %s (%d entries)\n", cfg.KB, len(kb.Entries()))
 	}
-	if cfg.Data == "" {
-		fmt.Fprintln(e.stdout, "data: off (unanswered questions and feedback are not recorded)")
-	} else {
+	switch {
+	case cfg.DatabaseURL != "":
+		// Not connected to: --check does no I/O beyond local files.
+		fmt.Fprintf(e.stdout, "data: PostgreSQL at %s (shared by every replica; --data is not used)\n", showURL(cfg.DatabaseURL))
+	case cfg.Data == "":
+		fmt.Fprintln(e.stdout, "data: off (unanswered questions and feedback are not recorded; replies owed are kept in memory only)")
+	default:
 		fmt.Fprintf(e.stdout, "data: %s\n", cfg.Data)
 		if fi, err := os.Stat(filepath.Dir(cfg.Data)); err != nil || !fi.IsDir() {
 			problems = append(problems, fmt.Sprintf("--data %s: the directory %s does not exist", cfg.Data, filepath.Dir(cfg.Data)))

@@ -18,13 +18,16 @@ import (
 type config struct {
 	Addr            string
 	KB              string
+	KBMaxBytes      int64
 	Data            string
+	DatabaseURL     string
 	Retention       time.Duration
 	RecordUsers     bool
 	LogFormat       string
 	LogLevel        slog.Level
 	ShutdownTimeout time.Duration
 	ShutdownDelay   time.Duration
+	OutboxLease     time.Duration
 	// Slack and Teams are the adapters' configurations, without their
 	// loggers; an adapter is off when none of its credentials is set.
 	Slack slack.Config
@@ -74,13 +77,16 @@ func configFrom(e env, fs *flag.FlagSet, texts map[string]*string) (config, erro
 	boolean := func(key string) bool { b, _ := strconv.ParseBool(get(key)); return b }
 	c.Addr = get("--addr")
 	c.KB = get("--kb")
+	c.KBMaxBytes, _ = strconv.ParseInt(get("--kb-max-bytes"), 10, 64)
 	c.Data = get("--data")
+	c.DatabaseURL = get("MMD_DATABASE_URL")
 	c.Retention = dur("--retention")
 	c.RecordUsers = boolean("--record-users")
 	c.LogFormat = get("--log-format")
 	_ = c.LogLevel.UnmarshalText([]byte(get("--log-level")))
 	c.ShutdownTimeout = dur("--shutdown-timeout")
 	c.ShutdownDelay = dur("--shutdown-delay")
+	c.OutboxLease = dur("--outbox-lease")
 	c.Slack = slack.Config{
 		BotToken:        get("SLACK_BOT_TOKEN"),
 		AppToken:        get("SLACK_APP_TOKEN"),
@@ -108,8 +114,14 @@ func configFrom(e env, fs *flag.FlagSet, texts map[string]*string) (config, erro
 	if c.ShutdownTimeout <= 0 && !bad["--shutdown-timeout"] {
 		errs = append(errs, fmt.Errorf("%s must be more than zero, such as 10s", name["--shutdown-timeout"]))
 	}
+	if c.OutboxLease < time.Second && !bad["--outbox-lease"] {
+		errs = append(errs, fmt.Errorf("%s must be a second or more, such as 1m", name["--outbox-lease"]))
+	}
 	if c.ShutdownDelay < 0 {
 		errs = append(errs, fmt.Errorf("%s must not be negative", name["--shutdown-delay"]))
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		errs = append(errs, errors.New("MMD_DATABASE_URL is not a PostgreSQL URL: want postgres://user:password@host:5432/database"))
 	}
 	if c.Retention <= 0 && !bad["--retention"] {
 		errs = append(errs, fmt.Errorf("%s must be more than zero, such as 720h", name["--retention"]))

@@ -33,11 +33,17 @@ func cmdReport(ctx context.Context, e env, usage string, args []string) error {
 		fmt.Fprintf(e.stderr, "mmdbot report: unknown --format %q (want text, csv or json)\n", *format)
 		return exitCode(2)
 	}
-	if _, err := os.Stat(*data); err != nil {
-		fmt.Fprintf(e.stderr, "mmdbot report: no data file %s (%v): give the file mmdbot serve records to, with --data or MMD_DATA\n", *data, errors.Unwrap(err))
-		return exitCode(1)
+	// The PostgreSQL of the replicas, when MMD_DATABASE_URL says so, as
+	// for mmdbot serve; else the SQLite file.
+	target := e.getenv("MMD_DATABASE_URL")
+	if target == "" {
+		if _, err := os.Stat(*data); err != nil {
+			fmt.Fprintf(e.stderr, "mmdbot report: no data file %s (%v): give the file mmdbot serve records to, with --data or MMD_DATA (or MMD_DATABASE_URL for PostgreSQL)\n", *data, errors.Unwrap(err))
+			return exitCode(1)
+		}
+		target = *data
 	}
-	st, err := store.Open(ctx, *data, 0)
+	st, err := store.Open(ctx, target, 0)
 	if err != nil {
 		return err
 	}

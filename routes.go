@@ -15,11 +15,14 @@ import (
 
 // deps is what the handlers of mmdbot serve need.
 type deps struct {
-	log      *slog.Logger
-	bot      *bot.Bot
-	metrics  *metrics.Metrics
-	store    *store.Store // nil when nothing is recorded
-	adapters *running
+	log     *slog.Logger
+	bot     *bot.Bot
+	metrics *metrics.Metrics
+	store   *store.Store
+	// recording is whether the journal is kept (the store is not only in
+	// memory).
+	recording bool
+	adapters  *running
 	// off names the chat adapters the configuration leaves off.
 	off      []string
 	draining *atomic.Bool // set once shutdown begins
@@ -97,16 +100,14 @@ func handleReadyz(d deps) http.Handler {
 		} else {
 			res.Checks["knowledge"] = "ok"
 		}
-		switch {
-		case d.store == nil:
+		switch err := d.store.Health(ctx); {
+		case err != nil:
+			d.log.LogAttrs(ctx, slog.LevelWarn, "readiness: data store", slog.String("error", err.Error()))
+			fail("store", "failing")
+		case !d.recording:
 			res.Checks["store"] = "off"
 		default:
-			if err := d.store.Ping(ctx); err != nil {
-				d.log.LogAttrs(ctx, slog.LevelWarn, "readiness: data store", slog.String("error", err.Error()))
-				fail("store", "not answering")
-			} else {
-				res.Checks["store"] = "ok"
-			}
+			res.Checks["store"] = "ok"
 		}
 		for _, name := range d.off {
 			res.Checks[name] = "off"

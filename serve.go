@@ -17,6 +17,7 @@ import (
 	"github.com/mmdbot/mmdbot/bot"
 	"github.com/mmdbot/mmdbot/kbfile"
 	"github.com/mmdbot/mmdbot/metrics"
+	"github.com/mmdbot/mmdbot/outbox"
 	"github.com/mmdbot/mmdbot/store"
 	"github.com/mmdbot/mmdbot/web"
 )
@@ -75,7 +76,7 @@ func (h hooks) adapterFailed(name string) {
 // serve runs the server until ctx is done, then shuts it down gracefully.
 func serve(ctx context.Context, e env, cfg config) error {
 	log := newLogger(cfg, e.stderr)
-	kb, file, err := kbfile.Open(cfg.KB)
+	kb, file, err := kbfile.Open(cfg.KB, kbfile.Options{MaxBytes: cfg.KBMaxBytes})
 	if err != nil {
 		logLoadError(ctx, log, cfg.KB, err)
 		return fmt.Errorf("load knowledge: %w", err)
@@ -85,24 +86,28 @@ func serve(ctx context.Context, e env, cfg config) error {
 	m.Loaded(len(kb.Entries()))
 
 	opts := bot.Options{Telemetry: m, Logger: log, RecordUsers: cfg.RecordUsers}
-	var st *store.Store
-	if cfg.Data == "" {
-		log.Info("data store off: unanswered questions and feedback are not recorded; set --data or MMD_DATA to a file to record them")
-	} else {
-		st, err = store.Open(ctx, cfg.Data, cfg.Retention)
-		if err != nil {
-			return fmt.Errorf("%w: set --data or MMD_DATA to a file mmdbot can create and write, or --data= to record nothing", err)
-		}
-		defer st.Close()
-		opts.Journal = st
-		log.Info("data store open", "file", cfg.Data, "retention", cfg.Retention, "record_users", cfg.RecordUsers)
-	}
-	b := bot.New(kb, opts)
-
-	records := web.Records{On: st != nil, Retention: cfg.Retention, Users: cfg.RecordUsers}
-	ads, err := newAdapters(cfg, b, log, records)
+	st, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
+	}
+	defer st.Close()
+	m.StoreWriteFailures(st.FailedWrites)
+	if recording(cfg) {
+		opts.Journal = st
+	}
+	b := bot.New(kb, opts)
+	out := outbox.NewRunner(st, nil, outbox.Options{Owner: replicaName(), Workers: deliveryWorkers, Lease: cfg.OutboxLease, Telemetry: m, Logger: log})
+
+	records := web.Records{On: recording(cfg), Retention: cfg.Retention, Users: cfg.RecordUsers}
+	ads, err := newAdapters(cfg, b, log, records, out, st)
+	if err != nil {
+		return err
+	}
+	for _, a := range ads {
+		if d, ok := a.(outbox.Deliverer); ok {
+			out.Register(a.Name(), d)
+			m.ReplyPlatform(a.Name())
+		}
 	}
 	logAdapters(cfg, log, m)
 
@@ -114,7 +119,7 @@ func serve(ctx context.Context, e env, cfg config) error {
 
 	run := &running{adapters: ads}
 	var draining atomic.Bool
-	d := deps{log: log, bot: b, metrics: m, store: st, adapters: run, off: offAdapters(cfg), draining: &draining}
+	d := deps{log: log, bot: b, metrics: m, store: st, recording: recording(cfg), adapters: run, off: offAdapters(cfg), draining: &draining}
 	srv, ln, err := listen(ctx, cfg, log, newHandler(d), e.hooks)
 	if err != nil {
 		return err
@@ -125,6 +130,15 @@ func serve(ctx context.Context, e env, cfg config) error {
 	// Background work runs until runCtx is done: adapters, reloads, pruning.
 	runCtx, stopRun := context.WithCancel(ctx)
 	defer stopRun()
+	// The outbox delivers until the end of the shutdown, when deliverCtx
+	// ends.
+	deliverCtx, stopDelivery := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopDelivery()
+	delivered := make(chan struct{})
+	go func() { out.Run(deliverCtx); close(delivered) }()
+	if n, err := st.Pending(ctx); err == nil && n > 0 {
+		log.Info("replies owed from before: delivering them", "replies", n)
+	}
 	adaptersDone := run.run(runCtx, log, m, e.hooks)
 	if e.hooks.started != nil {
 		e.hooks.started(ads)
@@ -134,9 +148,7 @@ func serve(ctx context.Context, e env, cfg config) error {
 	} else {
 		go ignoreHUP(runCtx, hup, log)
 	}
-	if st != nil {
-		go prune(runCtx, st, m, log)
-	}
+	go prune(runCtx, st, m, log)
 	if e.hooks.listening != nil {
 		e.hooks.listening(ln.Addr().String())
 	}
@@ -157,7 +169,45 @@ func serve(ctx context.Context, e env, cfg config) error {
 		log.Info("not ready: serving until the load balancer has noticed", "delay", cfg.ShutdownDelay)
 		time.Sleep(cfg.ShutdownDelay)
 	}
-	return shutdown(ctx, srv, stopRun, adaptersDone, cfg.ShutdownTimeout, log, failure)
+	sd := stopping{srv: srv, stopRun: stopRun, adaptersDone: adaptersDone, out: out, stopDelivery: stopDelivery, delivered: delivered, store: st}
+	return sd.shutdown(ctx, cfg.ShutdownTimeout, log, failure)
+}
+
+// deliveryWorkers is how many replies a replica delivers at once.
+const deliveryWorkers = 16
+
+// recording reports whether the journal is kept: in a file or PostgreSQL.
+func recording(cfg config) bool { return cfg.Data != "" || cfg.DatabaseURL != "" }
+
+// openStore opens the data store: PostgreSQL when MMD_DATABASE_URL is set,
+// else the SQLite file of --data, else one in memory for the ids handled
+// and the replies owed.
+func openStore(ctx context.Context, cfg config, log *slog.Logger) (*store.Store, error) {
+	o := store.Options{Retention: cfg.Retention, Logger: log}
+	switch {
+	case cfg.DatabaseURL != "":
+		st, err := store.OpenWith(ctx, cfg.DatabaseURL, o)
+		if err != nil {
+			return nil, fmt.Errorf("%w: check MMD_DATABASE_URL, and that PostgreSQL answers there", err)
+		}
+		log.Info("data store open: PostgreSQL, shared by every replica", "retention", cfg.Retention, "record_users", cfg.RecordUsers)
+		return st, nil
+	case cfg.Data != "":
+		st, err := store.OpenWith(ctx, cfg.Data, o)
+		if err != nil {
+			return nil, fmt.Errorf("%w: set --data or MMD_DATA to a file mmdbot can create and write, or --data= to record nothing", err)
+		}
+		log.Info("data store open", "file", cfg.Data, "retention", cfg.Retention, "record_users", cfg.RecordUsers)
+		return st, nil
+	}
+	log.Info("data store off: unanswered questions and feedback are not recorded, and replies owed are kept in memory only; set --data or MMD_DATA to a file to record them")
+	return store.OpenWith(ctx, store.Memory, o)
+}
+
+// replicaName names this process in the outbox's leases: host and pid.
+func replicaName() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s/%d", host, os.Getpid())
 }
 
 // listen makes the HTTP server and binds its address.
@@ -246,28 +296,51 @@ func teamsDevIgnored(cfg config) []string {
 	return set
 }
 
+// stopping is what a shutdown stops, in order.
+type stopping struct {
+	srv          *http.Server
+	stopRun      context.CancelFunc
+	adaptersDone <-chan struct{}
+	out          *outbox.Runner
+	stopDelivery context.CancelFunc
+	delivered    <-chan struct{}
+	store        *store.Store
+}
+
 // shutdown stops accepting, lets requests in flight and then the adapters
-// finish, all within timeout, and returns failure, or why the shutdown was
-// not clean. HTTP goes first: a Slack event in flight still finds the
-// adapter's work queue open.
-func shutdown(ctx context.Context, srv *http.Server, stopRun context.CancelFunc, adaptersDone <-chan struct{}, timeout time.Duration, log *slog.Logger, failure error) error {
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+// finish, delivers the replies owed that are due, all within timeout, and
+// returns failure, or why the shutdown was not clean. HTTP goes first, so
+// that no new work arrives; replies not delivered in time stay in the
+// store, for the next start or another replica, and are no failure.
+func (sd stopping) shutdown(ctx context.Context, timeout time.Duration, log *slog.Logger, failure error) error {
+	deadline := time.Now().Add(timeout)
+	sctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline)
 	defer cancel()
 	var errs []error
 	if failure != nil {
 		errs = append(errs, failure)
 	}
-	if err := srv.Shutdown(sctx); err != nil {
-		srv.Close()
+	if err := sd.srv.Shutdown(sctx); err != nil {
+		sd.srv.Close()
 		errs = append(errs, fmt.Errorf("shut down HTTP server: requests in flight did not finish within %s: %w", timeout, err))
 	}
-	// Adapters drain their work and close Socket Mode; the reloader and
-	// the pruning stop.
-	stopRun()
+	// Adapters close Socket Mode; the reloader and the pruning stop.
+	sd.stopRun()
 	select {
-	case <-adaptersDone:
+	case <-sd.adaptersDone:
 	case <-sctx.Done():
 		errs = append(errs, fmt.Errorf("shut down adapters: they did not finish within %s", timeout))
+	}
+	sd.out.Drain(deadline)
+	select {
+	case <-sd.delivered:
+	case <-sctx.Done():
+	}
+	sd.stopDelivery()
+	<-sd.delivered
+	if n, err := sd.store.Pending(context.Background()); err == nil && n > 0 {
+		log.Warn("replies owed not delivered before the shutdown timeout: they stay stored and are delivered at the next start (or by another replica)",
+			"replies", n, "timeout", timeout)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return err

@@ -21,6 +21,7 @@ const (
 	kindList  // comma-separated
 	kindLevel // a log/slog level
 	kindURL   // an address; --check masks its user information and query
+	kindBytes // a size in bytes, more than zero
 )
 
 // setting is one line of the settings table. The table drives the flags of
@@ -46,8 +47,12 @@ var settings = []setting{
 		doc: "address the HTTP server listens on: the web page, its JSON API, /healthz, /readyz, /metrics and the Slack and Teams endpoints"},
 	{flag: "kb", env: "MMD_KB", group: "server",
 		doc: "knowledge file (Learn-format Markdown or mmdbot YAML) that replaces or extends the embedded one; mmdbot serve reloads it when it changes and on SIGHUP"},
+	{flag: "kb-max-bytes", env: "MMD_KB_MAX_BYTES", def: "16777216", kind: kindBytes, group: "server",
+		doc: "largest knowledge file loaded, at start and on reload (16777216 is 16 MiB); a larger one is refused"},
 	{flag: "data", env: "MMD_DATA", def: "mmdbot.db", group: "server",
-		doc: "SQLite file recording unanswered questions and feedback (`mmdbot report`); `--data=` records nothing"},
+		doc: "SQLite file recording unanswered questions and feedback (`mmdbot report`), the ids handled and the replies owed; `--data=` records nothing and keeps the replies owed in memory"},
+	{env: "MMD_DATABASE_URL", kind: kindURL, secret: true, group: "server",
+		doc: "PostgreSQL URL (postgres://user:password@host/db): the journal, the ids handled and the replies owed live there, shared by every replica, instead of in --data"},
 	{flag: "retention", env: "MMD_RETENTION", def: "2160h", kind: kindDuration, group: "server",
 		doc: "how long unanswered questions and feedback are kept (2160h is 90 days)"},
 	{flag: "record-users", env: "MMD_RECORD_USERS", def: "false", kind: kindBool, group: "server",
@@ -57,7 +62,9 @@ var settings = []setting{
 	{flag: "log-level", env: "MMD_LOG_LEVEL", def: "info", kind: kindLevel, group: "server",
 		doc: "least level logged: debug, info, warn or error (debug also logs /healthz, /readyz and /metrics requests)"},
 	{flag: "shutdown-timeout", env: "MMD_SHUTDOWN_TIMEOUT", def: "10s", kind: kindDuration, group: "server",
-		doc: "on SIGINT or SIGTERM, how long requests in flight and Socket Mode get to finish"},
+		doc: "on SIGINT or SIGTERM, how long requests in flight, Socket Mode and the delivery of the replies owed get to finish; what is not delivered stays stored, for the next start or another replica"},
+	{flag: "outbox-lease", env: "MMD_OUTBOX_LEASE", def: "1m", kind: kindDuration, group: "server",
+		doc: "how long a replica holds a reply it is delivering: if the replica dies, another takes the reply over once this has passed (each attempt gets at most half of it)"},
 	{flag: "shutdown-delay", env: "MMD_SHUTDOWN_DELAY", def: "0s", kind: kindDuration, group: "server",
 		doc: "on SIGINT or SIGTERM, how long to keep serving while /readyz already answers 503, so that a load balancer stops sending requests first (such as 5s in Kubernetes)"},
 	{env: "SLACK_BOT_TOKEN", secret: true, prefix: "xoxb-", group: "slack",
@@ -178,6 +185,10 @@ func (s setting) check(v string) error {
 	case kindDuration:
 		if _, err := time.ParseDuration(v); err != nil {
 			return fmt.Errorf("%q is not a duration such as 30s, 10m or 720h", v)
+		}
+	case kindBytes:
+		if n, err := strconv.ParseInt(v, 10, 64); err != nil || n <= 0 {
+			return fmt.Errorf("%q is not a size in bytes, such as 16777216", v)
 		}
 	case kindLevel:
 		var l slog.Level

@@ -219,7 +219,7 @@ func TestTeamsEndToEnd(t *testing.T) {
 
 	// A serviceUrl whose host is not allowed never receives anything.
 	other := strings.Replace(svc, "127.0.0.1", "localhost", 1)
-	code, _ = teamsE2EPostActivity(t, base, f.token(t, other, nil), teamsE2EActivity(other, nil))
+	code, _ = teamsE2EPostActivity(t, base, f.token(t, other, nil), teamsE2EActivity(other, map[string]any{"id": "1700000000043"}))
 	if code == http.StatusOK {
 		t.Errorf("disallowed serviceUrl: status %d", code)
 	}

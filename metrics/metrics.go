@@ -47,6 +47,10 @@ type Metrics struct {
 	loaded      prometheus.Gauge
 	requests    *prometheus.CounterVec
 	reqDuration *prometheus.HistogramVec
+	delivered   *prometheus.CounterVec
+	retried     *prometheus.CounterVec
+	replyFailed *prometheus.CounterVec
+	replyWait   *prometheus.HistogramVec
 }
 
 // Metrics reports what the bot does.
@@ -104,6 +108,24 @@ func New() *Metrics {
 			Buckets: prometheus.DefBuckets,
 		}, []string{"route"}),
 	}
+	m.delivered = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: Namespace, Name: "replies_delivered_total",
+		Help: "Replies delivered from the outbox, by platform (slack, teams).",
+	}, []string{"platform"})
+	m.retried = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: Namespace, Name: "replies_retried_total",
+		Help: "Failed attempts to deliver a reply that will be tried again (5xx, 429, timeouts, connection errors), by platform.",
+	}, []string{"platform"})
+	m.replyFailed = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: Namespace, Name: "replies_failed_total",
+		Help: "Replies given up on, by platform and reason (refused: the platform refused it; deadline: not delivered in time). Each is logged with its error.",
+	}, []string{"platform", "reason"})
+	m.replyWait = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Namespace: Namespace, Name: "reply_delivery_seconds",
+		Help:    "Time from a reply owed to its delivery, retries included, by platform.",
+		Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300, 1800},
+	}, []string{"platform"})
+	m.reg.MustRegister(m.delivered, m.retried, m.replyFailed, m.replyWait)
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		// process_* under their usual names, as dashboards expect them.
@@ -204,4 +226,37 @@ func (m *Metrics) Request(route string, code int, d time.Duration) {
 	}
 	m.requests.WithLabelValues(route, strconv.Itoa(code)).Inc()
 	m.reqDuration.WithLabelValues(route).Observe(d.Seconds())
+}
+
+// ReplyDelivered counts a reply delivered, with how long it waited.
+func (m *Metrics) ReplyDelivered(platform string, waited time.Duration) {
+	m.delivered.WithLabelValues(platform).Inc()
+	m.replyWait.WithLabelValues(platform).Observe(waited.Seconds())
+}
+
+// ReplyRetried counts a failed attempt to deliver a reply, to be retried.
+func (m *Metrics) ReplyRetried(platform string) { m.retried.WithLabelValues(platform).Inc() }
+
+// ReplyFailed counts a reply given up on, and why.
+func (m *Metrics) ReplyFailed(platform, reason string) {
+	m.replyFailed.WithLabelValues(platform, reason).Inc()
+}
+
+// ReplyPlatform creates the delivery series of a platform at 0, so that
+// alerting rules see them from the start.
+func (m *Metrics) ReplyPlatform(platform string) {
+	m.delivered.WithLabelValues(platform)
+	m.retried.WithLabelValues(platform)
+	for _, r := range []string{"refused", "deadline"} {
+		m.replyFailed.WithLabelValues(platform, r)
+	}
+}
+
+// StoreWriteFailures serves the count of failed writes to the data store,
+// as failed reads it.
+func (m *Metrics) StoreWriteFailures(failed func() int64) {
+	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Namespace: Namespace, Name: "store_write_failures_total",
+		Help: "Writes to the data store that failed (journal, ids seen, replies owed). Any increase means records are being lost or replies refused: see the log and /readyz.",
+	}, func() float64 { return float64(failed()) }))
 }

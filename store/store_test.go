@@ -10,12 +10,33 @@ import (
 	"time"
 
 	"github.com/mmdbot/mmdbot/bot"
+	"github.com/mmdbot/mmdbot/internal/pgtest"
+	"github.com/mmdbot/mmdbot/internal/skips"
 	"github.com/mmdbot/mmdbot/knowledge"
 )
 
-func open(t *testing.T) *Store {
+func TestMain(m *testing.M) { skips.Main(m) }
+
+// backends are the databases every test of the store runs against: a
+// SQLite file, and a PostgreSQL database when one is available.
+var backends = []struct {
+	name   string
+	target func(t *testing.T) string
+}{
+	{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "mmdbot.db") }},
+	{"postgres", func(t *testing.T) string { return pgtest.URL(t) }},
+}
+
+// each runs test against every backend, as a subtest named after it.
+func each(t *testing.T, test func(t *testing.T, target string)) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) { test(t, b.target(t)) })
+	}
+}
+
+func open(t *testing.T, target string) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "mmdbot.db"), 0)
+	s, err := Open(context.Background(), target, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,82 +45,87 @@ func open(t *testing.T) *Store {
 }
 
 func TestUnanswered(t *testing.T) {
-	ctx := context.Background()
-	s := open(t)
-	now := time.Now()
-	for i, q := range []string{"who runs payroll?", "Who runs payroll", "who runs  payroll?", "asdfgh", "incidents on non-MMD devices"} {
-		band := knowledge.BandUnknown
-		if strings.HasPrefix(q, "incidents") {
-			band = knowledge.BandSuggest
+	each(t, func(t *testing.T, target string) {
+		ctx := context.Background()
+		s := open(t, target)
+		now := time.Now()
+		for i, q := range []string{"who runs payroll?", "Who runs payroll", "who runs  payroll?", "asdfgh", "incidents on non-MMD devices"} {
+			band := knowledge.BandUnknown
+			if strings.HasPrefix(q, "incidents") {
+				band = knowledge.BandSuggest
+			}
+			if err := s.RecordMiss(ctx, bot.Miss{Question: q, Band: band, Adapter: []string{"slack", "teams"}[i%2], At: now.Add(time.Duration(i) * time.Second), Candidates: []string{"customer/operations-support"}}); err != nil {
+				t.Fatal(err)
+			}
 		}
-		if err := s.RecordMiss(ctx, bot.Miss{Question: q, Band: band, Adapter: []string{"slack", "teams"}[i%2], At: now.Add(time.Duration(i) * time.Second), Candidates: []string{"customer/operations-support"}}); err != nil {
+		un, err := s.Unanswered(ctx, now.Add(-time.Hour))
+		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	un, err := s.Unanswered(ctx, now.Add(-time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(un) != 3 {
-		t.Fatalf("%d rows, want 3: %+v", len(un), un)
-	}
-	if un[0].Count != 3 || un[0].Question != "who runs  payroll?" || len(un[0].Adapters) != 2 {
-		t.Errorf("first row %+v", un[0])
-	}
-	if un[0].Candidates[0] != "customer/operations-support" {
-		t.Errorf("candidates %v", un[0].Candidates)
-	}
-	if later, _ := s.Unanswered(ctx, now.Add(time.Hour)); len(later) != 0 {
-		t.Errorf("since filter: %+v", later)
-	}
+		if len(un) != 3 {
+			t.Fatalf("%d rows, want 3: %+v", len(un), un)
+		}
+		if un[0].Count != 3 || un[0].Question != "who runs  payroll?" || len(un[0].Adapters) != 2 {
+			t.Errorf("first row %+v", un[0])
+		}
+		if un[0].Candidates[0] != "customer/operations-support" {
+			t.Errorf("candidates %v", un[0].Candidates)
+		}
+		if later, _ := s.Unanswered(ctx, now.Add(time.Hour)); len(later) != 0 {
+			t.Errorf("since filter: %+v", later)
+		}
+	})
 }
 
 func TestFeedback(t *testing.T) {
-	ctx := context.Background()
-	s := open(t)
-	votes := []bot.Vote{
-		{Question: "who fixes printers", EntryID: "customer/printing", Up: true, Adapter: "slack"},
-		{Question: "toner empty", EntryID: "customer/printing", Up: false, Adapter: "teams"},
-		{Question: "toner empty", EntryID: "customer/printing", Up: false, Adapter: "slack"},
-		{Question: "vpn", EntryID: "customer/network-infrastructure-including-vpn", Up: true, Adapter: "web"},
-	}
-	for _, v := range votes {
-		if err := s.RecordVote(ctx, v); err != nil {
+	each(t, func(t *testing.T, target string) {
+		ctx := context.Background()
+		s := open(t, target)
+		votes := []bot.Vote{
+			{Question: "who fixes printers", EntryID: "customer/printing", Up: true, Adapter: "slack"},
+			{Question: "toner empty", EntryID: "customer/printing", Up: false, Adapter: "teams"},
+			{Question: "toner empty", EntryID: "customer/printing", Up: false, Adapter: "slack"},
+			{Question: "vpn", EntryID: "customer/network-infrastructure-including-vpn", Up: true, Adapter: "web"},
+		}
+		for _, v := range votes {
+			if err := s.RecordVote(ctx, v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		fb, err := s.Feedback(ctx, time.Now().Add(-time.Hour))
+		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	fb, err := s.Feedback(ctx, time.Now().Add(-time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(fb) != 2 || fb[0].EntryID != "customer/printing" || fb[0].Up != 1 || fb[0].Down != 2 || fb[0].Downvoted[0] != "toner empty" {
-		t.Errorf("feedback %+v", fb)
-	}
+		if len(fb) != 2 || fb[0].EntryID != "customer/printing" || fb[0].Up != 1 || fb[0].Down != 2 || fb[0].Downvoted[0] != "toner empty" {
+			t.Errorf("feedback %+v", fb)
+		}
+	})
 }
 
 func TestPrune(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "mmdbot.db")
-	s, err := Open(ctx, path, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	old := time.Now().Add(-2 * time.Hour)
-	s.RecordMiss(ctx, bot.Miss{Question: "old", Band: knowledge.BandUnknown, At: old})
-	s.RecordVote(ctx, bot.Vote{Question: "old", EntryID: "customer/printing", At: old})
-	s.RecordMiss(ctx, bot.Miss{Question: "new", Band: knowledge.BandUnknown})
-	s.Close()
-	// Opening prunes what is older than the retention.
-	s, err = Open(ctx, path, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	un, _ := s.Unanswered(ctx, time.Time{})
-	fb, _ := s.Feedback(ctx, time.Time{})
-	if len(un) != 1 || un[0].Question != "new" || len(fb) != 0 {
-		t.Errorf("after prune: %+v %+v", un, fb)
-	}
+	each(t, func(t *testing.T, path string) {
+		ctx := context.Background()
+		s, err := Open(ctx, path, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		old := time.Now().Add(-2 * time.Hour)
+		s.RecordMiss(ctx, bot.Miss{Question: "old", Band: knowledge.BandUnknown, At: old})
+		s.RecordVote(ctx, bot.Vote{Question: "old", EntryID: "customer/printing", At: old})
+		s.RecordMiss(ctx, bot.Miss{Question: "new", Band: knowledge.BandUnknown})
+		s.Close()
+		// Opening prunes what is older than the retention.
+		s, err = Open(ctx, path, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		un, _ := s.Unanswered(ctx, time.Time{})
+		fb, _ := s.Feedback(ctx, time.Time{})
+		if len(un) != 1 || un[0].Question != "new" || len(fb) != 0 {
+			t.Errorf("after prune: %+v %+v", un, fb)
+		}
+	})
 }
 
 func TestOpenFails(t *testing.T) {
@@ -113,27 +139,29 @@ func TestOpenFails(t *testing.T) {
 }
 
 func TestConcurrentWrites(t *testing.T) {
-	ctx := context.Background()
-	s := open(t)
-	done := make(chan error)
-	for i := 0; i < 8; i++ {
-		go func() {
-			var err error
-			for k := 0; k < 20 && err == nil; k++ {
-				err = s.RecordMiss(ctx, bot.Miss{Question: "q", Band: knowledge.BandUnknown})
-			}
-			done <- err
-		}()
-	}
-	for i := 0; i < 8; i++ {
-		if err := <-done; err != nil {
-			t.Fatal(err)
+	each(t, func(t *testing.T, target string) {
+		ctx := context.Background()
+		s := open(t, target)
+		done := make(chan error)
+		for i := 0; i < 8; i++ {
+			go func() {
+				var err error
+				for k := 0; k < 20 && err == nil; k++ {
+					err = s.RecordMiss(ctx, bot.Miss{Question: "q", Band: knowledge.BandUnknown})
+				}
+				done <- err
+			}()
 		}
-	}
-	un, _ := s.Unanswered(ctx, time.Time{})
-	if un[0].Count != 160 {
-		t.Errorf("count %d", un[0].Count)
-	}
+		for i := 0; i < 8; i++ {
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+		}
+		un, _ := s.Unanswered(ctx, time.Time{})
+		if un[0].Count != 160 {
+			t.Errorf("count %d", un[0].Count)
+		}
+	})
 }
 
 func TestOddFileNames(t *testing.T) {
@@ -155,35 +183,37 @@ func TestOddFileNames(t *testing.T) {
 }
 
 func TestRecordsAreBounded(t *testing.T) {
-	ctx := context.Background()
-	s := open(t)
-	s.max = 100
-	for i := 0; i < 3*trimEvery; i++ {
-		if err := s.RecordMiss(ctx, bot.Miss{Question: fmt.Sprint("flood ", i), Band: knowledge.BandUnknown}); err != nil {
+	each(t, func(t *testing.T, target string) {
+		ctx := context.Background()
+		s := open(t, target)
+		s.max = 100
+		for i := 0; i < 3*trimEvery; i++ {
+			if err := s.RecordMiss(ctx, bot.Miss{Question: fmt.Sprint("flood ", i), Band: knowledge.BandUnknown}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var n int
+		if err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM misses").Scan(&n); err != nil {
 			t.Fatal(err)
 		}
-	}
-	var n int
-	if err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM misses").Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	if n > int(s.max)+trimEvery {
-		t.Errorf("%d records kept, want at most %d", n, int(s.max)+trimEvery)
-	}
-	// The newest are kept.
-	un, _ := s.Unanswered(ctx, time.Time{})
-	found := false
-	for _, u := range un {
-		found = found || u.Question == fmt.Sprint("flood ", 3*trimEvery-1)
-	}
-	if !found {
-		t.Error("the newest record was trimmed")
-	}
-	if err := s.Prune(ctx); err != nil {
-		t.Fatal(err)
-	}
-	s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM misses").Scan(&n)
-	if n != int(s.max) {
-		t.Errorf("after prune %d records, want %d", n, s.max)
-	}
+		if n > int(s.max)+trimEvery {
+			t.Errorf("%d records kept, want at most %d", n, int(s.max)+trimEvery)
+		}
+		// The newest are kept.
+		un, _ := s.Unanswered(ctx, time.Time{})
+		found := false
+		for _, u := range un {
+			found = found || u.Question == fmt.Sprint("flood ", 3*trimEvery-1)
+		}
+		if !found {
+			t.Error("the newest record was trimmed")
+		}
+		if err := s.Prune(ctx); err != nil {
+			t.Fatal(err)
+		}
+		s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM misses").Scan(&n)
+		if n != int(s.max) {
+			t.Errorf("after prune %d records, want %d", n, s.max)
+		}
+	})
 }

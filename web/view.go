@@ -231,7 +231,18 @@ type tableView struct {
 	Groups []groupView
 	// Shown and Total count the entries shown and all entries.
 	Shown, Total int
+	// Paged is set for a base larger than tablePage: only the rows of
+	// page Page (of Pages) are in the page, From to To of Shown, with
+	// links to the pages before and after (PrevHref, NextHref).
+	Paged              bool
+	Page, Pages        int
+	From, To           int
+	PrevHref, NextHref string
 }
+
+// tablePage is how many rows a page of a large table shows: a base of
+// ten thousand entries renders in pages of this many, not all at once.
+const tablePage = 100
 
 // groupView is the entries of one owner.
 type groupView struct {
@@ -258,6 +269,13 @@ func (t tableView) OwnerChoices() []knowledge.Owner {
 // those of other owners than owner (when set) and those keep (the bot's
 // filter, nil for all) leaves out hidden.
 func tableOf(r bot.Reply, owner knowledge.Owner, filter string, keep map[string]bool) tableView {
+	return tablePageOf(r, owner, filter, keep, 1)
+}
+
+// tablePageOf builds the table as tableOf does; when the base has more
+// than tablePage entries, it keeps only the rows shown on page (from 1),
+// leaving out the others rather than hiding them.
+func tablePageOf(r bot.Reply, owner knowledge.Owner, filter string, keep map[string]bool, page int) tableView {
 	t := tableView{Owner: owner, Filter: filter}
 	for _, g := range r.Groups {
 		gv := groupView{Owner: g.Owner, Hidden: true}
@@ -273,7 +291,56 @@ func tableOf(r bot.Reply, owner knowledge.Owner, filter string, keep map[string]
 		}
 		t.Groups = append(t.Groups, gv)
 	}
+	if t.Total > tablePage {
+		t.paginate(page)
+	}
 	return t
+}
+
+// paginate keeps the rows of one page of the shown rows, and the links to
+// the pages around it.
+func (t *tableView) paginate(page int) {
+	t.Paged = true
+	t.Pages = max(1, (t.Shown+tablePage-1)/tablePage)
+	t.Page = min(max(page, 1), t.Pages)
+	first := (t.Page - 1) * tablePage
+	t.From, t.To = min(first+1, t.Shown), min(first+tablePage, t.Shown)
+	i := 0
+	groups := t.Groups[:0]
+	for _, g := range t.Groups {
+		rows := g.Rows[:0]
+		for _, row := range g.Rows {
+			if row.Hidden {
+				continue
+			}
+			if i >= first && i < first+tablePage {
+				rows = append(rows, row)
+			}
+			i++
+		}
+		if len(rows) > 0 {
+			g.Rows, g.Hidden = rows, false
+			groups = append(groups, g)
+		}
+	}
+	t.Groups = groups
+	href := func(p int) string {
+		q := url.Values{}
+		if t.Owner != "" {
+			q.Set("owner", string(t.Owner))
+		}
+		if t.Filter != "" {
+			q.Set("filter", t.Filter)
+		}
+		q.Set("page", strconv.Itoa(p))
+		return "?" + q.Encode() + "#table"
+	}
+	if t.Page > 1 {
+		t.PrevHref = href(t.Page - 1)
+	}
+	if t.Page < t.Pages {
+		t.NextHref = href(t.Page + 1)
+	}
 }
 
 // days writes a retention as a number of days: "90 days".

@@ -249,7 +249,9 @@ func (s *Site) page(r *http.Request) (*pageView, int) {
 		}
 	}
 	v.Query = clip(strings.ToValidUTF8(v.Query, "\uFFFD"), MaxInput)
-	v.Table = tableOf(s.bot.Table(), owner, filter, s.bot.Filter(filter))
+	page, _ := first(form, "page")
+	n, _ := strconv.Atoi(page)
+	v.Table = tablePageOf(s.bot.Table(), owner, filter, s.bot.Filter(filter), n)
 	return v, status
 }
 

@@ -3,75 +3,91 @@ package slack
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 
 	"github.com/mmdbot/mmdbot/bot"
-	"github.com/mmdbot/mmdbot/internal/jsonout"
 )
 
-// onEvent takes one Events API callback, from HTTP or Socket Mode. It
-// returns false only when the work could not be queued, so that the caller
-// lets Slack retry; ignored and duplicate events return true.
-func (a *Adapter) onEvent(ev slackevents.EventsAPIEvent, retry int) bool {
+// onEvent takes one Events API callback, from HTTP or Socket Mode: the
+// reply it calls for is owed (written to the outbox) before it returns. It
+// returns false only when that could not be done, so that the caller lets
+// Slack retry; ignored and duplicate events return true.
+func (a *Adapter) onEvent(ctx context.Context, ev slackevents.EventsAPIEvent, retry int) bool {
 	cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent)
 	if !ok || ev.Type != slackevents.CallbackEvent {
 		return true
 	}
-	var job func(context.Context)
-	switch e := ev.InnerEvent.Data.(type) {
+	work := a.eventWork(cb, ev.InnerEvent.Data)
+	if work == nil {
+		return true
+	}
+	if id := cb.EventID; id != "" {
+		first, err := a.seen.First(ctx, "slack:"+id)
+		if err != nil {
+			a.log.LogAttrs(ctx, slog.LevelError, "slack event not taken: the data store failed; Slack will send it again",
+				slog.String("event_id", id), slog.String("error", err.Error()))
+			return false
+		}
+		if !first {
+			a.log.LogAttrs(ctx, slog.LevelDebug, "duplicate event ignored", slog.String("event_id", id), slog.Int("retry", retry))
+			return true
+		}
+		if err := work(ctx); err != nil {
+			a.log.LogAttrs(ctx, slog.LevelError, "slack reply not stored: Slack will send the event again",
+				slog.String("event_id", id), slog.String("error", err.Error()))
+			if err := a.seen.Forget(context.WithoutCancel(ctx), "slack:"+id); err != nil {
+				a.log.LogAttrs(ctx, slog.LevelError, "forget slack event id", slog.String("error", err.Error()))
+			}
+			return false
+		}
+		return true
+	}
+	if err := work(ctx); err != nil {
+		a.log.LogAttrs(ctx, slog.LevelError, "slack reply not stored", slog.String("error", err.Error()))
+		return false
+	}
+	return true
+}
+
+// eventWork returns what an inner event calls for (nil: nothing): asking
+// the bot and owing its reply.
+func (a *Adapter) eventWork(cb *slackevents.EventsAPICallbackEvent, inner any) func(context.Context) error {
+	switch e := inner.(type) {
 	case *slackevents.AppMentionEvent:
 		if e.BotID != "" || e.Edited != nil || e.User == "" || isOwnUser(cb, e.User) {
-			return true
+			return nil
 		}
 		thread := e.ThreadTimeStamp
 		if thread == "" {
 			thread = e.TimeStamp
 		}
 		if !a.channelAllowed(e.Channel) {
-			job = func(ctx context.Context) { a.notHere(ctx, e.Channel, e.User, thread) }
-			break
+			return func(ctx context.Context) error { return a.notHere(ctx, e.Channel, e.User, thread) }
 		}
-		job = func(ctx context.Context) {
-			a.answer(ctx, bot.Message{Text: e.Text, User: e.User, Conversation: e.Channel, Via: bot.ViaMention, Adapter: adapterName}, thread)
+		return func(ctx context.Context) error {
+			return a.answer(ctx, bot.Message{Text: e.Text, User: e.User, Conversation: e.Channel, Via: bot.ViaMention, Adapter: adapterName}, thread)
 		}
 	case *slackevents.MessageEvent:
 		// Direct messages only: new messages from people, no edits,
 		// deletions, bots (this one included) or other subtypes.
 		if e.ChannelType != "im" || e.SubType != "" || e.BotID != "" || e.User == "" || isOwnUser(cb, e.User) {
-			return true
+			return nil
 		}
-		job = func(ctx context.Context) {
-			a.answer(ctx, bot.Message{Text: e.Text, User: e.User, Conversation: e.Channel, Via: bot.ViaDirect, Adapter: adapterName}, e.ThreadTimeStamp)
+		return func(ctx context.Context) error {
+			return a.answer(ctx, bot.Message{Text: e.Text, User: e.User, Conversation: e.Channel, Via: bot.ViaDirect, Adapter: adapterName}, e.ThreadTimeStamp)
 		}
 	case *slackevents.AppHomeOpenedEvent:
 		if e.Tab != "home" || e.User == "" {
-			return true
+			return nil
 		}
-		job = func(ctx context.Context) { a.publishHome(ctx, e.User) }
-	default:
-		return true
+		return func(ctx context.Context) error { return a.publishHome(ctx, e.User) }
 	}
-	if id := cb.EventID; id != "" {
-		if !a.seen.first(id, time.Now()) {
-			a.log.LogAttrs(context.Background(), slog.LevelDebug, "duplicate event ignored",
-				slog.String("event_id", id), slog.Int("retry", retry))
-			return true
-		}
-		if !a.jobs.submit(job) {
-			a.seen.forget(id)
-			a.log.LogAttrs(context.Background(), slog.LevelWarn, "slack work queue full: event left for Slack to retry", slog.String("event_id", id))
-			return false
-		}
-		return true
-	}
-	return a.jobs.submit(job)
+	return nil
 }
 
 // isOwnUser reports whether user is the bot user the event was delivered to.
@@ -84,56 +100,28 @@ func isOwnUser(cb *slackevents.EventsAPICallbackEvent, user string) bool {
 	return false
 }
 
-// answer asks the bot and posts its reply in the conversation, in the thread
-// when thread is set.
-func (a *Adapter) answer(ctx context.Context, m bot.Message, thread string) {
+// answer asks the bot and owes its reply in the conversation, in the
+// thread when thread is set.
+func (a *Adapter) answer(ctx context.Context, m bot.Message, thread string) error {
 	r, err := a.bot.Handle(ctx, m)
 	if err != nil {
 		a.log.LogAttrs(ctx, slog.LevelInfo, "message not understood", slog.String("error", err.Error()))
 	}
-	a.post(ctx, m.Conversation, thread, render(r, renderOptions{surface: surfaceVisible}))
-}
-
-// post sends messages to a conversation with chat.postMessage, in order.
-func (a *Adapter) post(ctx context.Context, channel, thread string, msgs []message) {
-	for _, m := range msgs {
-		opts := []slack.MsgOption{
-			slack.MsgOptionText(m.Text, false),
-			slack.MsgOptionBlocks(m.Blocks...),
-			slack.MsgOptionDisableLinkUnfurl(),
-			slack.MsgOptionDisableMediaUnfurl(),
-		}
-		if thread != "" {
-			opts = append(opts, slack.MsgOptionTS(thread))
-		}
-		if _, _, err := a.api.PostMessageContext(ctx, channel, opts...); err != nil {
-			a.log.LogAttrs(ctx, slog.LevelError, "post slack message", slog.String("channel", channel), slog.String("error", err.Error()))
-			return
-		}
-	}
+	return a.owePost(ctx, m.Conversation, thread, render(r, renderOptions{surface: surfaceVisible}))
 }
 
 // notHere tells someone, privately, that the bot does not answer in this
 // channel.
-func (a *Adapter) notHere(ctx context.Context, channel, user, thread string) {
+func (a *Adapter) notHere(ctx context.Context, channel, user, thread string) error {
 	text := "I don't answer in this channel. Ask me in a direct message, or type `/mmd <question>` here: only you will see the answer."
-	opts := []slack.MsgOption{slack.MsgOptionText(text, false)}
-	if thread != "" {
-		opts = append(opts, slack.MsgOptionTS(thread))
-	}
-	if _, err := a.api.PostEphemeralContext(ctx, channel, user, opts...); err != nil {
-		a.log.LogAttrs(ctx, slog.LevelError, "post slack ephemeral message", slog.String("channel", channel), slog.String("error", err.Error()))
-	}
+	return a.owe(ctx, kindEphemeral, target{Channel: channel, User: user, Thread: thread}, []wireMessage{{Text: text}}, respondDeadline)
 }
 
-// publishHome publishes the App Home tab for one user: the bot's welcome,
-// help and table.
-func (a *Adapter) publishHome(ctx context.Context, user string) {
+// publishHome owes the App Home tab of one user: the bot's welcome, help
+// and table.
+func (a *Adapter) publishHome(ctx context.Context, user string) error {
 	r := a.bot.Welcome(ctx, bot.Message{User: user, Via: bot.ViaDirect, Adapter: adapterName})
-	view := homeView(r)
-	if _, err := a.api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: user, View: view}); err != nil {
-		a.log.LogAttrs(ctx, slog.LevelError, "publish slack home tab", slog.String("error", err.Error()))
-	}
+	return a.owe(ctx, kindHome, target{User: user}, homeView(r), respondDeadline)
 }
 
 // commandReply asks the bot a slash command and renders its ephemeral
@@ -166,46 +154,8 @@ func responses(msgs []message, responseType string) []response {
 	return rs
 }
 
-// respondLater posts the messages to a response_url, in order.
-func (a *Adapter) respondLater(ctx context.Context, responseURL string, rs []response) {
-	for _, r := range rs {
-		if err := a.respond(ctx, responseURL, r); err != nil {
-			a.log.LogAttrs(ctx, slog.LevelError, "post to slack response_url", slog.String("error", err.Error()))
-			return
-		}
-	}
-}
-
 // errResponseURL is returned for a response_url that is not Slack's.
 var errResponseURL = errors.New("response_url is not a Slack address")
-
-// respond posts one message to a response_url, waiting as Slack asks when
-// it answers 429.
-func (a *Adapter) respond(ctx context.Context, responseURL string, r response) error {
-	if !a.slackHook(responseURL) {
-		return errResponseURL
-	}
-	body, err := jsonout.Marshal(r, false)
-	if err != nil {
-		return fmt.Errorf("encode response: %w", err)
-	}
-	for attempt := 0; ; attempt++ {
-		err := a.postJSON(ctx, responseURL, body)
-		var rl *slack.RateLimitedError
-		if !errors.As(err, &rl) || attempt == 3 {
-			return err
-		}
-		wait := max(rl.RetryAfter, time.Second)
-		a.log.LogAttrs(ctx, slog.LevelWarn, "slack rate limit: waiting", slog.Duration("retry_after", wait))
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return fmt.Errorf("wait for slack rate limit: %w", ctx.Err())
-		case <-t.C:
-		}
-	}
-}
 
 // slackHook reports whether a response_url points to Slack (or to the
 // SLACK_API_URL host, for a test or proxy), so that answers never go
@@ -222,10 +172,10 @@ func (a *Adapter) slackHook(raw string) bool {
 	return u.Scheme == "https" && (host == "slack.com" || strings.HasSuffix(host, ".slack.com"))
 }
 
-// onInteraction takes one interaction payload (a button pressed), from HTTP
-// or Socket Mode, and queues its work. It returns false when the queue is
-// full.
-func (a *Adapter) onInteraction(cb slack.InteractionCallback) bool {
+// onInteraction takes one interaction payload (a button pressed), from
+// HTTP or Socket Mode, and owes its answers. It returns false when one
+// could not be stored.
+func (a *Adapter) onInteraction(ctx context.Context, cb slack.InteractionCallback) bool {
 	if cb.Type != slack.InteractionTypeBlockActions {
 		return true
 	}
@@ -233,8 +183,8 @@ func (a *Adapter) onInteraction(cb slack.InteractionCallback) bool {
 		if act == nil || act.ActionID == "" || strings.HasPrefix(act.ActionID, actionLearn) {
 			continue
 		}
-		act := *act
-		if !a.jobs.submit(func(ctx context.Context) { a.act(ctx, cb, act) }) {
+		if err := a.act(ctx, cb, *act); err != nil {
+			a.log.LogAttrs(ctx, slog.LevelError, "slack answer to a button not stored", slog.String("error", err.Error()))
 			return false
 		}
 	}
@@ -245,31 +195,30 @@ func (a *Adapter) onInteraction(cb slack.InteractionCallback) bool {
 // choice replaces its question's message with the answer, a vote is
 // thanked privately, a shared answer is posted for everyone, anything else
 // answers only whoever pressed it.
-func (a *Adapter) act(ctx context.Context, cb slack.InteractionCallback, act slack.BlockAction) {
+func (a *Adapter) act(ctx context.Context, cb slack.InteractionCallback, act slack.BlockAction) error {
 	action, replace, ok := decodeAction(act.ActionID, act.Value)
 	if !ok {
 		a.log.LogAttrs(ctx, slog.LevelDebug, "unknown slack action ignored", slog.String("action_id", clip(act.ActionID, 64)))
-		return
+		return nil
 	}
 	channel := cb.Channel.ID
 	if channel == "" {
 		channel = cb.Container.ChannelID
 	}
 	if action.Kind == bot.ActShare && !a.channelAllowed(channel) {
-		a.tell(ctx, cb, "I don't post in this channel, so I can't share this here.")
-		return
+		return a.tell(ctx, cb, "I don't post in this channel, so I can't share this here.")
 	}
 	r, err := a.bot.Act(ctx, bot.Message{User: cb.User.ID, Conversation: channel, Via: bot.ViaButton, Adapter: adapterName}, action)
 	if errors.Is(err, bot.ErrBadInput) {
-		return // a button value that is not mmdbot's
+		return nil // a button value that is not mmdbot's
 	}
 	switch {
 	case r.Kind == bot.KindThanks:
-		a.tell(ctx, cb, r.Text)
+		return a.tell(ctx, cb, r.Text)
 	case action.Kind == bot.ActShare:
-		a.share(ctx, cb, r)
+		return a.share(ctx, cb, r)
 	default:
-		a.reply(ctx, cb, r, commandOf(action), replace)
+		return a.reply(ctx, cb, r, commandOf(action), replace)
 	}
 }
 
@@ -286,10 +235,9 @@ func commandOf(a bot.Action) string {
 // when replace is set (a "did you mean" becomes its answer), otherwise as a
 // new message only they see. A button in the App Home tab has nowhere to
 // answer but the app's direct messages.
-func (a *Adapter) reply(ctx context.Context, cb slack.InteractionCallback, r bot.Reply, command string, replace bool) {
+func (a *Adapter) reply(ctx context.Context, cb slack.InteractionCallback, r bot.Reply, command string, replace bool) error {
 	if cb.ResponseURL == "" {
-		a.post(ctx, cb.User.ID, "", render(r, renderOptions{surface: surfaceVisible}))
-		return
+		return a.owePost(ctx, cb.User.ID, "", render(r, renderOptions{surface: surfaceVisible}))
 	}
 	o := renderOptions{surface: surfaceEphemeral, command: command, question: r.Question}
 	if replace && !cb.Container.IsEphemeral {
@@ -299,24 +247,35 @@ func (a *Adapter) reply(ctx context.Context, cb slack.InteractionCallback, r bot
 	if replace {
 		rs[0].ResponseType, rs[0].ReplaceOriginal = "", true
 	}
-	a.respondLater(ctx, cb.ResponseURL, rs)
+	return a.respondOrLog(ctx, cb.ResponseURL, rs)
+}
+
+// respondOrLog owes responses to a response_url; one that is not Slack's
+// is logged and dropped, as nothing could ever deliver it.
+func (a *Adapter) respondOrLog(ctx context.Context, responseURL string, rs []response) error {
+	err := a.oweResponses(ctx, responseURL, rs)
+	if errors.Is(err, errResponseURL) {
+		a.log.LogAttrs(ctx, slog.LevelWarn, "slack answer not sent", slog.String("error", err.Error()))
+		return nil
+	}
+	return err
 }
 
 // tell sends a short sentence only the person who pressed a button sees.
-func (a *Adapter) tell(ctx context.Context, cb slack.InteractionCallback, text string) {
+func (a *Adapter) tell(ctx context.Context, cb slack.InteractionCallback, text string) error {
 	if cb.ResponseURL == "" {
-		return
+		return nil
 	}
-	a.respondLater(ctx, cb.ResponseURL, []response{{ResponseType: slack.ResponseTypeEphemeral, Text: esc(text, maxText)}})
+	return a.respondOrLog(ctx, cb.ResponseURL, []response{{ResponseType: slack.ResponseTypeEphemeral, Text: esc(text, maxText)}})
 }
 
 // share posts an ephemeral answer visibly in its conversation and removes
 // the ephemeral one.
-func (a *Adapter) share(ctx context.Context, cb slack.InteractionCallback, r bot.Reply) {
+func (a *Adapter) share(ctx context.Context, cb slack.InteractionCallback, r bot.Reply) error {
 	if cb.ResponseURL == "" {
-		return
+		return nil
 	}
 	rs := responses(render(r, renderOptions{surface: surfaceVisible}), slack.ResponseTypeInChannel)
 	rs = append(rs, response{DeleteOriginal: true})
-	a.respondLater(ctx, cb.ResponseURL, rs)
+	return a.respondOrLog(ctx, cb.ResponseURL, rs)
 }

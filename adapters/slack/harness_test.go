@@ -53,6 +53,9 @@ type fakeSlack struct {
 	added chan struct{}
 	// limited is how many chat.postMessage calls still get 429.
 	limited atomic.Int32
+	// failing is how many chat.postMessage and response_url calls still
+	// get 500.
+	failing atomic.Int32
 }
 
 func newFakeSlack(t *testing.T, custom ...slacktest.Binder) *fakeSlack {
@@ -65,6 +68,10 @@ func newFakeSlack(t *testing.T, custom ...slacktest.Binder) *fakeSlack {
 				http.Error(w, `{"ok":false,"error":"ratelimited"}`, http.StatusTooManyRequests)
 				return
 			}
+			if f.failing.Add(-1) >= 0 {
+				http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+				return
+			}
 			fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":"%d.000100"}`, c.Form.Get("channel"), time.Now().Unix())
 		}))
 		c.Handle("/chat.postEphemeral", f.record(func(w http.ResponseWriter, r *http.Request, c call) {
@@ -74,6 +81,10 @@ func newFakeSlack(t *testing.T, custom ...slacktest.Binder) *fakeSlack {
 			fmt.Fprint(w, `{"ok":true,"view":{"id":"V1","type":"home"}}`)
 		}))
 		c.Handle("/respond/", f.record(func(w http.ResponseWriter, r *http.Request, c call) {
+			if f.failing.Add(-1) >= 0 {
+				http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+				return
+			}
 			fmt.Fprint(w, "ok")
 		}))
 	})
@@ -154,34 +165,23 @@ func (h *harness) nothingMore(t *testing.T, path string, n int) []call {
 	}
 }
 
-// settle returns once a has finished every job queued before the call. It
-// queues one barrier job per worker: they can all be running at once only
-// when no worker is still busy with earlier work, the queue being first in,
-// first out.
+// settle returns once a has delivered (or given up on) every reply it
+// owed before the call.
 func settle(t *testing.T, a *Adapter) {
 	t.Helper()
-	var arrived sync.WaitGroup
-	arrived.Add(a.cfg.Workers)
-	release := make(chan struct{})
-	defer close(release)
 	deadline := time.Now().Add(10 * time.Second)
-	full := time.NewTimer(time.Until(deadline))
-	defer full.Stop()
-	for range a.cfg.Workers {
-		// Queued as submit does, waiting for room: the queue is open
-		// while the test runs.
-		select {
-		case a.jobs.ch <- func(context.Context) { arrived.Done(); <-release }:
-		case <-full.C:
-			t.Fatal("the adapter's work queue stays full")
+	for {
+		n, err := a.ownStore.Pending(t.Context())
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	all := make(chan struct{})
-	go func() { arrived.Wait(); close(all) }()
-	select {
-	case <-all:
-	case <-time.After(time.Until(deadline)):
-		t.Fatal("the adapter's workers did not finish their work")
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d replies still owed after 10 s", n)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 

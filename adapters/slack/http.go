@@ -39,7 +39,7 @@ func (a *Adapter) Events() http.Handler {
 			return
 		}
 		retry, _ := strconv.Atoi(r.Header.Get("X-Slack-Retry-Num"))
-		if !a.onEvent(ev, retry) {
+		if !a.onEvent(r.Context(), ev, retry) {
 			http.Error(w, "busy", http.StatusServiceUnavailable)
 			return
 		}
@@ -60,7 +60,7 @@ func (a *Adapter) Commands() http.Handler {
 		ctx, cancel := context.WithTimeout(r.Context(), ackBudget)
 		defer cancel()
 		now, later := a.commandAnswer(ctx, cmd, maxInline)
-		if len(later) > 0 && !a.jobs.submit(func(ctx context.Context) { a.respondLater(ctx, cmd.ResponseURL, later) }) {
+		if len(later) > 0 && a.respondOrLog(context.WithoutCancel(ctx), cmd.ResponseURL, later) != nil {
 			now = &response{ResponseType: slack.ResponseTypeEphemeral, Text: "I'm busy: please ask again in a moment."}
 		}
 		if now == nil {
@@ -95,7 +95,7 @@ func (a *Adapter) Interactions() http.Handler {
 			a.refuse(w, r, "bad-request", http.StatusBadRequest)
 			return
 		}
-		if !a.onInteraction(cb) {
+		if !a.onInteraction(r.Context(), cb) {
 			http.Error(w, "busy", http.StatusServiceUnavailable)
 			return
 		}
@@ -244,7 +244,7 @@ func (a *Adapter) postJSON(ctx context.Context, u string, body []byte) error {
 		secs, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
 		return &slack.RateLimitedError{RetryAfter: time.Duration(secs) * time.Second}
 	case resp.StatusCode/100 != 2:
-		return fmt.Errorf("post to response_url: %s", resp.Status)
+		return fmt.Errorf("post to response_url: %w", slack.StatusCodeError{Code: resp.StatusCode, Status: resp.Status})
 	}
 	return nil
 }

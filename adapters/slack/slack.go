@@ -9,14 +9,15 @@
 //
 //	Slack ──► Events() / Commands() / Interactions()   (HTTP, signed)
 //	      └─► Run: Socket Mode envelopes                (WebSocket)
-//	             │ ack at once (a slash command's answer rides in the ack
-//	             │ when ready in time); de-duplicate events by event_id
+//	             │ de-duplicate events by event_id (Seen, one hour)
 //	             ▼
-//	       bounded worker pool ──► bot.Handle ──► render (Block Kit)
-//	             │
+//	       bot.Handle ──► render (Block Kit) ──► Outbox.Owe, then the ack
+//	             │        (a slash command's answer rides in the ack when
+//	             │         ready in time and small enough)
 //	             ▼
-//	       chat.postMessage (threaded), chat.postEphemeral, views.publish,
-//	       response_url   (429 Retry-After honoured, timeouts)
+//	       outbox workers ──► Deliver: chat.postMessage (threaded),
+//	       chat.postEphemeral, views.publish, response_url (5xx, 429
+//	       Retry-After, timeouts retried until the reply's deadline)
 //
 // Only this package imports slack-go.
 package slack
@@ -37,6 +38,8 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/mmdbot/mmdbot/bot"
+	"github.com/mmdbot/mmdbot/outbox"
+	"github.com/mmdbot/mmdbot/store"
 )
 
 // adapterName names this adapter in messages to the bot, metrics and logs.
@@ -45,16 +48,24 @@ const adapterName = "slack"
 // Timings and sizes. Slack wants an answer to every request within three
 // seconds; the rest of the work happens on the pool.
 const (
-	ackBudget      = 2 * time.Second // to answer a slash command in the response itself
-	jobTimeout     = 30 * time.Second
+	ackBudget      = 2 * time.Second  // to answer a slash command in the response itself
 	apiTimeout     = 10 * time.Second // one Web API or response_url call
-	drainTimeout   = 10 * time.Second // for in-flight work at shutdown
 	maxBody        = 1 << 20          // bytes of a request body
 	defaultWorkers = 8
-	queuePerWorker = 16
-	seenTTL        = 15 * time.Minute // Slack retries an event for a few minutes
-	seenMax        = 20000
 )
+
+// Outbox takes the replies the adapter owes; *outbox.Runner implements it.
+type Outbox interface {
+	Owe(ctx context.Context, r outbox.Reply) error
+}
+
+// Seen remembers the event ids handled lately; *store.Store implements it.
+type Seen interface {
+	// First records id and reports whether it is new.
+	First(ctx context.Context, id string) (bool, error)
+	// Forget drops id, when its work could not be taken.
+	Forget(ctx context.Context, id string) error
+}
 
 // Config configures the Slack adapter. Secrets come from the environment and
 // are never logged nor shown.
@@ -64,8 +75,14 @@ type Config struct {
 	SigningSecret   string   // SLACK_SIGNING_SECRET (HTTP)
 	APIURL          string   // SLACK_API_URL, "" = Slack's
 	AllowedChannels []string // SLACK_ALLOWED_CHANNELS, comma-separated ids; empty = all
-	Workers         int      // 0 = 8
+	Workers         int      // deliveries at once of an outbox of its own; 0 = 8
 	Logger          *slog.Logger
+	// Outbox and Seen are the server's: its replies owed and the ids
+	// handled, shared by replicas, with Deliver registered for "slack".
+	// When both are nil, the adapter keeps them in memory and delivers
+	// from Run.
+	Outbox Outbox
+	Seen   Seen
 }
 
 // Enabled reports whether any Slack credential is set: the adapter is
@@ -141,10 +158,14 @@ type Adapter struct {
 	// hooks are the hosts response_url may point to besides Slack's.
 	hooks map[string]bool
 
-	jobs *pool
-	seen *dedup
+	outbox Outbox
+	seen   Seen
+	// own is the outbox the adapter runs itself, when not given one.
+	own      *outbox.Runner
+	ownStore *store.Store
 
 	started   atomic.Bool
+	closed    atomic.Bool // Run returned: its own outbox takes no more
 	running   atomic.Bool
 	connected atomic.Bool
 	changes   changes
@@ -169,15 +190,6 @@ func New(cfg Config, b Bot) (*Adapter, error) {
 	opts := []slack.Option{
 		slack.OptionHTTPClient(httpc),
 		slack.OptionLog(slog.NewLogLogger(log.Handler(), slog.LevelDebug)),
-		slack.OptionRetryConfig(slack.RetryConfig{
-			MaxRetries:         3,
-			RetryAfterDuration: 5 * time.Second,
-			RetryAfterJitter:   500 * time.Millisecond,
-			BackoffInitial:     200 * time.Millisecond,
-			BackoffMax:         5 * time.Second,
-			BackoffJitter:      100 * time.Millisecond,
-			Handlers:           nil, // 429 with Retry-After
-		}),
 	}
 	hooks := map[string]bool{}
 	if cfg.APIURL != "" {
@@ -199,7 +211,7 @@ func New(cfg Config, b Bot) (*Adapter, error) {
 			allowed[id] = true
 		}
 	}
-	return &Adapter{
+	a := &Adapter{
 		cfg:     cfg,
 		bot:     b,
 		log:     log,
@@ -208,9 +220,21 @@ func New(cfg Config, b Bot) (*Adapter, error) {
 		httpc:   httpc,
 		allowed: allowed,
 		hooks:   hooks,
-		jobs:    newPool(cfg.Workers * queuePerWorker),
-		seen:    newDedup(seenTTL, seenMax),
-	}, nil
+		outbox:  cfg.Outbox,
+		seen:    cfg.Seen,
+	}
+	if a.outbox == nil || a.seen == nil {
+		if a.outbox != nil || a.seen != nil {
+			return nil, errors.New("configure slack: an outbox without ids seen, or the other way round")
+		}
+		st, err := store.Open(context.Background(), store.Memory, 0)
+		if err != nil {
+			return nil, fmt.Errorf("configure slack: %w", err)
+		}
+		a.own = outbox.NewRunner(st, map[string]outbox.Deliverer{adapterName: a}, outbox.Options{Owner: "slack", Workers: cfg.Workers, Logger: log})
+		a.outbox, a.seen, a.ownStore = a.own, st, st
+	}
+	return a, nil
 }
 
 // HTTPEnabled reports whether the signing secret is set, so that Events,
@@ -294,29 +318,32 @@ func (a *Adapter) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /slack/interactions", a.Interactions())
 }
 
-// Run starts the worker pool (and Socket Mode when enabled) and blocks until
-// ctx is done; then it drains in-flight work and closes Socket Mode. It
-// returns nil on a clean shutdown, an error when Socket Mode cannot go on
-// (a revoked token, for one).
+// Run runs Socket Mode when enabled, and the adapter's own outbox when it
+// was given none, and blocks until ctx is done. It returns nil on a clean
+// shutdown, an error when Socket Mode cannot go on (a revoked token, for
+// one). Replies owed are the outbox's: they outlive Run.
 func (a *Adapter) Run(ctx context.Context) error {
 	if !a.started.CompareAndSwap(false, true) {
 		return errors.New("run slack adapter: already running")
 	}
-	// Work in flight outlives ctx by at most drainTimeout.
-	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopWork()
 	var wg sync.WaitGroup
-	for range a.cfg.Workers {
-		wg.Go(func() {
-			for job := range a.jobs.ch {
-				a.runJob(work, job)
-			}
-		})
+	if a.own != nil {
+		// Its own outbox drains when Run is asked to stop, within a
+		// few seconds.
+		work, stop := context.WithCancel(context.WithoutCancel(ctx))
+		defer stop()
+		wg.Go(func() { a.own.Run(work) })
+		defer func() {
+			a.closed.Store(true)
+			a.own.Drain(time.Now().Add(ownDrain))
+			t := time.AfterFunc(ownDrain, stop)
+			wg.Wait()
+			t.Stop()
+		}()
 	}
 	a.setRunning(true)
 	a.log.LogAttrs(ctx, slog.LevelInfo, "slack adapter running",
-		slog.Bool("socket_mode", a.SocketModeEnabled()), slog.Bool("http", a.HTTPEnabled()),
-		slog.Int("workers", a.cfg.Workers))
+		slog.Bool("socket_mode", a.SocketModeEnabled()), slog.Bool("http", a.HTTPEnabled()))
 
 	var err error
 	if a.SocketModeEnabled() {
@@ -326,115 +353,16 @@ func (a *Adapter) Run(ctx context.Context) error {
 	}
 	a.setRunning(false)
 	a.setConnected(false)
-
-	a.jobs.close()
-	drained := make(chan struct{})
-	go func() { wg.Wait(); close(drained) }()
-	select {
-	case <-drained:
-	case <-time.After(drainTimeout):
-		a.log.LogAttrs(ctx, slog.LevelWarn, "slack work still in flight at shutdown: cancelled")
-		stopWork()
-		<-drained
-	}
 	return err
 }
 
-// runJob runs one piece of work with its own deadline; a panic is logged,
-// never fatal.
-func (a *Adapter) runJob(ctx context.Context, job func(context.Context)) {
-	ctx, cancel := context.WithTimeout(ctx, jobTimeout)
-	defer cancel()
-	defer func() {
-		if p := recover(); p != nil {
-			a.log.LogAttrs(ctx, slog.LevelError, "slack job panicked", slog.String("panic", fmt.Sprint(p)))
-		}
-	}()
-	job(ctx)
-}
+// ownDrain bounds the delivery of what the adapter's own outbox holds at
+// shutdown.
+const ownDrain = 10 * time.Second
 
 // channelAllowed reports whether the bot answers visibly in a conversation:
 // direct messages always, channels when SLACK_ALLOWED_CHANNELS is empty or
 // lists them.
 func (a *Adapter) channelAllowed(id string) bool {
 	return len(a.allowed) == 0 || a.allowed[id] || strings.HasPrefix(id, "D")
-}
-
-// pool is the queue of the bounded worker pool.
-type pool struct {
-	mu     sync.RWMutex
-	ch     chan func(context.Context)
-	closed bool
-}
-
-func newPool(size int) *pool { return &pool{ch: make(chan func(context.Context), size)} }
-
-// submit queues a job; false when the queue is full or closed.
-func (p *pool) submit(job func(context.Context)) bool {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	if p.closed {
-		return false
-	}
-	select {
-	case p.ch <- job:
-		return true
-	default:
-		return false
-	}
-}
-
-func (p *pool) close() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if !p.closed {
-		p.closed = true
-		close(p.ch)
-	}
-}
-
-// dedup remembers the event ids seen lately, so that each event is handled
-// once however often Slack retries it.
-type dedup struct {
-	mu    sync.Mutex
-	ttl   time.Duration
-	max   int
-	seen  map[string]time.Time
-	order []seenID // oldest first
-}
-
-type seenID struct {
-	id string
-	at time.Time
-}
-
-func newDedup(ttl time.Duration, max int) *dedup {
-	return &dedup{ttl: ttl, max: max, seen: map[string]time.Time{}}
-}
-
-// first records id and reports whether it was not seen before.
-func (d *dedup) first(id string, now time.Time) bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	for len(d.order) > 0 && (now.Sub(d.order[0].at) >= d.ttl || len(d.order) >= d.max) {
-		old := d.order[0]
-		if at, ok := d.seen[old.id]; ok && at.Equal(old.at) {
-			delete(d.seen, old.id)
-		}
-		d.order = d.order[1:]
-	}
-	if _, ok := d.seen[id]; ok {
-		return false
-	}
-	d.seen[id] = now
-	d.order = append(d.order, seenID{id, now})
-	return true
-}
-
-// forget drops id, when its work could not be queued and Slack is asked to
-// retry.
-func (d *dedup) forget(id string) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	delete(d.seen, id)
 }

@@ -87,7 +87,7 @@ func (a *Adapter) onSocketEvent(ctx context.Context, sm *socketmode.Client, evt 
 		}
 		// Unacknowledged, Slack sends the envelope again: that is what a
 		// full queue wants.
-		if a.onEvent(ev, evt.Request.RetryAttempt) {
+		if a.onEvent(ctx, ev, evt.Request.RetryAttempt) {
 			a.ack(ctx, sm, evt.Request, nil)
 		}
 	case socketmode.EventTypeSlashCommand:
@@ -96,18 +96,14 @@ func (a *Adapter) onSocketEvent(ctx context.Context, sm *socketmode.Client, evt 
 			a.ack(ctx, sm, evt.Request, nil)
 			return
 		}
-		req := *evt.Request
-		received := time.Now()
-		if !a.jobs.submit(func(jctx context.Context) { a.socketCommand(jctx, sm, req, cmd, received) }) {
-			a.ack(ctx, sm, &req, response{ResponseType: slack.ResponseTypeEphemeral, Text: "I'm busy: please ask again in a moment."})
-		}
+		a.socketCommand(ctx, sm, *evt.Request, cmd, time.Now())
 	case socketmode.EventTypeInteractive:
 		cb, ok := evt.Data.(slack.InteractionCallback)
 		if !ok || evt.Request == nil {
 			a.ack(ctx, sm, evt.Request, nil)
 			return
 		}
-		if a.onInteraction(cb) {
+		if a.onInteraction(ctx, cb) {
 			a.ack(ctx, sm, evt.Request, nil)
 		}
 	case socketmode.EventTypeErrorBadMessage:
@@ -123,28 +119,20 @@ func (a *Adapter) onSocketEvent(ctx context.Context, sm *socketmode.Client, evt 
 }
 
 // socketCommand answers a slash command that came over Socket Mode: in the
-// ack when ready in time and small enough, otherwise through response_url.
+// ack when ready in time and small enough, otherwise through response_url,
+// owed before the ack.
 func (a *Adapter) socketCommand(ctx context.Context, sm *socketmode.Client, req socketmode.Request, cmd slack.SlashCommand, received time.Time) {
-	inline := maxInline
-	budget := ackBudget - time.Since(received)
-	if budget <= 0 {
-		// Too late for the ack: acknowledge now, answer after.
-		a.ack(ctx, sm, &req, nil)
-		inline, budget = 0, jobTimeout
-	}
-	actx, cancel := context.WithTimeout(ctx, budget)
-	now, later := a.commandAnswer(actx, cmd, inline)
+	actx, cancel := context.WithTimeout(ctx, ackBudget-time.Since(received))
+	now, later := a.commandAnswer(actx, cmd, maxInline)
 	cancel()
-	switch {
-	case inline == 0: // acknowledged already
-	case now != nil:
+	if len(later) > 0 && a.respondOrLog(context.WithoutCancel(ctx), cmd.ResponseURL, later) != nil {
+		now = &response{ResponseType: slack.ResponseTypeEphemeral, Text: "I'm busy: please ask again in a moment."}
+	}
+	if now != nil {
 		a.ack(ctx, sm, &req, *now)
-	default:
-		a.ack(ctx, sm, &req, nil)
+		return
 	}
-	if len(later) > 0 {
-		a.respondLater(ctx, cmd.ResponseURL, later)
-	}
+	a.ack(ctx, sm, &req, nil)
 }
 
 // ack acknowledges an envelope, with a payload or none.

@@ -45,6 +45,12 @@ type Config struct {
 	Dev bool
 	// Logger receives what the adapter refuses and what fails; nil discards.
 	Logger *slog.Logger
+	// Outbox and Seen are the server's: its replies owed and the ids
+	// handled, shared by replicas, with Deliver registered for "teams".
+	// When both are nil, the adapter keeps them in memory and delivers
+	// from Run.
+	Outbox Outbox
+	Seen   Seen
 }
 
 // Enabled reports whether any setting that turns the adapter on is set

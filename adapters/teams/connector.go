@@ -32,7 +32,7 @@ func activityURL(base *url.URL, conversationID, replyToID string) string {
 	return u
 }
 
-// send posts one activity. The serviceUrl is checked before anything, the
+// send posts one activity (a value, or its JSON as json.RawMessage). The serviceUrl is checked before anything, the
 // token included, leaves.
 func (c *connector) send(ctx context.Context, serviceURL, conversationID, replyToID string, act any) error {
 	base, err := c.hosts.allow(serviceURL)
@@ -47,18 +47,14 @@ func (c *connector) send(ctx context.Context, serviceURL, conversationID, replyT
 		return fmt.Errorf("send activity: %w", err)
 	}
 	target := activityURL(base, conversationID, replyToID)
-	retriedAuth := false
-	err = withRetry(ctx, func(ctx context.Context) error {
-		err := c.post(ctx, target, body)
-		var se *statusError
-		if errors.As(err, &se) && se.code == http.StatusUnauthorized && c.tokens != nil && !retriedAuth {
-			// The connector refused the token: get a fresh one, once.
-			retriedAuth = true
-			c.tokens.forget()
-			err = c.post(ctx, target, body)
-		}
-		return err
-	})
+	// One attempt: the outbox retries what may be retried.
+	err = c.post(ctx, target, body)
+	var se *statusError
+	if errors.As(err, &se) && se.code == http.StatusUnauthorized && c.tokens != nil {
+		// The connector refused the token: get a fresh one, once.
+		c.tokens.forget()
+		err = c.post(ctx, target, body)
+	}
 	if err != nil {
 		return fmt.Errorf("send activity: %w", err)
 	}

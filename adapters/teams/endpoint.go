@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"time"
 )
 
 // ServeHTTP handles POST /api/messages: an authenticated activity is
@@ -25,11 +26,13 @@ type refusal struct {
 }
 
 // authenticated admits a request to next only once it has passed, in turn:
-// the method (POST), a bearer token (or, in development, a request from
-// this machine), the limit on activities in flight, the size of the body
-// (read whole, at most MaxBody), the token's signature and claims, and an
-// activity that parses and matches what the token says. Anything else is
-// refused, counted and logged, never its token or body.
+// the method (POST), a bearer token whose signature and claims hold (or,
+// in development, a request from this machine), the limit on activities in
+// flight, the body (read whole within bodyTimeout, at most MaxBody), and an
+// activity that parses and matches what the token says. No body is read
+// and no slot taken before the token is verified, so that clients without
+// credentials, slow or not, never delay one that has them. Anything else
+// is refused, counted and logged, never its token or body.
 func (a *Adapter) authenticated(next func(ctx context.Context, w http.ResponseWriter, r *http.Request, act *incoming)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
@@ -43,6 +46,14 @@ func (a *Adapter) authenticated(next func(ctx context.Context, w http.ResponseWr
 			a.refuse(ctx, w, r, *no)
 			return
 		}
+		var id *identity
+		if !a.cfg.Dev {
+			var err error
+			if id, err = a.validator.verify(ctx, tok); err != nil {
+				a.refuse(ctx, w, r, refusal{http.StatusForbidden, "token", err})
+				return
+			}
+		}
 		select {
 		case a.sem <- struct{}{}:
 			defer func() { <-a.sem }()
@@ -50,7 +61,7 @@ func (a *Adapter) authenticated(next func(ctx context.Context, w http.ResponseWr
 			a.refuse(ctx, w, r, refusal{http.StatusServiceUnavailable, "busy", nil})
 			return
 		}
-		act, no := a.admit(ctx, w, r, tok)
+		act, no := a.admit(ctx, w, r, id)
 		if no != nil {
 			a.refuse(ctx, w, r, *no)
 			return
@@ -79,22 +90,23 @@ func (a *Adapter) credential(r *http.Request) (string, *refusal) {
 	return tok, nil
 }
 
-// admit reads the body, verifies the token (unless in development) and
-// parses the activity, checking that the token speaks for it.
-func (a *Adapter) admit(ctx context.Context, w http.ResponseWriter, r *http.Request, tok string) (*incoming, *refusal) {
+// admit reads the body, within bodyTimeout, and parses the activity,
+// checking that the verified token (id; nil in development) speaks for it.
+func (a *Adapter) admit(_ context.Context, w http.ResponseWriter, r *http.Request, id *identity) (*incoming, *refusal) {
+	// A deadline on the connection's reads; where the server cannot set
+	// one (a test's recorder), the body is read without.
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(bodyTimeout))
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
 	if err != nil {
 		var mb *http.MaxBytesError
-		if errors.As(err, &mb) {
+		var ne net.Error
+		switch {
+		case errors.As(err, &mb):
 			return nil, &refusal{http.StatusRequestEntityTooLarge, "too-large", err}
+		case errors.As(err, &ne) && ne.Timeout():
+			return nil, &refusal{http.StatusRequestTimeout, "slow-body", err}
 		}
 		return nil, &refusal{http.StatusBadRequest, "body", err}
-	}
-	var id *identity
-	if !a.cfg.Dev {
-		if id, err = a.validator.verify(ctx, tok); err != nil {
-			return nil, &refusal{http.StatusForbidden, "token", err}
-		}
 	}
 	act, err := parseActivity(body)
 	if err != nil {
@@ -117,6 +129,9 @@ func (a *Adapter) refuse(ctx context.Context, w http.ResponseWriter, r *http.Req
 		attrs = append(attrs, slog.String("error", no.err.Error()))
 	}
 	a.log.LogAttrs(ctx, slog.LevelWarn, "refused request", attrs...)
+	// The connection closes with the answer: net/http would otherwise read
+	// what is left of the body first, at the client's pace.
+	w.Header().Set("Connection", "close")
 	switch no.code {
 	case http.StatusServiceUnavailable:
 		w.Header().Set("Retry-After", "1")

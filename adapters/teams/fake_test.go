@@ -7,6 +7,7 @@ import (
 	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"math/big"
@@ -298,11 +299,35 @@ func newRig(t testing.TB) *rig {
 		t.Fatal(err)
 	}
 	r.adapter = a
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan struct{})
+	go func() { a.Run(ctx); close(ran) }()
+	t.Cleanup(func() { cancel(); <-ran })
 	mux := http.NewServeMux()
 	mux.Handle("POST /api/messages", a)
 	r.srv = httptest.NewServer(mux)
 	t.Cleanup(r.srv.Close)
 	return r
+}
+
+// settle returns once the adapter has delivered (or given up on) every
+// reply it owed.
+func (r *rig) settle() {
+	r.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		n, err := r.adapter.ownStore.Pending(context.Background())
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			r.t.Fatalf("%d replies still owed after 15 s", n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // serviceURL is the fake connector's address, as activities name it.
@@ -332,11 +357,14 @@ func (r *rig) post(auth string, act any) (*http.Response, []byte) {
 	return resp, out
 }
 
-// message is a message activity as Teams sends it.
+// activityIDs numbers the test activities: each is a message of its own.
+var activityIDs atomic.Int64
+
+// message is a message activity as Teams sends it, with an id of its own.
 func message(serviceURL, text string, channel bool) map[string]any {
 	a := map[string]any{
 		"type":       "message",
-		"id":         "1700000000001",
+		"id":         fmt.Sprint(1700000000001 + activityIDs.Add(1)),
 		"timestamp":  "2026-11-30T06:40:00.123Z",
 		"serviceUrl": serviceURL,
 		"channelId":  "msteams",

@@ -3,10 +3,12 @@
 //
 // A request flows like this:
 //
-//	POST /api/messages (Authorization: Bearer <channel token>, at most 1 MiB)
-//	    │  token checked against the channel's cached OpenID keys
+//	POST /api/messages (Authorization: Bearer <channel token>)
+//	    │  token checked against the channel's cached OpenID keys before
+//	    │  the body is read (at most 1 MiB, within 5 s) or a slot taken;
+//	    │  activity ids seen in the last hour are answered once
 //	    ▼
-//	activity ── message ──────────► bot.Handle ─► Adaptive Card ─► connector
+//	activity ── message ──────────► bot.Handle ─► Adaptive Card ─► outbox ─► connector
 //	    │       (mentions stripped by their entities; card buttons:
 //	    │        "did you mean" choices, 👍/👎 feedback, table rows)
 //	    │── conversationUpdate (bot added) ─► welcome card ─► connector
@@ -20,7 +22,9 @@
 // connector client are replaced by hardened ones (docs/dependencies.md
 // says why). Every message, button, search and welcome goes through the
 // bot (Bot), so that each is answered, counted and journalled as on every
-// other platform. The files: endpoint.go admits requests (authenticated),
+// other platform. Replies are stored in the outbox and tried at once; one
+// that does not go is retried until its deadline (deliver.go). The files:
+// endpoint.go admits requests (authenticated),
 // auth.go and keys.go check the channel's tokens, credentials.go gets the
 // bot's own, hosts.go says where replies may go, connector.go posts them
 // and retry.go retries what may be retried.
@@ -36,7 +40,10 @@ import (
 	"time"
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
+
 	"github.com/mmdbot/mmdbot/bot"
+	"github.com/mmdbot/mmdbot/outbox"
+	"github.com/mmdbot/mmdbot/store"
 )
 
 // adapterName names this adapter to the bot, in metrics and in logs.
@@ -53,6 +60,8 @@ const (
 	messageDeadline = 12 * time.Second
 	// invokeDeadline bounds answering an invoke: Teams waits 5 seconds.
 	invokeDeadline = 4 * time.Second
+	// bodyTimeout bounds reading an authenticated request's body.
+	bodyTimeout = 5 * time.Second
 )
 
 // Bot is what the adapter asks of mmdbot's bot; *bot.Bot implements it.
@@ -73,6 +82,11 @@ type Adapter struct {
 	validator *validator
 	conn      *connector
 	sem       chan struct{}
+	outbox    Outbox
+	seen      Seen
+	// own is the outbox the adapter runs itself, when not given one.
+	own      *outbox.Runner
+	ownStore *store.Store
 }
 
 // New returns an adapter answering with b. It does no I/O: the signing keys
@@ -97,7 +111,18 @@ func New(cfg Config, b Bot) (*Adapter, error) {
 	client := &http.Client{Timeout: callTimeout, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
 	}}
-	a := &Adapter{cfg: cfg, bot: b, log: log, sem: make(chan struct{}, maxInFlight)}
+	a := &Adapter{cfg: cfg, bot: b, log: log, sem: make(chan struct{}, maxInFlight), outbox: cfg.Outbox, seen: cfg.Seen}
+	if a.outbox == nil || a.seen == nil {
+		if a.outbox != nil || a.seen != nil {
+			return nil, errors.New("teams: an outbox without ids seen, or the other way round")
+		}
+		st, err := store.Open(context.Background(), store.Memory, 0)
+		if err != nil {
+			return nil, fmt.Errorf("teams: %w", err)
+		}
+		a.own = outbox.NewRunner(st, map[string]outbox.Deliverer{adapterName: a}, outbox.Options{Owner: "teams", Logger: log})
+		a.outbox, a.seen, a.ownStore = a.own, st, st
+	}
 	var hosts []string
 	for _, h := range cfg.ServiceURLAllow {
 		hosts = append(hosts, strings.ToLower(strings.Trim(strings.TrimSpace(h), "[]")))
@@ -128,6 +153,29 @@ func (a *Adapter) Ready() error {
 	return nil
 }
 
+// Run delivers the replies of the adapter's own outbox, when it was given
+// none, until ctx is done, then what is due within a few seconds.
+func (a *Adapter) Run(ctx context.Context) error {
+	if a.own == nil {
+		<-ctx.Done()
+		return nil
+	}
+	work, stop := context.WithCancel(context.WithoutCancel(ctx))
+	defer stop()
+	done := make(chan struct{})
+	go func() { a.own.Run(work); close(done) }()
+	<-ctx.Done()
+	a.own.Drain(time.Now().Add(ownDrain))
+	t := time.AfterFunc(ownDrain, stop)
+	defer t.Stop()
+	<-done
+	return nil
+}
+
+// ownDrain bounds the delivery of what the adapter's own outbox holds at
+// shutdown.
+const ownDrain = 10 * time.Second
+
 // Routes mounts the Bot Framework's messaging endpoint.
 func (a *Adapter) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /api/messages", a)
@@ -148,9 +196,24 @@ func (a *Adapter) dispatch(ctx context.Context, w http.ResponseWriter, r *http.R
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	// The reply is delivered even if the channel hangs up first.
+	// The reply is owed even if the channel hangs up first.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), messageDeadline)
 	defer cancel()
+	key := ""
+	if act.ID != "" {
+		key = "teams:" + act.Conversation.ID + "/" + act.ID
+		first, err := a.seen.First(ctx, key)
+		if err != nil {
+			a.log.LogAttrs(ctx, slog.LevelError, "teams activity not taken: the data store failed", slog.String("error", err.Error()))
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		if !first {
+			a.log.LogAttrs(ctx, slog.LevelDebug, "duplicate activity ignored", slog.String("activity", clipID(act.ID)))
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+	}
 	var err error
 	if act.Type == schema.ConversationUpdate {
 		err = a.conversationUpdate(ctx, act)
@@ -158,11 +221,31 @@ func (a *Adapter) dispatch(ctx context.Context, w http.ResponseWriter, r *http.R
 		err = a.message(ctx, act)
 	}
 	if err != nil {
-		a.deliveryFailed(ctx, err)
-		w.WriteHeader(http.StatusBadGateway)
+		var rh errRefusedHost
+		if errors.As(err, &rh) {
+			// Nothing could deliver it: say so now.
+			a.deliveryFailed(ctx, err)
+			w.WriteHeader(http.StatusBadGateway)
+			return
+		}
+		a.log.LogAttrs(ctx, slog.LevelError, "teams reply not stored", slog.String("error", err.Error()))
+		if key != "" {
+			if err := a.seen.Forget(ctx, key); err != nil {
+				a.log.LogAttrs(ctx, slog.LevelError, "forget teams activity id", slog.String("error", err.Error()))
+			}
+		}
+		w.WriteHeader(http.StatusServiceUnavailable)
 		return
 	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// clipID shortens an id from outside for a log line.
+func clipID(id string) string {
+	if len(id) > 64 {
+		return id[:64]
+	}
+	return id
 }
 
 // deliveryFailed logs and counts a reply that could not be delivered:
@@ -208,21 +291,21 @@ func (a *Adapter) message(ctx context.Context, act *incoming) error {
 	return a.sendReply(ctx, act, r)
 }
 
-// sendReply renders a reply as cards and posts them, one message each; the
+// sendReply renders a reply as cards, one message each, and owes them; the
 // thanks for a vote is a line of text.
 func (a *Adapter) sendReply(ctx context.Context, act *incoming, r bot.Reply) error {
+	to := target{ServiceURL: act.ServiceURL, Conversation: act.Conversation.ID, ReplyTo: act.ID}
 	if r.Kind == bot.KindThanks {
 		o := act.reply()
 		o.Text, o.TextFormat = r.Text, "plain"
-		return a.conn.send(ctx, act.ServiceURL, act.Conversation.ID, act.ID, o)
+		return a.owe(ctx, to, []outgoing{o})
 	}
 	summary := r.Summary()
+	var msgs []outgoing
 	for _, c := range RenderCards(r) {
-		if err := a.conn.send(ctx, act.ServiceURL, act.Conversation.ID, act.ID, act.cardMessage(c, summary)); err != nil {
-			return err
-		}
+		msgs = append(msgs, act.cardMessage(c, summary))
 	}
-	return nil
+	return a.owe(ctx, to, msgs)
 }
 
 // submit hands the press of a card button to the bot. Data that is not
@@ -247,5 +330,5 @@ func (a *Adapter) conversationUpdate(ctx context.Context, act *incoming) error {
 	o := act.cardMessage(WelcomeCard(r), r.Summary())
 	o.ReplyToID = ""
 	o.Recipient = schema.ChannelAccount{}
-	return a.conn.send(ctx, act.ServiceURL, act.Conversation.ID, "", o)
+	return a.owe(ctx, target{ServiceURL: act.ServiceURL, Conversation: act.Conversation.ID}, []outgoing{o})
 }

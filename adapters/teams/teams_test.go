@@ -31,7 +31,9 @@ func card(t *testing.T, p posted) map[string]any {
 
 func TestMentionInChannel(t *testing.T) {
 	r := newRig(t)
-	resp, _ := r.post("Bearer "+r.token(), message(r.serviceURL(), "<at>mmd</at> who handles VPN issues?", true))
+	act := message(r.serviceURL(), "<at>mmd</at> who handles VPN issues?", true)
+	act["id"] = "1700000000001"
+	resp, _ := r.post("Bearer "+r.token(), act)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d; log:\n%s", resp.StatusCode, r.logs.String())
 	}
@@ -118,10 +120,11 @@ func TestConnectorRetriesAfter429(t *testing.T) {
 	}
 	start := time.Now()
 	resp, _ := r.post("Bearer "+r.token(), message(r.serviceURL(), "who handles VPN issues?", false))
-	elapsed := time.Since(start)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d; log:\n%s", resp.StatusCode, r.logs.String())
 	}
+	r.settle()
+	elapsed := time.Since(start)
 	if n := r.conn.attempts.Load(); n != 2 {
 		t.Errorf("connector tried %d times, want 2", n)
 	}
@@ -133,24 +136,27 @@ func TestConnectorRetriesAfter429(t *testing.T) {
 	}
 }
 
+// A connector answering 500 does not lose the reply: the activity is
+// acknowledged once the reply is stored, and the reply retried until it
+// goes.
 func TestConnectorFailingThenWorking(t *testing.T) {
 	r := newRig(t)
 	r.conn.answer = func(n int) (int, string) {
-		if n <= attempts {
+		if n <= 2 {
 			return http.StatusInternalServerError, ""
 		}
 		return http.StatusOK, ""
 	}
 	resp, _ := r.post("Bearer "+r.token(), message(r.serviceURL(), "help", false))
-	if resp.StatusCode != http.StatusBadGateway {
-		t.Fatalf("status %d, want 502", resp.StatusCode)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d, want 200", resp.StatusCode)
 	}
-	if r.tel.count("connector") != 1 || !strings.Contains(r.logs.String(), "reply not delivered") {
-		t.Errorf("failure not counted or logged: %v\n%s", r.tel.refused, r.logs.String())
+	r.settle()
+	if n := len(r.conn.received()); n != 1 || r.conn.attempts.Load() != 3 {
+		t.Fatalf("%d replies in %d attempts, want 1 in 3", n, r.conn.attempts.Load())
 	}
-	resp, _ = r.post("Bearer "+r.token(), message(r.serviceURL(), "help", false))
-	if resp.StatusCode != http.StatusOK || len(r.conn.received()) != 1 {
-		t.Fatalf("next message: status %d, %d replies", resp.StatusCode, len(r.conn.received()))
+	if !strings.Contains(r.logs.String(), "reply not delivered: will retry") {
+		t.Errorf("the failed attempts are not logged:\n%s", r.logs.String())
 	}
 }
 
@@ -158,23 +164,17 @@ func TestTokenEndpointDownThenUp(t *testing.T) {
 	r := newRig(t)
 	r.tokens.down.Store(true)
 	resp, _ := r.post("Bearer "+r.token(), message(r.serviceURL(), "help", false))
-	if resp.StatusCode != http.StatusBadGateway {
-		t.Fatalf("status %d, want 502", resp.StatusCode)
-	}
-	if r.tel.count("token-endpoint") != 1 {
-		t.Errorf("token endpoint failure counted %d times", r.tel.count("token-endpoint"))
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d, want 200: the reply is stored", resp.StatusCode)
 	}
 	if n := r.conn.attempts.Load(); n != 0 {
 		t.Errorf("connector reached %d times without a token", n)
 	}
-	if n := r.tokens.hits.Load(); n != attempts {
-		t.Errorf("token endpoint tried %d times, want %d", n, attempts)
+	if n := r.tokens.hits.Load(); n < attempts {
+		t.Errorf("token endpoint tried %d times, want at least %d", n, attempts)
 	}
 	r.tokens.down.Store(false)
-	resp, _ = r.post("Bearer "+r.token(), message(r.serviceURL(), "help", false))
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("after recovery: status %d; log:\n%s", resp.StatusCode, r.logs.String())
-	}
+	r.settle()
 	if got := r.conn.received(); len(got) != 1 || got[0].Auth != "Bearer bot-access-token-1" {
 		t.Errorf("after recovery: %d replies", len(got))
 	}
@@ -561,8 +561,12 @@ func TestConnectorRedirectNotFollowed(t *testing.T) {
 	elsewhere := newConnector(t)
 	r.conn.srv.Config.Handler = http.RedirectHandler(elsewhere.srv.URL+"/v3/conversations/x/activities", http.StatusTemporaryRedirect)
 	resp, _ := r.post("Bearer "+r.token(), message(r.serviceURL(), "help", false))
-	if resp.StatusCode != http.StatusBadGateway {
-		t.Fatalf("status %d, want 502", resp.StatusCode)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d, want 200", resp.StatusCode)
+	}
+	r.settle()
+	if r.tel.count("connector") != 1 {
+		t.Errorf("the refused reply is not counted: %v", r.tel.refused)
 	}
 	if n := elsewhere.attempts.Load(); n != 0 {
 		t.Errorf("the redirect was followed: %d requests elsewhere", n)

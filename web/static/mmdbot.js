@@ -2,7 +2,8 @@
 // the owner changes, without reloading the page. The entries a filter keeps
 // come from the server (api/entries?filter=), which filters exactly as it
 // does for the form: with the matcher the questions use, words and stems,
-// and titles. Without this script the filter form is submitted instead.
+// and titles. Without this script, or for a table too large to send whole
+// (data-paged), the filter form is submitted instead.
 (function () {
   "use strict";
 
@@ -11,7 +12,9 @@
   var owner = document.getElementById("owner");
   var status = document.getElementById("filter-status");
   var none = document.getElementById("no-match");
-  if (!form || !input || !owner || !status || !none || !window.fetch) {
+  var table = document.getElementById("table");
+  // A large table comes in pages from the server: its filter is the form's.
+  if (!form || !input || !owner || !status || !none || !window.fetch || (table && table.hasAttribute("data-paged"))) {
     return;
   }
   var groups = Array.prototype.slice.call(document.querySelectorAll(".group[data-owner]"));
