@@ -63,6 +63,14 @@ CREATE TABLE IF NOT EXISTS votes (
 CREATE INDEX IF NOT EXISTS votes_at ON votes(at);
 `
 
+// voterSchema keeps one vote per voter per answer (entry and question);
+// votes without a voter stand alone. A database made before voters were
+// kept gains the column (ALTER TABLE fails on one that has it).
+const (
+	voterColumn = `ALTER TABLE votes ADD COLUMN voter TEXT NOT NULL DEFAULT ''`
+	voterIndex  = `CREATE UNIQUE INDEX IF NOT EXISTS votes_voter ON votes(voter, entry, question) WHERE voter != ''`
+)
+
 // Open opens (creating if need be) the database at path and prunes records
 // older than retention (DefaultRetention when zero).
 func Open(ctx context.Context, path string, retention time.Duration) (*Store, error) {
@@ -83,6 +91,10 @@ func Open(ctx context.Context, path string, retention time.Duration) (*Store, er
 		db.Close()
 		return nil, fmt.Errorf("open data store %s: %w", path, err)
 	}
+	if err := addVoter(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open data store %s: %w", path, err)
+	}
 	if retention <= 0 {
 		retention = DefaultRetention
 	}
@@ -92,6 +104,21 @@ func Open(ctx context.Context, path string, retention time.Duration) (*Store, er
 		return nil, err
 	}
 	return s, nil
+}
+
+// addVoter adds the voter column and its unique index, unless there.
+func addVoter(ctx context.Context, db *sql.DB) error {
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info('votes') WHERE name = 'voter'`).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		if _, err := db.ExecContext(ctx, voterColumn); err != nil {
+			return err
+		}
+	}
+	_, err := db.ExecContext(ctx, voterIndex)
+	return err
 }
 
 // Close closes the database.
@@ -142,15 +169,26 @@ func (s *Store) RecordMiss(ctx context.Context, m bot.Miss) error {
 	return s.wrote(ctx, "misses")
 }
 
-// RecordVote stores one 👍 or 👎.
+// RecordVote stores one 👍 or 👎, in place of the voter's earlier vote on
+// the same answer; with v.Undo it deletes the voter's vote instead.
 func (s *Store) RecordVote(ctx context.Context, v bot.Vote) error {
+	if v.Undo {
+		if v.Voter == "" {
+			return nil // nobody to take a vote back from
+		}
+		if _, err := s.db.ExecContext(ctx, "DELETE FROM votes WHERE voter = ? AND entry = ? AND question = ?", v.Voter, v.EntryID, v.Question); err != nil {
+			return fmt.Errorf("take back feedback: %w", err)
+		}
+		return nil
+	}
 	up := 0
 	if v.Up {
 		up = 1
 	}
-	_, err := s.db.ExecContext(ctx,
-		"INSERT INTO votes (at, question, entry, up, adapter, user) VALUES (?, ?, ?, ?, ?, ?)",
-		at(v.At, s.now).UnixMilli(), v.Question, v.EntryID, up, v.Adapter, v.User)
+	_, err := s.db.ExecContext(ctx, `
+		INSERT INTO votes (at, question, entry, up, adapter, user, voter) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (voter, entry, question) WHERE voter != '' DO UPDATE SET at = excluded.at, up = excluded.up, adapter = excluded.adapter, user = excluded.user`,
+		at(v.At, s.now).UnixMilli(), v.Question, v.EntryID, up, v.Adapter, v.User, v.Voter)
 	if err != nil {
 		return fmt.Errorf("record feedback: %w", err)
 	}
