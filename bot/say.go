@@ -68,7 +68,11 @@ func AllOwnedBy(o knowledge.Owner) string {
 	if o == knowledge.OwnerShared {
 		return "Whichever you mean, the responsibility is shared by Microsoft and your organisation."
 	}
-	return "Whichever you mean, " + strings.ToLower(o.Label()[:1]) + o.Label()[1:] + " is responsible."
+	who := o.Label()
+	if o == knowledge.OwnerCustomer {
+		who = strings.ToLower(who[:1]) + who[1:] // "your organisation"; Microsoft keeps its capital
+	}
+	return "Whichever you mean, " + who + " is responsible."
 }
 
 // CommonOwner is the owner every "did you mean" choice has, if they all
