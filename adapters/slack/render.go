@@ -363,8 +363,9 @@ func ownerEmoji(o knowledge.Owner) string {
 	return "▫️"
 }
 
-// entryBlocks renders one answered entry: the owner as a header, the title
-// and description, the split of a shared entry, the contact.
+// entryBlocks renders one answered entry: the owner as a header, the title,
+// the split of a shared entry, the description (its names of links linked),
+// the contact.
 func entryBlocks(a *bot.Answer) []slack.Block {
 	e := a.Entry
 	blocks := []slack.Block{slack.NewHeaderBlock(plain(ownerEmoji(a.Lead())+" "+a.Headline(), maxHeaderText))}
@@ -372,21 +373,26 @@ func entryBlocks(a *bot.Answer) []slack.Block {
 	if note := a.SideNote(); note != "" {
 		title += "\n_" + esc(note, 300) + "_"
 	}
-	text := title
-	if d := e.Description(); d != "" {
-		room := maxSectionText - utf8.RuneCountInString(title) - 1
-		if linked := description(e); utf8.RuneCountInString(linked) <= room {
-			text += "\n" + linked
-		} else {
-			text += "\n" + esc(d, room)
-		}
-	}
-	blocks = append(blocks, slack.NewSectionBlock(mrkdwn(text), nil, nil))
+	text, room := title, maxSectionText-utf8.RuneCountInString(title)-1
 	if e.Split != nil {
-		blocks = append(blocks, slack.NewSectionBlock(nil, []*slack.TextBlockObject{
+		// Who does what comes right after who; the Learn text, which says
+		// the same at length, follows in a section of its own.
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(title), nil, nil), slack.NewSectionBlock(nil, []*slack.TextBlockObject{
 			mrkdwn("*Microsoft*\n" + esc(e.Split.Microsoft, maxFieldText-12)),
 			mrkdwn("*Your organisation*\n" + esc(e.Split.Customer, maxFieldText-20)),
 		}, nil))
+		text, room = "", maxSectionText
+	}
+	if d := e.Description(); d != "" {
+		if linked := description(e); utf8.RuneCountInString(linked) <= room {
+			d = linked
+		} else {
+			d = esc(d, room)
+		}
+		text = strings.TrimPrefix(text+"\n"+d, "\n")
+	}
+	if text != "" {
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(text), nil, nil))
 	}
 	if c := a.Contact; c != nil && (c.Text != "" || c.URL != "") {
 		text := c.Text
