@@ -14,7 +14,9 @@ const (
 	ActAsk ActionKind = "ask"
 	// ActRun runs a command of the help ("table", "help"): Text.
 	ActRun ActionKind = "run"
-	// ActVote records a 👍 (Up) or 👎 on the answer ID gave to Question.
+	// ActVote records a 👍 (Up) or 👎 on the answer ID gave to Question:
+	// one vote per person per answer, a later one replacing it; with Undo
+	// it takes the person's vote back.
 	ActVote ActionKind = "vote"
 	// ActShare posts an answer only its asker saw for everyone in the
 	// conversation: Text is what to run again, Question the question it
@@ -37,12 +39,15 @@ type Action struct {
 	Question string
 	// Up is a 👍 (true) or a 👎.
 	Up bool
+	// Undo takes a vote back (ActVote).
+	Undo bool
 }
 
 // The labels of the actions the bot offers.
 const (
 	labelUp    = "👍 Helpful"
 	labelDown  = "👎 Not helpful"
+	labelUndo  = "Undo"
 	labelTable = "Show the table"
 	labelHelp  = "Help"
 	// ShareLabel is the label of the button that shares a private answer,
@@ -69,6 +74,12 @@ func votes(id, question string) []Action {
 		{Kind: ActVote, Label: labelUp, ID: id, Question: question, Up: true},
 		{Kind: ActVote, Label: labelDown, ID: id, Question: question},
 	}
+}
+
+// undo is the action that takes back a vote on the answer id gave to
+// question.
+func undo(id, question string) Action {
+	return Action{Kind: ActVote, Label: labelUndo, ID: id, Question: question, Undo: true}
 }
 
 // runTable and runHelp run the table and the help.

@@ -96,7 +96,9 @@ func LinkSpans(text string, links []knowledge.Link) []Span {
 }
 
 // wholeWords returns where name first stands in s as whole words (not
-// inside a longer word), or -1.
+// inside a longer word) and as a name of its own, or -1. Words that end a
+// longer name are not it: "Apps" in "Microsoft 365 Apps for enterprise"
+// does not name the page "Apps".
 func wholeWords(s, name string) int {
 	for from := 0; from < len(s); {
 		i := strings.Index(s[from:], name)
@@ -106,12 +108,35 @@ func wholeWords(s, name string) int {
 		i += from
 		before, _ := utf8.DecodeLastRuneInString(s[:i])
 		after, _ := utf8.DecodeRuneInString(s[i+len(name):])
-		if !isWordRune(before) && !isWordRune(after) {
+		if !isWordRune(before) && !isWordRune(after) && !endsName(s[:i]) {
 			return i
 		}
 		from = i + 1
 	}
 	return -1
+}
+
+// endsName reports whether s, the text before a mention, ends with a word
+// of a longer name the mention would be the end of: a number ("365 ") or a
+// capitalised word that does not begin its sentence ("Microsoft Managed ").
+func endsName(s string) bool {
+	rest, ok := strings.CutSuffix(s, " ")
+	if !ok {
+		return false
+	}
+	start := strings.LastIndexFunc(rest, func(r rune) bool { return !isWordRune(r) }) + 1
+	word := rest[start:]
+	first, _ := utf8.DecodeRuneInString(word)
+	switch {
+	case word == "":
+		return false
+	case strings.IndexFunc(word, func(r rune) bool { return !unicode.IsDigit(r) }) < 0:
+		return true
+	case !unicode.IsUpper(first):
+		return false
+	}
+	head := strings.TrimRight(rest[:start], " ")
+	return head != "" && !strings.HasSuffix(head, ".") && !strings.HasSuffix(head, "(") && !strings.HasSuffix(head, ":")
 }
 
 func isWordRune(r rune) bool {

@@ -223,8 +223,8 @@ func (b *Bot) Act(ctx context.Context, m Message, a Action) (Reply, error) {
 		if a.ID == "" {
 			break
 		}
-		err := b.Feedback(ctx, Vote{Question: a.Question, EntryID: a.ID, Up: a.Up, Adapter: m.Adapter, User: m.User})
-		return Reply{Kind: KindThanks, Intent: IntentVote, Question: a.Question, Text: Thanks(a.Up, err), Source: kb.Page()}, nil
+		err := b.Feedback(ctx, Vote{Question: a.Question, EntryID: a.ID, Up: a.Up, Undo: a.Undo, Adapter: m.Adapter, User: m.User})
+		return b.voted(kb, a, err), nil
 	}
 	return b.errorReply(kb, "That button cannot be read."), ErrBadInput
 }
@@ -305,15 +305,21 @@ func (b *Bot) Table(owners ...knowledge.Owner) Reply {
 	return b.table(b.kb.Load(), owners...)
 }
 
-// Feedback records a 👍 or 👎 on an answer.
+// Feedback records a 👍 or 👎 on an answer, replacing the voter's earlier
+// vote on it, or takes the vote back (Vote.Undo).
 func (b *Bot) Feedback(ctx context.Context, v Vote) error {
 	if v.At.IsZero() {
 		v.At = b.opts.Now()
 	}
+	if v.Voter == "" && v.User != "" {
+		v.Voter = Voter(v.Adapter, v.User)
+	}
 	if !b.opts.RecordUsers {
 		v.User = ""
 	}
-	b.opts.Telemetry.Vote(v.Adapter, v.Up)
+	if !v.Undo {
+		b.opts.Telemetry.Vote(v.Adapter, v.Up)
+	}
 	ctx, cancel := context.WithTimeout(ctx, journalTimeout)
 	defer cancel()
 	if err := b.opts.Journal.RecordVote(ctx, v); err != nil {

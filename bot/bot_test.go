@@ -320,6 +320,7 @@ func TestSlowJournalIsBounded(t *testing.T) {
 func TestLinkSpans(t *testing.T) {
 	settings := knowledge.Link{Text: "Configurable settings", URL: "https://example.com/settings"}
 	proxy := knowledge.Link{Text: "Proxy", URL: "https://example.com/proxy"}
+	apps := knowledge.Link{Text: "Apps", URL: "https://example.com/apps"}
 	tests := []struct {
 		text  string
 		links []knowledge.Link
@@ -337,6 +338,14 @@ func TestLinkSpans(t *testing.T) {
 		{"See Proxy and Configurable settings", []knowledge.Link{settings, proxy},
 			[]Span{{Text: "See "}, {Text: "Proxy", URL: proxy.URL}, {Text: " and "}, {Text: "Configurable settings", URL: settings.URL}}},
 		{"Nothing to link.", []knowledge.Link{settings}, []Span{{Text: "Nothing to link."}}},
+		// The end of a longer name is not the link's name: the product
+		// "Microsoft 365 Apps", "Managed Proxy"; a name that begins its
+		// sentence or follows "See" is.
+		{"Microsoft 365 Apps for enterprise. For more information, see Apps.", []knowledge.Link{apps},
+			[]Span{{Text: "Microsoft 365 Apps for enterprise. For more information, see "}, {Text: "Apps", URL: apps.URL}, {Text: "."}}},
+		{"Use Managed Proxy. Proxy is set by you.", []knowledge.Link{proxy},
+			[]Span{{Text: "Use Managed Proxy. "}, {Text: "Proxy", URL: proxy.URL}, {Text: " is set by you."}}},
+		{"Apps (Microsoft 365 Apps)", []knowledge.Link{apps}, []Span{{Text: "Apps", URL: apps.URL}, {Text: " (Microsoft 365 Apps)"}}},
 		{"", []knowledge.Link{settings}, nil},
 	}
 	for _, tt := range tests {

@@ -31,8 +31,22 @@ func TestAct(t *testing.T) {
 		{"run", runTable, KindTable, nil},
 		{"ask", Action{Kind: ActAsk, Text: "who runs payroll?"}, KindUnknown, nil},
 		{"share", Share("help", "help"), KindHelp, nil},
-		{"vote", votes("customer/printing", "who fixes printers?")[1], KindThanks, func(t *testing.T, r Reply) {
-			if r.Text != Thanks(false, nil) {
+		{"vote", votes("customer/printing", "who fixes printers?")[1], KindAnswer, func(t *testing.T, r Reply) {
+			// The answer again, its 👍/👎 replaced by the thanks and an undo.
+			if r.Text != Thanks(false, nil) || r.Intent != IntentVote || r.Answer.Entry.ID != "customer/printing" || r.Question != "who fixes printers?" {
+				t.Errorf("vote: %s %q %s %q", r.Answer.Entry.ID, r.Text, r.Intent, r.Question)
+			}
+			if len(r.Actions) != 1 || r.Actions[0] != undo("customer/printing", "who fixes printers?") {
+				t.Errorf("vote: actions %+v, want the undo", r.Actions)
+			}
+		}},
+		{"undo", undo("customer/printing", "who fixes printers?"), KindAnswer, func(t *testing.T, r Reply) {
+			if r.Text != "" || !slices.Equal(r.Actions, votes("customer/printing", "who fixes printers?")) {
+				t.Errorf("undo: %q %+v, want the 👍/👎 again", r.Text, r.Actions)
+			}
+		}},
+		{"vote on an entry gone", Action{Kind: ActVote, ID: "customer/gone", Up: true}, KindThanks, func(t *testing.T, r Reply) {
+			if r.Text != Thanks(true, nil) {
 				t.Errorf("thanks %q", r.Text)
 			}
 		}},
@@ -48,8 +62,12 @@ func TestAct(t *testing.T) {
 			}
 		})
 	}
-	if len(j.votes) != 1 || j.votes[0].Up || j.votes[0].EntryID != "customer/printing" || j.votes[0].User != "U1" || j.votes[0].Adapter != "test" {
+	if len(j.votes) != 3 || j.votes[0].Up || j.votes[0].EntryID != "customer/printing" || j.votes[0].User != "U1" || j.votes[0].Adapter != "test" ||
+		j.votes[0].Voter != Voter("test", "U1") || !j.votes[1].Undo || j.votes[1].Voter != j.votes[0].Voter {
 		t.Errorf("votes %+v", j.votes)
+	}
+	if c.votes != 2 {
+		t.Errorf("%d votes counted, want 2 (an undo is not a vote)", c.votes)
 	}
 	if len(j.misses) != 1 || j.misses[0].Question != "who runs payroll?" {
 		t.Errorf("misses %+v", j.misses)

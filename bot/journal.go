@@ -2,6 +2,8 @@ package bot
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"time"
 
 	"github.com/mmdbot/mmdbot/knowledge"
@@ -20,14 +22,30 @@ type Miss struct {
 	At         time.Time
 }
 
-// Vote is a 👍 or 👎 on an answer.
+// Vote is a 👍 or 👎 on an answer: the entry given to a question. A
+// person has one vote per answer: a later vote replaces theirs, and Undo
+// takes it back.
 type Vote struct {
 	Question string
 	EntryID  string
 	Up       bool
-	Adapter  string
-	User     string // empty unless users are recorded
-	At       time.Time
+	// Undo takes back the voter's vote on the answer, and records none.
+	Undo    bool
+	Adapter string
+	User    string // empty unless users are recorded
+	// Voter stands for the person who voted, whether or not users are
+	// recorded: a one-way digest of adapter and user id (see Voter), or
+	// "" when the adapter knows no one (each vote then stands alone).
+	Voter string
+	At    time.Time
+}
+
+// Voter is the pseudonym that keeps one vote per person per answer: a
+// SHA-256 digest of the adapter and the user id, from which the id cannot
+// be read back.
+func Voter(adapter, user string) string {
+	sum := sha256.Sum256([]byte(adapter + "\x00" + user))
+	return hex.EncodeToString(sum[:16])
 }
 
 // Journal records what the bot could not answer and what people thought of

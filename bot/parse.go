@@ -35,14 +35,14 @@ type command struct {
 var commands = []command{
 	{IntentHelp, []string{"help", "commands", "usage", "?"}, "", "what I can do"},
 	{IntentTable, []string{"table", "all", "matrix", "everything"}, "", "every responsibility, grouped by owner"},
-	{IntentList, []string{"list", "ls"}, "microsoft|customer|shared", "the responsibilities of one owner"},
-	{IntentShow, []string{"show", "entry"}, "<id>", "one responsibility by its id, such as customer/printing"},
+	{IntentList, []string{"list", "ls"}, "microsoft, customer or shared", "the responsibilities of one owner"},
+	{IntentShow, []string{"show", "entry"}, "an id", "one responsibility by its id, such as customer/printing"},
 }
 
 // Commands returns the help: every command and what it does, with asking a
 // question first.
 func Commands() []Command {
-	out := []Command{{Usage: "<question>", Summary: "who is responsible, for example \"who handles VPN issues?\""}}
+	out := []Command{{Usage: "a question", Summary: "who is responsible, for example \"who handles VPN issues?\""}}
 	for _, c := range commands {
 		u := c.names[0]
 		if c.args != "" {

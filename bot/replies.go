@@ -85,6 +85,33 @@ func (b *Bot) ask(kb *knowledge.Base, q string) Reply {
 	return r
 }
 
+// voted is the answer a vote was on, shown again with the vote
+// acknowledged: the thanks in place of its 👍/👎 and an undo; after an
+// undo, the 👍/👎 again. The answer is the one the question gets, when it
+// still names the entry, or else the entry alone. An entry gone since
+// (the knowledge reloaded) leaves only the thanks.
+func (b *Bot) voted(kb *knowledge.Base, a Action, err error) Reply {
+	r := b.show(kb, a.ID)
+	if a.Question != "" {
+		if q := b.ask(kb, a.Question); q.Kind == KindAnswer && (q.Answer.Entry.ID == a.ID || (q.Also != nil && q.Also.Entry.ID == a.ID)) {
+			r = q
+		}
+	}
+	if r.Kind != KindAnswer {
+		return Reply{Kind: KindThanks, Intent: IntentVote, Question: a.Question, Text: Thanks(a.Up, err), Source: kb.Page()}
+	}
+	r.Intent, r.Question = IntentVote, a.Question
+	switch {
+	case err != nil:
+		r.Text, r.Actions = Thanks(a.Up, err), votes(a.ID, a.Question)
+	case a.Undo:
+		r.Actions = votes(a.ID, a.Question)
+	default:
+		r.Text, r.Actions = Thanks(a.Up, nil), []Action{undo(a.ID, a.Question)}
+	}
+	return r
+}
+
 // choicesOf are matches as "did you mean" choices.
 func choicesOf(ms []knowledge.Match) []Choice {
 	out := make([]Choice, 0, len(ms))

@@ -77,7 +77,7 @@ type Group struct {
 
 // Command is one line of help: what to type and what it does.
 type Command struct {
-	Usage   string // "table", "list microsoft|customer|shared", "<question>"
+	Usage   string // words people read: "a question", "table", "show an id"
 	Summary string
 }
 
@@ -105,7 +105,9 @@ type Reply struct {
 	Groups []Group
 	// Commands hold the help (KindHelp, and as a pointer in KindUnknown).
 	Commands []Command
-	// Text is a short sentence: a greeting, an "I don't know", an error.
+	// Text is a short sentence: a greeting, an "I don't know", an error;
+	// on an answer shown again after a vote (IntentVote), the thanks that
+	// stands in place of its 👍/👎, with an undo as its action.
 	Text string
 	// Hint says, after Text, what to type next ("Type \"table\" to see
 	// every responsibility…"): chat's words, which a page with links of its

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/mmdbot/mmdbot/knowledge"
 )
@@ -48,15 +49,45 @@ func Headline(o knowledge.Owner) string {
 	return o.Label() + " is responsible"
 }
 
-// Thanks answers a 👍 or 👎; err is what recording it returned.
+// Thanks answers a 👍 or 👎, in place of the answer's 👍/👎 buttons; err is
+// what recording it returned.
 func Thanks(up bool, err error) string {
 	switch {
 	case err != nil:
-		return "Sorry, I could not record your feedback just now."
+		return "Sorry, I could not record your feedback just now. Please try again."
 	case up:
-		return "Thanks: your 👍 is recorded."
+		return "Thanks — marked helpful."
 	}
-	return "Thanks: your 👎 is recorded. The people who curate the answers will look at it."
+	return "Thanks — marked not helpful. The people who curate the answers will look at it."
+}
+
+// AllOwnedBy says, before "did you mean" choices that all have one owner,
+// who is responsible whichever is meant: the answer to "who is
+// responsible" even before a choice is made.
+func AllOwnedBy(o knowledge.Owner) string {
+	if o == knowledge.OwnerShared {
+		return "Whichever you mean, the responsibility is shared by Microsoft and your organisation."
+	}
+	who := o.Label()
+	if o == knowledge.OwnerCustomer {
+		who = strings.ToLower(who[:1]) + who[1:] // "your organisation"; Microsoft keeps its capital
+	}
+	return "Whichever you mean, " + who + " is responsible."
+}
+
+// CommonOwner is the owner every "did you mean" choice has, if they all
+// have one.
+func (r Reply) CommonOwner() (knowledge.Owner, bool) {
+	if len(r.Alternatives) < 2 {
+		return "", false
+	}
+	o := r.Alternatives[0].Owner
+	for _, c := range r.Alternatives[1:] {
+		if c.Owner != o {
+			return "", false
+		}
+	}
+	return o, o != ""
 }
 
 // Title is the title of a table or listing: the whole table's, or one

@@ -30,6 +30,9 @@ func Render(r bot.Reply) string {
 		}
 		source(&b, r.Source)
 	case bot.KindSuggest:
+		if o, ok := r.CommonOwner(); ok {
+			b.WriteString(bot.AllOwnedBy(o) + "\n\n")
+		}
 		b.WriteString(r.Text + "\n")
 		for i, c := range r.Alternatives {
 			fmt.Fprintf(&b, "  %d. %s (%s) — show %s\n", i+1, c.Title, c.Owner.Label(), c.ID)

@@ -134,4 +134,13 @@ CREATE TABLE outbox (
 	last_error TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX outbox_due ON outbox(next_at, id);`},
+	// 3: one vote per voter per answer (entry and question): a voter's
+	// change of mind replaces their vote. Votes without a voter (the web
+	// page, the command line) stand alone.
+	{sqlite: `
+ALTER TABLE votes ADD COLUMN voter TEXT NOT NULL DEFAULT '';
+CREATE UNIQUE INDEX votes_voter ON votes(voter, entry, question) WHERE voter <> '';`,
+		postgres: `
+ALTER TABLE votes ADD COLUMN voter TEXT NOT NULL DEFAULT '';
+CREATE UNIQUE INDEX votes_voter ON votes(voter, entry, question) WHERE voter <> '';`},
 }

@@ -224,15 +224,27 @@ func (s *Store) RecordMiss(ctx context.Context, m bot.Miss) error {
 	return nil
 }
 
-// RecordVote stores one 👍 or 👎.
+// RecordVote stores one 👍 or 👎, in place of the voter's earlier vote on
+// the same answer; with v.Undo it deletes the voter's vote instead.
 func (s *Store) RecordVote(ctx context.Context, v bot.Vote) error {
+	if v.Undo {
+		if v.Voter == "" {
+			return nil // nobody to take a vote back from
+		}
+		if _, err := s.exec(ctx, "DELETE FROM votes WHERE voter = ? AND entry = ? AND question = ?", v.Voter, v.EntryID, v.Question); err != nil {
+			return fmt.Errorf("take back feedback: %w", err)
+		}
+		return nil
+	}
 	up := 0
 	if v.Up {
 		up = 1
 	}
-	_, err := s.exec(ctx,
-		`INSERT INTO votes (at, question, entry, up, adapter, "user") VALUES (?, ?, ?, ?, ?, ?)`,
-		at(v.At, s.now).UnixMilli(), v.Question, v.EntryID, up, v.Adapter, v.User)
+	_, err := s.exec(ctx, `
+		INSERT INTO votes (at, question, entry, up, adapter, "user", voter) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (voter, entry, question) WHERE voter <> ''
+		DO UPDATE SET at = excluded.at, up = excluded.up, adapter = excluded.adapter, "user" = excluded."user"`,
+		at(v.At, s.now).UnixMilli(), v.Question, v.EntryID, up, v.Adapter, v.User, v.Voter)
 	if err != nil {
 		return fmt.Errorf("record feedback: %w", err)
 	}

@@ -102,6 +102,84 @@ func TestFeedback(t *testing.T) {
 	})
 }
 
+// TestOneVotePerVoter: a voter's later vote on an answer replaces theirs,
+// undo takes it back, and votes of nobody known stand alone.
+func TestOneVotePerVoter(t *testing.T) {
+	each(t, func(t *testing.T, target string) {
+		ctx := context.Background()
+		s := open(t, target)
+		alex, sam := bot.Voter("teams", "alex"), bot.Voter("slack", "sam")
+		record := func(vs ...bot.Vote) {
+			t.Helper()
+			for _, v := range vs {
+				if err := s.RecordVote(ctx, v); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		counts := func() (up, down int) {
+			t.Helper()
+			fb, err := s.Feedback(ctx, time.Now().Add(-time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range fb {
+				up, down = up+f.Up, down+f.Down
+			}
+			return up, down
+		}
+		vpn := "customer/network-infrastructure-including-vpn"
+		record(
+			bot.Vote{Question: "vpn", EntryID: vpn, Up: true, Adapter: "teams", Voter: alex},
+			bot.Vote{Question: "vpn", EntryID: vpn, Up: false, Adapter: "teams", Voter: alex}, // a change of mind
+			bot.Vote{Question: "vpn", EntryID: vpn, Up: true, Adapter: "slack", Voter: sam},
+			bot.Vote{Question: "proxy", EntryID: vpn, Up: true, Adapter: "teams", Voter: alex}, // another answer
+			bot.Vote{Question: "vpn", EntryID: vpn, Up: true, Adapter: "web"},
+			bot.Vote{Question: "vpn", EntryID: vpn, Up: true, Adapter: "web"},
+		)
+		if up, down := counts(); up != 4 || down != 1 {
+			t.Errorf("%d 👍 and %d 👎, want 4 and 1: alex's 👎 on vpn replaced their 👍", up, down)
+		}
+		record(bot.Vote{Question: "vpn", EntryID: vpn, Undo: true, Voter: alex}, bot.Vote{Question: "vpn", EntryID: vpn, Undo: true})
+		if up, down := counts(); up != 4 || down != 0 {
+			t.Errorf("after undo: %d 👍 and %d 👎, want 4 and 0", up, down)
+		}
+	})
+}
+
+// TestVoterAddedToOldDatabase: a journal of the schema before voters were
+// kept opens, keeps its votes and gains one vote per voter.
+func TestVoterAddedToOldDatabase(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	s, err := Open(ctx, path, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"DROP INDEX votes_voter", "ALTER TABLE votes DROP COLUMN voter", "DELETE FROM schema_migrations WHERE version >= 3",
+		"INSERT INTO votes (at, question, entry, up, adapter) VALUES (strftime('%s','now')*1000, 'vpn', 'customer/printing', 1, 'slack')"} {
+		if _, err := s.db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	s.Close()
+	s, err = Open(ctx, path, 0)
+	if err != nil {
+		t.Fatalf("open a journal without voters: %v", err)
+	}
+	defer s.Close()
+	v := bot.Vote{Question: "vpn", EntryID: "customer/printing", Up: true, Adapter: "teams", Voter: bot.Voter("teams", "alex")}
+	for range 2 {
+		if err := s.RecordVote(ctx, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fb, err := s.Feedback(ctx, time.Now().Add(-time.Hour))
+	if err != nil || len(fb) != 1 || fb[0].Up != 2 {
+		t.Errorf("feedback %+v (%v), want the old vote and alex's one", fb, err)
+	}
+}
+
 func TestPrune(t *testing.T) {
 	each(t, func(t *testing.T, path string) {
 		ctx := context.Background()

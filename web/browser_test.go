@@ -6,7 +6,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -30,24 +29,11 @@ func TestMain(m *testing.M) { skips.Main(m) }
 // browserTimeout bounds a whole browser test, start of Chromium included.
 const browserTimeout = 90 * time.Second
 
-// chromium returns the path of the Chromium to test with: $MMD_CHROMIUM, or
-// "chromium" on the PATH. Without one the test is skipped, unless
-// MMD_REQUIRE_CHROMIUM=1 (as CI sets it), which makes it fail.
+// chromium returns the path of the Chromium to test with (see
+// skips.Chromium).
 func chromium(t *testing.T) string {
 	t.Helper()
-	name := "chromium"
-	if p := os.Getenv("MMD_CHROMIUM"); p != "" {
-		name = p
-	}
-	p, err := exec.LookPath(name)
-	if err != nil {
-		msg := fmt.Sprintf("Chromium is not installed (%v): apt-get install chromium, or set MMD_CHROMIUM to its path", err)
-		if os.Getenv("MMD_REQUIRE_CHROMIUM") == "1" {
-			t.Fatal(msg + "; MMD_REQUIRE_CHROMIUM=1 requires it")
-		}
-		skips.Skip(t, msg)
-	}
-	return p
+	return skips.Chromium(t)
 }
 
 // newBrowser starts a headless Chromium with a fresh profile and returns a

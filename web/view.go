@@ -66,10 +66,14 @@ type replyView struct {
 	// "did you mean", an error.
 	Text string
 	// Both is true when Microsoft and your organisation each own a part.
-	Both     bool
-	Answers  []answerView
-	Choices  []choiceView
-	Commands []bot.Command
+	Both    bool
+	Answers []answerView
+	Choices []choiceView
+	// AllOwnedBy says who is responsible whichever choice is meant, when
+	// every choice has one owner (CommonOwner); "" otherwise.
+	AllOwnedBy  string
+	CommonOwner knowledge.Owner
+	Commands    []bot.Command
 	// Links are the reply's actions as the page's links (the table, the
 	// help); votes have no link.
 	Links []linkView
@@ -145,6 +149,9 @@ func replyOf(r bot.Reply, q string) *replyView {
 			v.Answers[i].Fold = v.Answers[i].Entry.Split != nil
 		}
 	case bot.KindSuggest:
+		if o, ok := r.CommonOwner(); ok {
+			v.AllOwnedBy, v.CommonOwner = bot.AllOwnedBy(o), o
+		}
 		for _, c := range r.Alternatives {
 			v.Choices = append(v.Choices, choiceView{ID: c.ID, Title: c.Title, Owner: c.Owner, Href: showHref(c.ID, q)})
 		}

@@ -192,9 +192,9 @@ func (a *Adapter) onInteraction(ctx context.Context, cb slack.InteractionCallbac
 }
 
 // act does what a pressed button asks, through the bot: a "did you mean"
-// choice replaces its question's message with the answer, a vote is
-// thanked privately, a shared answer is posted for everyone, anything else
-// answers only whoever pressed it.
+// choice replaces its question's message with the answer, a vote replaces
+// the answer's buttons with the thanks and an undo, a shared answer is
+// posted for everyone, anything else answers only whoever pressed it.
 func (a *Adapter) act(ctx context.Context, cb slack.InteractionCallback, act slack.BlockAction) error {
 	action, replace, ok := decodeAction(act.ActionID, act.Value)
 	if !ok {
@@ -215,6 +215,10 @@ func (a *Adapter) act(ctx context.Context, cb slack.InteractionCallback, act sla
 	switch {
 	case r.Kind == bot.KindThanks:
 		return a.tell(ctx, cb, r.Text)
+	case action.Kind == bot.ActVote:
+		// The answer voted on, in place: its 👍/👎 become the thanks and
+		// an undo.
+		return a.reply(ctx, cb, r, r.Question, true)
 	case action.Kind == bot.ActShare:
 		return a.share(ctx, cb, r)
 	default:

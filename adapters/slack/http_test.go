@@ -303,8 +303,11 @@ func TestButtons(t *testing.T) {
 	if rec := do(t, h.a.Interactions(), formType, interactionBody(t, actionDown, vote, h.slack.responseURL("vote"), false, "message")); rec.Code != 200 {
 		t.Fatalf("vote: status %d", rec.Code)
 	}
+	// The answer is replaced in place: its 👍/👎 become the thanks and an
+	// undo.
 	thanks := h.slack.wait(t, "/respond/vote", 1)
-	if thanks[0].JSON["response_type"] != "ephemeral" || !strings.Contains(thanks[0].JSON["text"].(string), "👎") {
+	if blocks := mustString(t, thanks[0].JSON["blocks"]); thanks[0].JSON["replace_original"] != true ||
+		!strings.Contains(blocks, bot.Thanks(false, nil)) || !strings.Contains(blocks, actionUndo) || strings.Contains(blocks, actionUp) {
 		t.Errorf("vote acknowledgement %v", thanks[0].JSON)
 	}
 	fb, err := h.store.Feedback(t.Context(), time.Time{})
@@ -313,6 +316,20 @@ func TestButtons(t *testing.T) {
 	}
 	if len(fb) != 1 || fb[0].EntryID != "customer/network-infrastructure-including-vpn" || fb[0].Down != 1 || len(fb[0].Downvoted) != 1 || fb[0].Downvoted[0] != "who handles VPN issues?" {
 		t.Errorf("feedback recorded: %+v", fb)
+	}
+	// A change of mind replaces the vote; undo takes it back.
+	do(t, h.a.Interactions(), formType, interactionBody(t, actionUp, vote, h.slack.responseURL("vote"), false, "message"))
+	h.slack.wait(t, "/respond/vote", 2)
+	if fb, _ := h.store.Feedback(t.Context(), time.Time{}); len(fb) != 1 || fb[0].Up != 1 || fb[0].Down != 0 {
+		t.Errorf("after a change of mind: %+v, want the 👍 alone", fb)
+	}
+	do(t, h.a.Interactions(), formType, interactionBody(t, actionUndo, vote, h.slack.responseURL("vote"), false, "message"))
+	undone := h.slack.wait(t, "/respond/vote", 3)[2]
+	if blocks := mustString(t, undone.JSON["blocks"]); !strings.Contains(blocks, actionUp) || strings.Contains(blocks, "Thanks") {
+		t.Errorf("after undo the answer has its 👍/👎 again: %v", blocks)
+	}
+	if fb, _ := h.store.Feedback(t.Context(), time.Time{}); len(fb) != 0 {
+		t.Errorf("after undo: %+v, want no vote", fb)
 	}
 
 	choice := actionValue{Q: "monitoring", ID: "customer/security-monitoring-and-response"}.encode()

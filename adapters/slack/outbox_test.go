@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -24,8 +25,10 @@ func TestServerErrorRetried(t *testing.T) {
 	if rec := do(t, h.a.Interactions(), formType, interactionBody(t, actionUp, vote, h.slack.responseURL("vote500"), false, "message")); rec.Code != 200 {
 		t.Fatalf("vote: status %d", rec.Code)
 	}
+	// The vote is acknowledged in place: the answer again, its buttons
+	// become the thanks and an undo.
 	thanks := h.slack.wait(t, "/respond/vote500", 2)
-	if !strings.Contains(thanks[1].JSON["text"].(string), "👍") {
+	if thanks[1].JSON["replace_original"] != true || !strings.Contains(fmt.Sprint(thanks[1].JSON["blocks"]), "marked helpful") {
 		t.Errorf("the thanks retried: %v", thanks[1].JSON)
 	}
 	settle(t, h.a)

@@ -39,10 +39,11 @@ const (
 	actionDetails = "mmd_details" // a table entry's details: value {id}
 	actionUp      = "mmd_vote_up" // 👍 on an answer: value {q, id}
 	actionDown    = "mmd_vote_down"
-	actionShare   = "mmd_share" // post an ephemeral answer visibly: value {c, q}
-	actionRun     = "mmd_run"   // run a command ("table", "help"): value {c}
-	actionAsk     = "mmd_ask"   // ask a question again: value {c}
-	actionLearn   = "mmd_learn" // a link to Learn; Slack reports the click, mmdbot ignores it
+	actionUndo    = "mmd_vote_undo" // take a vote back: value {q, id}
+	actionShare   = "mmd_share"     // post an ephemeral answer visibly: value {c, q}
+	actionRun     = "mmd_run"       // run a command ("table", "help"): value {c}
+	actionAsk     = "mmd_ask"       // ask a question again: value {c}
+	actionLearn   = "mmd_learn"     // a link to Learn; Slack reports the click, mmdbot ignores it
 )
 
 // actionValue is what a button carries, as JSON in its value.
@@ -65,7 +66,10 @@ func actionButton(a bot.Action, i int) *slack.ButtonBlockElement {
 		id, v = actionShare, actionValue{C: a.Text, Q: a.Question}
 	case bot.ActVote:
 		id = actionDown
-		if a.Up {
+		switch {
+		case a.Undo:
+			id = actionUndo
+		case a.Up:
 			id = actionUp
 		}
 	}
@@ -74,7 +78,8 @@ func actionButton(a bot.Action, i int) *slack.ButtonBlockElement {
 
 // decodeAction reads a pressed button as the action it stands for;
 // replace is true for a "did you mean" choice, whose answer takes the
-// place of the question's message. ok is false for a button that is not
+// place of the question's message, and for a vote, whose answer takes it
+// again with the vote acknowledged. ok is false for a button that is not
 // mmdbot's.
 func decodeAction(actionID, value string) (a bot.Action, replace, ok bool) {
 	v := decodeValue(value)
@@ -87,8 +92,8 @@ func decodeAction(actionID, value string) (a bot.Action, replace, ok bool) {
 		return bot.Action{Kind: bot.ActRun, Text: v.C}, false, true
 	case actionAsk:
 		return bot.Action{Kind: bot.ActAsk, Text: v.C}, false, true
-	case actionUp, actionDown:
-		return bot.Action{Kind: bot.ActVote, ID: v.ID, Question: v.Q, Up: actionID == actionUp}, false, true
+	case actionUp, actionDown, actionUndo:
+		return bot.Action{Kind: bot.ActVote, ID: v.ID, Question: v.Q, Up: actionID == actionUp, Undo: actionID == actionUndo}, true, true
 	case actionShare:
 		return bot.Action{Kind: bot.ActShare, Text: v.C, Question: v.Q}, false, true
 	}
@@ -358,8 +363,9 @@ func ownerEmoji(o knowledge.Owner) string {
 	return "▫️"
 }
 
-// entryBlocks renders one answered entry: the owner as a header, the title
-// and description, the split of a shared entry, the contact.
+// entryBlocks renders one answered entry: the owner as a header, the title,
+// the split of a shared entry, the description (its names of links linked),
+// the contact.
 func entryBlocks(a *bot.Answer) []slack.Block {
 	e := a.Entry
 	blocks := []slack.Block{slack.NewHeaderBlock(plain(ownerEmoji(a.Lead())+" "+a.Headline(), maxHeaderText))}
@@ -367,16 +373,26 @@ func entryBlocks(a *bot.Answer) []slack.Block {
 	if note := a.SideNote(); note != "" {
 		title += "\n_" + esc(note, 300) + "_"
 	}
-	text := title
-	if d := e.Description(); d != "" {
-		text += "\n" + esc(d, maxSectionText-utf8.RuneCountInString(title)-1)
-	}
-	blocks = append(blocks, slack.NewSectionBlock(mrkdwn(text), nil, nil))
+	text, room := title, maxSectionText-utf8.RuneCountInString(title)-1
 	if e.Split != nil {
-		blocks = append(blocks, slack.NewSectionBlock(nil, []*slack.TextBlockObject{
+		// Who does what comes right after who; the Learn text, which says
+		// the same at length, follows in a section of its own.
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(title), nil, nil), slack.NewSectionBlock(nil, []*slack.TextBlockObject{
 			mrkdwn("*Microsoft*\n" + esc(e.Split.Microsoft, maxFieldText-12)),
 			mrkdwn("*Your organisation*\n" + esc(e.Split.Customer, maxFieldText-20)),
 		}, nil))
+		text, room = "", maxSectionText
+	}
+	if d := e.Description(); d != "" {
+		if linked := description(e); utf8.RuneCountInString(linked) <= room {
+			d = linked
+		} else {
+			d = esc(d, room)
+		}
+		text = strings.TrimPrefix(text+"\n"+d, "\n")
+	}
+	if text != "" {
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(text), nil, nil))
 	}
 	if c := a.Contact; c != nil && (c.Text != "" || c.URL != "") {
 		text := c.Text
@@ -388,7 +404,34 @@ func entryBlocks(a *bot.Answer) []slack.Block {
 	return blocks
 }
 
-// answerBlocks renders a KindAnswer reply.
+// description is an entry's text as mrkdwn, escaped, each name of one of
+// its links a link.
+func description(e *knowledge.Entry) string {
+	linked := func(s string) string {
+		var b strings.Builder
+		for _, sp := range bot.LinkSpans(s, e.Links) {
+			b.WriteString(link(sp.URL, sp.Text, maxSectionText))
+		}
+		return b.String()
+	}
+	var b strings.Builder
+	for i, bl := range e.Blocks {
+		if i > 0 {
+			b.WriteString("\n\n")
+		}
+		b.WriteString(linked(bl.Text))
+		for j, it := range bl.Items {
+			if j > 0 || bl.Text != "" {
+				b.WriteString("\n")
+			}
+			b.WriteString("• " + linked(it))
+		}
+	}
+	return b.String()
+}
+
+// answerBlocks renders a KindAnswer reply; one shown again after a vote
+// says the thanks where its 👍/👎 were, beside the undo.
 func answerBlocks(r bot.Reply, o renderOptions) []slack.Block {
 	blocks := echo(r)
 	answers := []*bot.Answer{r.Answer}
@@ -409,6 +452,9 @@ func answerBlocks(r bot.Reply, o renderOptions) []slack.Block {
 			links = append(links, b)
 		}
 	}
+	if r.Text != "" {
+		blocks = append(blocks, slack.NewContextBlock("", mrkdwn("*"+esc(r.Text, maxSectionText-2)+"*")))
+	}
 	blocks = append(blocks, slack.NewActionBlock("", append(links, buttons(r.Actions, nil, o)...)...))
 	return appendSource(blocks, r.Source)
 }
@@ -427,7 +473,11 @@ func appendSource(blocks []slack.Block, p knowledge.Page) []slack.Block {
 // suggestBlocks renders "did you mean": each choice a button showing that
 // answer when pressed, naming its owner.
 func suggestBlocks(r bot.Reply, o renderOptions) []slack.Block {
-	blocks := append(echo(r), sentence(r.Sentence(), bot.NotSure))
+	blocks := echo(r)
+	if o, ok := r.CommonOwner(); ok {
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(ownerEmoji(o)+" *"+esc(bot.AllOwnedBy(o), maxSectionText-10)+"*"), nil, nil))
+	}
+	blocks = append(blocks, sentence(r.Sentence(), bot.NotSure))
 	owners := map[string]knowledge.Owner{}
 	for _, c := range r.Alternatives {
 		owners[c.ID] = c.Owner

@@ -65,6 +65,8 @@ type factSet struct {
 
 type container struct {
 	Type         string `json:"type"`
+	ID           string `json:"id,omitempty"`
+	IsVisible    *bool  `json:"isVisible,omitempty"`
 	Style        string `json:"style,omitempty"`
 	Bleed        bool   `json:"bleed,omitempty"`
 	Spacing      string `json:"spacing,omitempty"`
@@ -78,6 +80,33 @@ type openURL struct {
 	Title string `json:"title"`
 	URL   string `json:"url"`
 }
+
+// actionSet is a row of buttons inside the card's body.
+type actionSet struct {
+	Type    string `json:"type"`
+	Actions []any  `json:"actions"`
+	Spacing string `json:"spacing,omitempty"`
+}
+
+// toggle shows or hides the elements of the card it names.
+type toggle struct {
+	Type           string   `json:"type"`
+	Title          string   `json:"title"`
+	TargetElements []string `json:"targetElements"`
+}
+
+// execute is an Action.Execute button: Teams sends its data in an
+// adaptiveCard/action invoke, and the card the bot answers with replaces
+// the card in place. Votes use it.
+type execute struct {
+	Type  string     `json:"type"`
+	Title string     `json:"title,omitempty"`
+	Verb  string     `json:"verb"`
+	Data  submission `json:"data"`
+}
+
+// voteVerb is the verb of the vote buttons' Action.Execute.
+const voteVerb = "vote"
 
 type submit struct {
 	Type  string     `json:"type"`
@@ -95,7 +124,7 @@ type submission struct {
 	Action string `json:"mmd"`
 	// ID is the entry shown or voted on.
 	ID string `json:"id,omitempty"`
-	// Vote is "up" or "down".
+	// Vote is "up", "down" or "undo".
 	Vote string `json:"vote,omitempty"`
 	// Question is the question answered (votes, choices); for an "ask"
 	// of a card of an earlier version, the text to ask.
@@ -116,15 +145,29 @@ func submitOf(a bot.Action) submit {
 	return submit{Type: "Action.Submit", Title: a.Label, Data: d}
 }
 
+// buttonOf is the button of one of a reply's actions: a vote is an
+// Action.Execute, so that the card itself acknowledges it; anything else
+// an Action.Submit.
+func buttonOf(a bot.Action) any {
+	s := submitOf(a)
+	if a.Kind != bot.ActVote {
+		return s
+	}
+	if a.Undo {
+		s.Data.Vote = "undo"
+	}
+	return execute{Type: "Action.Execute", Title: a.Label, Verb: voteVerb, Data: s.Data}
+}
+
 // action returns the bot.Action a submission stands for.
 func (s submission) action() bot.Action {
 	a := bot.Action{Kind: bot.ActionKind(s.Action), ID: s.ID, Question: s.Question, Text: s.Text}
 	switch a.Kind {
 	case bot.ActVote:
-		if s.Vote != "up" && s.Vote != "down" {
+		if s.Vote != "up" && s.Vote != "down" && s.Vote != "undo" {
 			a.Kind = "" // not mmdbot's
 		}
-		a.Up = s.Vote == "up"
+		a.Up, a.Undo = s.Vote == "up", s.Vote == "undo"
 	case bot.ActAsk:
 		if a.Text == "" {
 			a.Text, a.Question = s.Question, ""
@@ -137,7 +180,7 @@ func (s submission) action() bot.Action {
 func submits(actions []bot.Action) []any {
 	out := make([]any, 0, len(actions))
 	for _, a := range actions {
-		out = append(out, submitOf(a))
+		out = append(out, buttonOf(a))
 	}
 	return out
 }
@@ -187,7 +230,10 @@ func renderCards(r bot.Reply, o cardOptions) []Card {
 	return []Card{newCard(plaintext.Render(r), []any{tb(r.Text)})}
 }
 
-func answerSection(a *bot.Answer) []any {
+// answerSection renders one answered entry: the owner's band, the split of
+// a shared entry, the description (behind a "Details" toggle when the split
+// says it already) and the contact. n numbers the section in its card.
+func answerSection(a *bot.Answer, n int) []any {
 	e := a.Entry
 	head := container{Type: "Container", Style: ownerStyle(a.Lead()), Bleed: true, Items: []any{
 		textBlock{Type: "TextBlock", Text: a.Headline(), Wrap: true, Size: "ExtraLarge", Weight: "Bolder"},
@@ -197,19 +243,38 @@ func answerSection(a *bot.Answer) []any {
 		head.Items = append(head.Items, textBlock{Type: "TextBlock", Text: note, Wrap: true, Spacing: "Small"})
 	}
 	out := []any{head}
+	desc := description(a)
 	if e.Split != nil {
-		// Who does what comes right after who: the description follows.
+		// Who does what comes right after who; the Learn text, which says
+		// the same at length, is folded behind "Details".
 		out = append(out, factSet{Type: "FactSet", Facts: []fact{
 			{Title: "Microsoft", Value: e.Split.Microsoft},
 			{Title: "Your organisation", Value: e.Split.Customer},
 		}})
+		id := fmt.Sprintf("details-%d", n)
+		hidden := false
+		out = append(out,
+			actionSet{Type: "ActionSet", Actions: []any{toggle{Type: "Action.ToggleVisibility", Title: bot.DetailsLabel, TargetElements: []string{id}}}},
+			container{Type: "Container", ID: id, IsVisible: &hidden, Items: desc})
+	} else {
+		out = append(out, desc...)
 	}
-	for _, bl := range e.Blocks {
+	if c := a.Contact; c != nil {
+		out = append(out, tb("**Contact:** "+mdLink(c.Text, c.URL)))
+	}
+	return out
+}
+
+// description is an entry's text as text blocks, each name of one of its
+// links a link.
+func description(a *bot.Answer) []any {
+	var out []any
+	for _, bl := range a.Entry.Blocks {
 		if bl.Text != "" {
-			out = append(out, tb(bl.Text))
+			out = append(out, tb(mdLinked(bl.Text, a.Entry.Links)))
 		}
 		for i, it := range bl.Items {
-			t := tb("• " + it)
+			t := tb("• " + mdLinked(it, a.Entry.Links))
 			t.Spacing = "Small"
 			if i == 0 && bl.Text == "" {
 				t.Spacing = ""
@@ -217,10 +282,20 @@ func answerSection(a *bot.Answer) []any {
 			out = append(out, t)
 		}
 	}
-	if c := a.Contact; c != nil {
-		out = append(out, tb("**Contact:** "+mdLink(c.Text, c.URL)))
-	}
 	return out
+}
+
+// mdLinked is s with each name of one of links made a Markdown link.
+func mdLinked(s string, links []knowledge.Link) string {
+	var b strings.Builder
+	for _, sp := range bot.LinkSpans(s, links) {
+		if sp.URL == "" {
+			b.WriteString(sp.Text)
+			continue
+		}
+		b.WriteString(mdLink(sp.Text, sp.URL))
+	}
+	return b.String()
 }
 
 // mdDestination escapes what would end a Markdown link's address early.
@@ -257,9 +332,9 @@ func answerCard(r bot.Reply, o cardOptions) Card {
 	if r.Also != nil {
 		body = append(body, textBlock{Type: "TextBlock", Text: bot.BothSides, Wrap: true, Weight: "Bolder"})
 	}
-	body = append(body, answerSection(r.Answer)...)
+	body = append(body, answerSection(r.Answer, 0)...)
 	if r.Also != nil {
-		sec := answerSection(r.Also)
+		sec := answerSection(r.Also, 1)
 		if c, ok := sec[0].(container); ok {
 			c.Spacing = "Large"
 			sec[0] = c
@@ -282,20 +357,41 @@ func answerCard(r bot.Reply, o cardOptions) Card {
 		body = append(body, sourceBlock(r.Source))
 	}
 	if o.feedback {
+		if r.Text != "" {
+			// A vote acknowledged: the thanks stands where the 👍/👎 were.
+			t := tb(r.Text)
+			t.Color, t.Weight, t.Separator = "Good", "Bolder", true
+			body = append(body, t)
+		}
 		actions = append(actions, submits(r.Actions)...)
 	}
 	return newCard(plaintext.Render(r), body, actions...)
 }
 
+// suggestCard renders "did you mean": when every choice has one owner,
+// that owner first; then each choice once, as a tile in its owner's colour
+// that shows it when selected. The reply's other actions are buttons.
 func suggestCard(r bot.Reply) Card {
-	body := []any{tb(r.Text)}
+	var body []any
+	if o, ok := r.CommonOwner(); ok {
+		body = append(body, container{Type: "Container", Style: ownerStyle(o), Bleed: true, Items: []any{
+			textBlock{Type: "TextBlock", Text: bot.AllOwnedBy(o), Wrap: true, Size: "Medium", Weight: "Bolder"},
+		}})
+	}
+	body = append(body, tb(r.Text))
 	for _, c := range r.Alternatives {
 		body = append(body, container{Type: "Container", Style: ownerStyle(c.Owner), Spacing: "Small", Items: []any{
-			textBlock{Type: "TextBlock", Text: c.Title, Wrap: true, Weight: "Bolder"},
+			textBlock{Type: "TextBlock", Text: c.Title + " ›", Wrap: true, Weight: "Bolder", Color: "Accent"},
 			textBlock{Type: "TextBlock", Text: c.Owner.Label(), Wrap: true, Size: "Small", IsSubtle: true, Spacing: "None"},
 		}, SelectAction: submitOf(bot.Show(c.ID, c.Title, r.Question))})
 	}
-	return newCard(plaintext.Render(r), body, submits(r.Actions)...)
+	var others []bot.Action
+	for _, a := range r.Actions {
+		if a.Kind != bot.ActShow {
+			others = append(others, a)
+		}
+	}
+	return newCard(plaintext.Render(r), body, submits(others)...)
 }
 
 func commandFacts(cmds []bot.Command) factSet {
@@ -337,7 +433,7 @@ func unknownCard(r bot.Reply) Card {
 // tableRow is one clickable entry of a table card.
 func tableRow(e *knowledge.Entry) container {
 	return container{Type: "Container", Spacing: "Small", Items: []any{
-		textBlock{Type: "TextBlock", Text: "• " + e.Title, Wrap: true},
+		textBlock{Type: "TextBlock", Text: e.Title + " ›", Wrap: true, Color: "Accent"},
 	}, SelectAction: submitOf(bot.Show(e.ID, e.Title, ""))}
 }
 

@@ -69,10 +69,52 @@ func (a *Adapter) invoke(ctx context.Context, w http.ResponseWriter, r *http.Req
 			res.ComposeExtension.Attachments = append(res.ComposeExtension.Attachments, result(rep))
 		}
 		jsonout.Respond(w, http.StatusOK, res, false)
+	case "adaptiveCard/action":
+		a.cardAction(ctx, w, act)
 	default:
 		// As the Bot Framework SDKs answer invokes they do not handle.
 		w.WriteHeader(http.StatusNotImplemented)
 	}
+}
+
+// cardInvoke is the value of an adaptiveCard/action invoke: the
+// Action.Execute pressed.
+type cardInvoke struct {
+	Action struct {
+		Type string     `json:"type"`
+		Verb string     `json:"verb"`
+		Data submission `json:"data"`
+	} `json:"action"`
+}
+
+// cardResponse answers an adaptiveCard/action invoke: a card that replaces
+// the one pressed, or a message (Universal Actions' response format).
+type cardResponse struct {
+	StatusCode int    `json:"statusCode"`
+	Type       string `json:"type"`
+	Value      any    `json:"value"`
+}
+
+// cardAction answers the press of an Action.Execute button (a vote) with
+// the card that takes the pressed one's place: the answer with the vote
+// acknowledged and an undo, or the 👍/👎 again after an undo.
+func (a *Adapter) cardAction(ctx context.Context, w http.ResponseWriter, act *incoming) {
+	var v cardInvoke
+	if err := json.Unmarshal(act.Value, &v); err != nil || v.Action.Verb != voteVerb {
+		jsonout.Respond(w, http.StatusOK, cardResponse{StatusCode: http.StatusBadRequest, Type: "application/vnd.microsoft.error",
+			Value: map[string]string{"code": "BadRequest", "message": "That button is not one of mmd's."}}, false)
+		return
+	}
+	r, err := a.bot.Act(ctx, act.message("", bot.ViaButton), v.Action.Data.action())
+	if err != nil || r.Kind != bot.KindAnswer {
+		msg := r.Text
+		if err != nil {
+			msg = "That button cannot be read."
+		}
+		jsonout.Respond(w, http.StatusOK, cardResponse{StatusCode: http.StatusOK, Type: "application/vnd.microsoft.activity.message", Value: msg}, false)
+		return
+	}
+	jsonout.Respond(w, http.StatusOK, cardResponse{StatusCode: http.StatusOK, Type: CardContentType, Value: RenderCards(r)[0]}, false)
 }
 
 // search lists the entries the bot finds for what is typed in the

@@ -292,10 +292,14 @@ func (a *Adapter) message(ctx context.Context, act *incoming) error {
 }
 
 // sendReply renders a reply as cards, one message each, and owes them; the
-// thanks for a vote is a line of text.
+// thanks for a vote pressed on a card of an earlier version (an
+// Action.Submit, which cannot change its card) is a line of text.
 func (a *Adapter) sendReply(ctx context.Context, act *incoming, r bot.Reply) error {
 	to := target{ServiceURL: act.ServiceURL, Conversation: act.Conversation.ID, ReplyTo: act.ID}
-	if r.Kind == bot.KindThanks {
+	if r.Intent == bot.IntentVote {
+		if r.Text == "" {
+			return nil // an undo: nothing to say
+		}
 		o := act.reply()
 		o.Text, o.TextFormat = r.Text, "plain"
 		return a.owe(ctx, to, []outgoing{o})

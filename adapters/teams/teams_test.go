@@ -56,7 +56,7 @@ func TestMentionInChannel(t *testing.T) {
 		t.Errorf("card version %v", c["version"])
 	}
 	raw := string(p.Raw)
-	for _, want := range []string{"Your organisation", "Action.OpenUrl", "Action.Submit", "learn.microsoft.com", "fallbackText"} {
+	for _, want := range []string{"Your organisation", "Action.OpenUrl", "Action.Execute", "learn.microsoft.com", "fallbackText"} {
 		if !strings.Contains(raw, want) {
 			t.Errorf("reply lacks %q: %s", want, raw)
 		}
@@ -409,6 +409,75 @@ func TestSubmissions(t *testing.T) {
 	}
 	if len(r.conn.received()) != before {
 		t.Error("replied to a foreign submission")
+	}
+}
+
+// TestVoteInPlace: a 👍 or 👎 (Action.Execute) is answered in the invoke's
+// response with the card that replaces the pressed one, the vote
+// acknowledged with an undo; nothing is posted to the conversation. One
+// vote per person per answer: a change of mind replaces it, undo takes it
+// back.
+func TestVoteInPlace(t *testing.T) {
+	r := newRig(t)
+	vpn := "customer/network-infrastructure-including-vpn"
+	press := func(verb string, data map[string]any) (cardResponse, string) {
+		t.Helper()
+		a := message(r.serviceURL(), "", true)
+		delete(a, "text")
+		delete(a, "entities")
+		a["type"], a["name"] = "invoke", "adaptiveCard/action"
+		a["value"] = map[string]any{"action": map[string]any{"type": "Action.Execute", "verb": verb, "data": data}, "trigger": "manual"}
+		resp, body := r.post("Bearer "+r.token(), a)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("status %d: %s", resp.StatusCode, body)
+		}
+		var res cardResponse
+		if err := json.Unmarshal(body, &res); err != nil {
+			t.Fatalf("%v: %s", err, body)
+		}
+		return res, string(body)
+	}
+	votes := func() (up, down int) {
+		t.Helper()
+		fb, err := r.store.Feedback(context.Background(), time.Now().Add(-time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range fb {
+			up, down = up+f.Up, down+f.Down
+		}
+		return up, down
+	}
+	vote := func(v string) map[string]any {
+		return map[string]any{"mmd": "vote", "id": vpn, "vote": v, "q": "who handles VPN issues?"}
+	}
+
+	res, body := press(voteVerb, vote("up"))
+	if res.StatusCode != http.StatusOK || res.Type != CardContentType || !strings.Contains(body, bot.Thanks(true, nil)) ||
+		!strings.Contains(body, `"vote":"undo"`) || strings.Contains(body, `"vote":"up"`) || !strings.Contains(body, "Network infrastructure") {
+		t.Errorf("👍: %s", body)
+	}
+	if _, body = press(voteVerb, vote("down")); !strings.Contains(body, bot.Thanks(false, nil)) {
+		t.Errorf("👎: %s", body)
+	}
+	if up, down := votes(); up != 0 || down != 1 {
+		t.Errorf("after 👍 then 👎: %d 👍 and %d 👎 recorded, want the 👎 alone", up, down)
+	}
+	if _, body = press(voteVerb, vote("undo")); strings.Contains(body, "Thanks") || !strings.Contains(body, `"vote":"up"`) {
+		t.Errorf("undo: %s", body)
+	}
+	if up, down := votes(); up != 0 || down != 0 {
+		t.Errorf("after undo: %d 👍 and %d 👎 recorded, want none", up, down)
+	}
+	if got := r.conn.received(); len(got) != 0 {
+		t.Errorf("voting posted %d messages to the conversation", len(got))
+	}
+	// A verb or data that is not mmdbot's is refused in the response.
+	if res, _ = press("approve", vote("up")); res.StatusCode != http.StatusBadRequest {
+		t.Errorf("foreign verb: %+v", res)
+	}
+	if res, _ = press(voteVerb, map[string]any{"mmd": "vote", "vote": "up"}); res.Type == CardContentType {
+		t.Errorf("vote without an entry: %+v", res)
 	}
 }
 

@@ -78,8 +78,9 @@ func Cases(t testing.TB) []Case {
 
 // Says returns what a rendering of r must say, whatever its platform: the
 // headline, title and side note of each answer, "both have a part", the
-// reply's sentence, the choices, the help's introduction and commands, the
-// table's title, headings and entries. Hints ("type table…") are for
+// reply's sentence, the owner all the choices have and the choices, the
+// help's introduction and commands, the table's title, headings and
+// entries. Hints ("type table…") are for
 // chat; a page says them with its links.
 func Says(r bot.Reply) []string {
 	var out []string
@@ -97,6 +98,9 @@ func Says(r bot.Reply) []string {
 			}
 		}
 	case bot.KindSuggest:
+		if o, ok := r.CommonOwner(); ok {
+			out = append(out, bot.AllOwnedBy(o))
+		}
 		out = append(out, r.Text)
 		for _, c := range r.Alternatives {
 			out = append(out, c.Title)

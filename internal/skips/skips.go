@@ -13,6 +13,7 @@ package skips
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -104,4 +105,27 @@ func toTerminal(line string) {
 	}
 	defer tty.Close()
 	fmt.Fprintln(tty, line)
+}
+
+// Chromium returns the path of the Chromium a browser test drives:
+// $MMD_CHROMIUM, or "chromium" on the PATH. Without one the test is
+// skipped, unless one of the variables required (such as
+// MMD_REQUIRE_CHROMIUM, which CI sets) is "1": then it fails.
+func Chromium(t testing.TB, required ...string) string {
+	t.Helper()
+	name := "chromium"
+	if p := os.Getenv("MMD_CHROMIUM"); p != "" {
+		name = p
+	}
+	p, err := exec.LookPath(name)
+	if err != nil {
+		msg := fmt.Sprintf("Chromium is not installed (%v): apt-get install chromium, or set MMD_CHROMIUM to its path", err)
+		for _, v := range append([]string{"MMD_REQUIRE_CHROMIUM"}, required...) {
+			if os.Getenv(v) == "1" {
+				t.Fatalf("%s; %s=1 requires it", msg, v)
+			}
+		}
+		Skip(t, msg)
+	}
+	return p
 }
