@@ -129,6 +129,10 @@ type File struct {
 // start their own from it.
 func DefaultOverlay() []byte { return bytes.Clone(defaultOverlay) }
 
+// DefaultPage returns the embedded Learn page, byte for byte as published:
+// what a check against the published page compares with.
+func DefaultPage() []byte { return bytes.Clone(defaultPage) }
+
 // Build makes a Base from a Learn-style Markdown page and an overlay (one
 // YAML knowledge file: vocabulary, concepts, synonyms, examples…).
 func Build(page, overlay File) (*Base, error) {

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/mmdbot/mmdbot/internal/jsonout"
+	"github.com/mmdbot/mmdbot/kbfile"
+	"github.com/mmdbot/mmdbot/knowledge"
+)
+
+// cmdKBDiff compares two knowledge sources entry by entry; its exit status
+// is 0 when they are the same, 1 when they differ, 2 when one does not load.
+func cmdKBDiff(e env, args []string) error {
+	fs := newFlags(e, "kb diff", "kb diff [--json] OLD NEW")
+	asJSON := fs.Bool("json", false, "print the differences as JSON")
+	if ok, err := parseFlags(fs, args); !ok {
+		return err
+	}
+	if fs.NArg() != 2 {
+		fs.Usage()
+		fmt.Fprintln(e.stderr, "\nOLD and NEW are knowledge files (Markdown in the Learn format, or mmdbot YAML), or \"default\" for the embedded knowledge.")
+		return exitCode(2)
+	}
+	var bases [2]*knowledge.Base
+	for i, name := range fs.Args() {
+		path := name
+		if name == "default" {
+			path = ""
+		}
+		kb, err := kbfile.Load(path)
+		if err != nil {
+			printLoadError(e.stderr, err)
+			fmt.Fprintf(e.stderr, "%s: not valid\n", name)
+			return exitCode(2)
+		}
+		bases[i] = kb
+	}
+	d := knowledge.Compare(bases[0], bases[1])
+	if *asJSON {
+		if err := jsonout.Write(e.stdout, d); err != nil {
+			return err
+		}
+	} else {
+		writeDiff(e.stdout, d, fs.Arg(0), fs.Arg(1))
+	}
+	if !d.Equal() {
+		return exitCode(1)
+	}
+	return nil
+}
+
+// printLoadError prints each problem of a knowledge load on a line of its
+// own, naming file and line.
+func printLoadError(w io.Writer, err error) {
+	if es, ok := knowledge.AsErrors(err); ok {
+		for _, le := range es {
+			fmt.Fprintln(w, le)
+		}
+		return
+	}
+	fmt.Fprintln(w, err)
+}
+
+// writeDiff prints a comparison for a person: the page's facts, each entry
+// changed with a word diff of its text, what names entries now gone, and a
+// summary.
+func writeDiff(w io.Writer, d *knowledge.Diff, oldName, newName string) {
+	fmt.Fprintf(w, "--- %s (%s)\n+++ %s (%s)\n", oldName, pageLine(d.Old), newName, pageLine(d.New))
+	for _, f := range d.Page {
+		fmt.Fprintf(w, "page %s: %q → %q\n", f.Field, f.Old, f.New)
+	}
+	for _, c := range d.Entries {
+		switch c.Kind {
+		case knowledge.ChangeAdded:
+			fmt.Fprintf(w, "added   %s %q (%s)\n", c.ID, c.Title, c.Owner)
+		case knowledge.ChangeRemoved:
+			fmt.Fprintf(w, "removed %s %q (%s)\n", c.OldID, c.Title, c.Owner)
+		case knowledge.ChangeRenamed:
+			fmt.Fprintf(w, "renamed %s → %s: %q → %q\n", c.OldID, c.ID, c.OldTitle, c.Title)
+		default:
+			id := c.ID
+			if c.OldID != "" {
+				id = c.OldID + " → " + c.ID
+			}
+			fmt.Fprintf(w, "changed %s %q\n", id, c.Title)
+			for _, f := range c.Fields {
+				writeField(w, f)
+			}
+		}
+	}
+	if len(d.Orphans) > 0 {
+		fmt.Fprintln(w, "\nNamed by the old knowledge, gone from the new (fix these before applying it):")
+		for _, o := range d.Orphans {
+			where := ""
+			if o.Where != "" {
+				where = " (" + o.Where + ")"
+			}
+			fmt.Fprintf(w, "  %s: %s%s\n", o.ID, o.What, where)
+		}
+	}
+	fmt.Fprintf(w, "\n%s\n", d.Summary())
+}
+
+func writeField(w io.Writer, f knowledge.FieldChange) {
+	switch {
+	case f.Words != nil:
+		fmt.Fprintf(w, "    %s: %s\n", f.Field, knowledge.WordDiffText(f.Words))
+	case f.Field == "links":
+		fmt.Fprintf(w, "    links:\n")
+		old := strings.Split(f.Old, "\n")
+		new := strings.Split(f.New, "\n")
+		for _, l := range old {
+			if l != "" && !slices.Contains(new, l) {
+				fmt.Fprintf(w, "      - %s\n", l)
+			}
+		}
+		for _, l := range new {
+			if l != "" && !slices.Contains(old, l) {
+				fmt.Fprintf(w, "      + %s\n", l)
+			}
+		}
+	default:
+		fmt.Fprintf(w, "    %s: %s → %s\n", f.Field, f.Old, f.New)
+	}
+}
+
+// pageLine names a page by its title and date.
+func pageLine(p knowledge.Page) string {
+	if p.Date == "" {
+		return p.Title
+	}
+	return p.Title + ", ms.date " + p.Date
+}

@@ -1,0 +1,171 @@
+package knowledge_test
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/mmdbot/mmdbot/internal/pagetest"
+	"github.com/mmdbot/mmdbot/knowledge"
+)
+
+// loaded caches the bases of the edited pages: loading one trains its model.
+var loaded sync.Map
+
+func loadPage(t *testing.T, name string, page []byte) *knowledge.Base {
+	t.Helper()
+	if kb, ok := loaded.Load(string(page)); ok {
+		return kb.(*knowledge.Base)
+	}
+	kb, err := knowledge.Load(knowledge.File{Name: name, Data: page})
+	if err != nil {
+		t.Fatalf("load %s: %v", name, err)
+	}
+	loaded.Store(string(page), kb)
+	return kb
+}
+
+func TestCompareSamePage(t *testing.T) {
+	d := knowledge.Compare(knowledge.Default(), loadPage(t, "copy.md", knowledge.DefaultPage()))
+	if !d.Equal() || d.Summary() != "no change" || len(d.Orphans) != 0 {
+		t.Fatalf("the same page differs: %+v", d)
+	}
+}
+
+// TestCompareEdits compares the embedded page with copies edited the way
+// Microsoft edits its pages: each finds exactly its edit.
+func TestCompareEdits(t *testing.T) {
+	for _, e := range pagetest.Edits {
+		t.Run(e.Name, func(t *testing.T) {
+			d := knowledge.Compare(knowledge.Default(), loadPage(t, e.Name+".md", e.Page()))
+			if d.Equal() {
+				t.Fatal("no change found")
+			}
+			var pageFields []string
+			for _, f := range d.Page {
+				pageFields = append(pageFields, f.Field)
+			}
+			if want := slices.DeleteFunc([]string{e.PageFact}, func(s string) bool { return s == "" }); !slices.Equal(pageFields, want) {
+				t.Errorf("page changes %v, want %v", pageFields, want)
+			}
+			if e.Kind == "" {
+				if len(d.Entries) != 0 {
+					t.Errorf("entry changes %+v, want none", d.Entries)
+				}
+				return
+			}
+			if len(d.Entries) != 1 {
+				t.Fatalf("entry changes %+v, want one", d.Entries)
+			}
+			c := d.Entries[0]
+			var fields []string
+			for _, f := range c.Fields {
+				fields = append(fields, f.Field)
+			}
+			if c.Kind != e.Kind || c.ID != e.ID || c.OldID != e.OldID || !slices.Equal(fields, e.Fields) {
+				t.Errorf("change %s %q (was %q) %v, want %s %q (was %q) %v", c.Kind, c.ID, c.OldID, fields, e.Kind, e.ID, e.OldID, e.Fields)
+			}
+		})
+	}
+}
+
+func TestCompareRewordedWords(t *testing.T) {
+	d := knowledge.Compare(knowledge.Default(), loadPage(t, "x.md", pagetest.Find("reworded").Page()))
+	f := d.Entries[0].Fields[0]
+	got := knowledge.WordDiffText(f.Words)
+	want := "[-Cloud printing is a-]{+Universal Print is the+} recommended solution, but it isn't required."
+	if !strings.HasSuffix(got, want) || !strings.HasPrefix(got, "… and administering printers and print queues. [-") {
+		t.Errorf("word diff %q, want it to end %q", got, want)
+	}
+}
+
+func TestCompareOwnerMoved(t *testing.T) {
+	d := knowledge.Compare(knowledge.Default(), loadPage(t, "x.md", pagetest.Find("owner-moved").Page()))
+	f := d.Entries[0].Fields[0]
+	if f.Old != "customer" || f.New != "microsoft" {
+		t.Errorf("owner %q → %q, want customer → microsoft", f.Old, f.New)
+	}
+}
+
+// TestCompareOrphans: a row gone leaves the overlay's annotations, the
+// examples and the vocabulary that name it, all listed.
+func TestCompareOrphans(t *testing.T) {
+	for _, name := range []string{"removed", "renamed"} {
+		d := knowledge.Compare(knowledge.Default(), loadPage(t, "x.md", pagetest.Find(name).Page()))
+		what := map[string]int{}
+		for _, o := range d.Orphans {
+			if o.ID != "customer/printing" {
+				t.Errorf("%s: orphan of %q", name, o.ID)
+			}
+			what[strings.Fields(o.What)[0]]++
+			if strings.HasPrefix(o.What, "example") && !strings.Contains(o.Where, ":") {
+				t.Errorf("%s: example orphan without file and line: %+v", name, o)
+			}
+		}
+		if what["overlay"] == 0 || what["example"] == 0 || what["vocabulary"] == 0 {
+			t.Errorf("%s: orphans %v, want overlay annotations, examples and vocabulary terms", name, what)
+		}
+	}
+}
+
+func TestDiffJSON(t *testing.T) {
+	d := knowledge.Compare(knowledge.Default(), loadPage(t, "x.md", pagetest.Find("reworded").Page()))
+	out, err := json.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back knowledge.Diff
+	if err := json.Unmarshal(out, &back); err != nil {
+		t.Fatal(err)
+	}
+	if back.Entries[0].Fields[0].Words[0].Op != "=" || back.Old.Date != "2022-12-06" {
+		t.Errorf("JSON round trip lost the diff: %s", out)
+	}
+}
+
+// TestWordDiff: the runs of a word diff rebuild both texts.
+func TestWordDiff(t *testing.T) {
+	for _, c := range [][2]string{
+		{"", ""}, {"a b c", "a b c"}, {"", "new text"}, {"old text", ""},
+		{"the quick brown fox", "the slow brown fox jumps"},
+		{"  spaced   out ", "spaced out"},
+		{"\U000F0000 private \U0010FFFD use", "private use"},
+	} {
+		checkWordDiff(t, c[0], c[1])
+	}
+}
+
+func checkWordDiff(t *testing.T, a, b string) {
+	t.Helper()
+	var ra, rb strings.Builder
+	for _, w := range knowledge.WordDiff(a, b) {
+		if w.Text == "" {
+			t.Fatalf("WordDiff(%q, %q) has an empty run", a, b)
+		}
+		switch w.Op {
+		case "=":
+			ra.WriteString(w.Text)
+			rb.WriteString(w.Text)
+		case "-":
+			ra.WriteString(w.Text)
+		case "+":
+			rb.WriteString(w.Text)
+		default:
+			t.Fatalf("WordDiff(%q, %q): op %q", a, b, w.Op)
+		}
+	}
+	if ra.String() != a || rb.String() != b {
+		t.Fatalf("WordDiff(%q, %q) rebuilds %q and %q", a, b, ra.String(), rb.String())
+	}
+}
+
+func FuzzWordDiff(f *testing.F) {
+	f.Add("You're responsible for installing printers.", "You're responsible for printers and queues.")
+	f.Add("a\tb\nc", "a b  c\n")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		checkWordDiff(t, a, b)
+		_ = knowledge.WordDiffText(knowledge.WordDiff(a, b))
+	})
+}
