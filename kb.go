@@ -9,12 +9,14 @@ import (
 )
 
 func cmdKB(ctx context.Context, e env, usage string, args []string) error {
-	sub, err := subcommandOf(e, usage, args, "validate", "diff")
+	sub, err := subcommandOf(e, usage, args, "validate", "diff", "fetch")
 	switch sub {
 	case "":
 		return err
 	case "diff":
 		return cmdKBDiff(e, args[1:])
+	case "fetch":
+		return cmdKBFetch(ctx, e, args[1:])
 	}
 	fs := newFlags(e, "kb validate", "kb validate FILE")
 	if ok, err := parseFlags(fs, args[1:]); !ok {

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/mmdbot/mmdbot/internal/jsonout"
 	"github.com/mmdbot/mmdbot/kbfile"
 	"github.com/mmdbot/mmdbot/knowledge"
 )
@@ -38,18 +37,7 @@ func cmdKBDiff(e env, args []string) error {
 		}
 		bases[i] = kb
 	}
-	d := knowledge.Compare(bases[0], bases[1])
-	if *asJSON {
-		if err := jsonout.Write(e.stdout, d); err != nil {
-			return err
-		}
-	} else {
-		writeDiff(e.stdout, d, fs.Arg(0), fs.Arg(1))
-	}
-	if !d.Equal() {
-		return exitCode(1)
-	}
-	return nil
+	return printDiff(e, knowledge.Compare(bases[0], bases[1]), fs.Arg(0), fs.Arg(1), *asJSON)
 }
 
 // printLoadError prints each problem of a knowledge load on a line of its

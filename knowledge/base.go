@@ -214,19 +214,26 @@ func LoadFile(path string) (*Base, error) {
 func Load(f File) (*Base, error) {
 	switch strings.ToLower(filepath.Ext(f.Name)) {
 	case ".md", ".markdown":
-		p, entries, err := ParseMarkdown(f.Name, f.Data, "")
-		if err != nil {
-			return nil, err
-		}
-		ov, err := embeddedOverlay()
-		if err != nil {
-			return nil, err
-		}
-		return assemble(p, entries, ov, false)
+		return LoadPage(f)
 	case ".yaml", ".yml":
 		return loadYAML(f)
 	}
 	return nil, Errors{{File: f.Name, Msg: "unknown kind of knowledge file: want Markdown (.md) in the Learn format or YAML (.yaml, .yml) in mmdbot's schema"}}
+}
+
+// LoadPage loads a page in the Learn format whatever its name (an address
+// of a published page, say), as Load loads a Markdown file: the embedded
+// overlay adds its vocabulary to entries with the same ids.
+func LoadPage(f File) (*Base, error) {
+	p, entries, err := ParseMarkdown(f.Name, f.Data, "")
+	if err != nil {
+		return nil, err
+	}
+	ov, err := embeddedOverlay()
+	if err != nil {
+		return nil, err
+	}
+	return assemble(p, entries, ov, false)
 }
 
 // sortedIDs returns the keys of a map keyed by id or word, sorted.
