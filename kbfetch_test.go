@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -21,6 +22,8 @@ type upstreamPage struct {
 	page      atomic.Pointer[[]byte]
 	version   atomic.Int64
 	downloads atomic.Int64
+	// gone, set, answers 404.
+	gone atomic.Bool
 }
 
 func newUpstream(t *testing.T, page []byte) (*upstreamPage, string) {
@@ -38,7 +41,11 @@ func (u *upstreamPage) set(page []byte) {
 }
 
 func (u *upstreamPage) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	etag := `"v` + string(rune('0'+u.version.Load())) + `"`
+	if u.gone.Load() {
+		http.NotFound(w, r)
+		return
+	}
+	etag := fmt.Sprintf(`"v%d"`, u.version.Load())
 	w.Header().Set("ETag", etag)
 	if r.Header.Get("If-None-Match") == etag {
 		w.WriteHeader(http.StatusNotModified)

@@ -16,8 +16,10 @@ import (
 
 	"github.com/mmdbot/mmdbot/bot"
 	"github.com/mmdbot/mmdbot/kbfile"
+	"github.com/mmdbot/mmdbot/knowledge"
 	"github.com/mmdbot/mmdbot/metrics"
 	"github.com/mmdbot/mmdbot/store"
+	"github.com/mmdbot/mmdbot/upstream"
 	"github.com/mmdbot/mmdbot/web"
 )
 
@@ -61,6 +63,8 @@ type hooks struct {
 	started func(adapters []adapter)
 	// failed is called when an adapter's loop stops by itself.
 	failed func(adapter string)
+	// checked is called after each check of the published page.
+	checked func(upstream.Status)
 	// draining is called once /readyz answers 503 at shutdown, and closed
 	// once the server accepts no more connections.
 	draining, closed func()
@@ -97,7 +101,12 @@ func serve(ctx context.Context, e env, cfg config) error {
 		opts.Journal = st
 		log.Info("data store open", "file", cfg.Data, "retention", cfg.Retention, "record_users", cfg.RecordUsers)
 	}
-	b := bot.New(kb, opts)
+	var b *bot.Bot
+	check := newUpstreamCheck(cfg, func() *knowledge.Base { return b.Knowledge() }, m, log, e.hooks)
+	if check != nil {
+		opts.Freshness = freshnessOf(check)
+	}
+	b = bot.New(kb, opts)
 
 	records := web.Records{On: st != nil, Retention: cfg.Retention, Users: cfg.RecordUsers}
 	ads, err := newAdapters(cfg, b, log, records)
@@ -114,7 +123,7 @@ func serve(ctx context.Context, e env, cfg config) error {
 
 	run := &running{adapters: ads}
 	var draining atomic.Bool
-	d := deps{log: log, bot: b, metrics: m, store: st, adapters: run, off: offAdapters(cfg), draining: &draining}
+	d := deps{log: log, bot: b, metrics: m, store: st, adapters: run, off: offAdapters(cfg), draining: &draining, upstream: check}
 	srv, ln, err := listen(ctx, cfg, log, newHandler(d), e.hooks)
 	if err != nil {
 		return err
@@ -136,6 +145,9 @@ func serve(ctx context.Context, e env, cfg config) error {
 	}
 	if st != nil {
 		go prune(runCtx, st, m, log)
+	}
+	if check != nil {
+		go check.Run(runCtx)
 	}
 	if e.hooks.listening != nil {
 		e.hooks.listening(ln.Addr().String())

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mmdbot/mmdbot/upstream"
 )
 
 // kind is how a setting's text is read.
@@ -46,6 +48,10 @@ var settings = []setting{
 		doc: "address the HTTP server listens on: the web page, its JSON API, /healthz, /readyz, /metrics and the Slack and Teams endpoints"},
 	{flag: "kb", env: "MMD_KB", group: "server",
 		doc: "knowledge file (Learn-format Markdown or mmdbot YAML) that replaces or extends the embedded one; mmdbot serve reloads it when it changes and on SIGHUP"},
+	{flag: "kb-upstream", env: "MMD_KB_UPSTREAM", kind: kindURL, group: "server",
+		doc: "address of the published page's Markdown (such as " + upstream.DefaultURL + ") to compare the knowledge with, every --kb-upstream-every; a change is logged, shown in /readyz, the metrics and the answers, and never applied on its own; empty: nothing is fetched"},
+	{flag: "kb-upstream-every", env: "MMD_KB_UPSTREAM_EVERY", def: "24h", kind: kindDuration, group: "server",
+		doc: "how often --kb-upstream is checked (a failed check is tried again sooner, from a minute on)"},
 	{flag: "data", env: "MMD_DATA", def: "mmdbot.db", group: "server",
 		doc: "SQLite file recording unanswered questions and feedback (`mmdbot report`); `--data=` records nothing"},
 	{flag: "retention", env: "MMD_RETENTION", def: "2160h", kind: kindDuration, group: "server",

@@ -150,9 +150,19 @@ func Build(page, overlay File) (*Base, error) {
 	return assemble(p, entries, ov, true)
 }
 
-// assemble applies an overlay to entries, validates the result and indexes it.
-// When strict, the overlay may name only entries that exist.
+// assemble applies an overlay to entries, validates the result, indexes it
+// and trains its model on the overlay's examples. When strict, the overlay
+// may name only entries that exist.
 func assemble(p Page, entries []*Entry, ov *Overlay, strict bool) (*Base, error) {
+	b, err := build(p, entries, ov, strict)
+	if err != nil {
+		return nil, err
+	}
+	return b.Train(ov.Examples), nil
+}
+
+// build is assemble without the training.
+func build(p Page, entries []*Entry, ov *Overlay, strict bool) (*Base, error) {
 	b := &Base{page: p, byID: map[string]*Entry{}}
 	for _, e := range entries {
 		if e.Links == nil {
@@ -188,7 +198,8 @@ func assemble(p Page, entries []*Entry, ov *Overlay, strict bool) (*Base, error)
 	if ov.Bands != nil {
 		b.bands = *ov.Bands
 	}
-	return b.Train(ov.Examples), nil
+	b.learnt = &learning{}
+	return b, nil
 }
 
 func sourceFile(src string) string {
@@ -214,26 +225,40 @@ func LoadFile(path string) (*Base, error) {
 func Load(f File) (*Base, error) {
 	switch strings.ToLower(filepath.Ext(f.Name)) {
 	case ".md", ".markdown":
-		return LoadPage(f)
+		b, ov, err := readPage(f)
+		if err != nil {
+			return nil, err
+		}
+		return b.Train(ov.Examples), nil
 	case ".yaml", ".yml":
 		return loadYAML(f)
 	}
 	return nil, Errors{{File: f.Name, Msg: "unknown kind of knowledge file: want Markdown (.md) in the Learn format or YAML (.yaml, .yml) in mmdbot's schema"}}
 }
 
-// LoadPage loads a page in the Learn format whatever its name (an address
-// of a published page, say), as Load loads a Markdown file: the embedded
-// overlay adds its vocabulary to entries with the same ids.
-func LoadPage(f File) (*Base, error) {
+// ReadPage reads a page in the Learn format whatever its name (an address
+// of a published page, say) as Load reads a Markdown file, with the same
+// errors, but trains no model: the base is for comparing (Compare) and
+// checking, in a fraction of the time; its answers come from the lexical
+// matcher alone.
+func ReadPage(f File) (*Base, error) {
+	b, _, err := readPage(f)
+	return b, err
+}
+
+// readPage reads a Learn page with the embedded overlay, untrained, and
+// returns the overlay to train it with.
+func readPage(f File) (*Base, *Overlay, error) {
 	p, entries, err := ParseMarkdown(f.Name, f.Data, "")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ov, err := embeddedOverlay()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return assemble(p, entries, ov, false)
+	b, err := build(p, entries, ov, false)
+	return b, ov, err
 }
 
 // sortedIDs returns the keys of a map keyed by id or word, sorted.

@@ -169,3 +169,23 @@ func FuzzWordDiff(f *testing.F) {
 		_ = knowledge.WordDiffText(knowledge.WordDiff(a, b))
 	})
 }
+
+// TestReadPage: a page read for comparing, untrained, compares as the page
+// loaded does, and still answers, from the lexical matcher.
+func TestReadPage(t *testing.T) {
+	e := pagetest.Find("renamed")
+	kb, err := knowledge.ReadPage(knowledge.File{Name: "https://mirror.example/page", Data: e.Page()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := knowledge.Compare(knowledge.Default(), kb)
+	if len(d.Entries) != 1 || d.Entries[0].Kind != knowledge.ChangeRenamed || len(kb.Examples()) != 0 {
+		t.Fatalf("diff %s, %d examples", d.Summary(), len(kb.Examples()))
+	}
+	if res := kb.Search("who installs printers?"); len(res.Matches) == 0 {
+		t.Error("an untrained page finds nothing")
+	}
+	if _, err := knowledge.ReadPage(knowledge.File{Name: "https://mirror.example/page", Data: []byte("| a |\n")}); err == nil || !strings.Contains(err.Error(), "https://mirror.example/page:1:") {
+		t.Errorf("a broken page: %v", err)
+	}
+}

@@ -167,7 +167,7 @@ func (c *Client) Fetch(ctx context.Context, u string, v Validators) (*Page, erro
 	if page.Data, err = c.read(u, resp); err != nil {
 		return nil, err
 	}
-	kb, err := knowledge.LoadPage(knowledge.File{Name: u, Data: page.Data})
+	kb, err := knowledge.ReadPage(knowledge.File{Name: u, Data: page.Data})
 	if err != nil {
 		return nil, &Error{URL: u, Status: resp.StatusCode, Msg: fmt.Sprintf("the page at %s is not a responsibility page mmdbot can read:\n%v", u, err), Err: err}
 	}
