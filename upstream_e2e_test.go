@@ -161,6 +161,9 @@ func TestServeUpstreamChecks(t *testing.T) {
 	if want := "the published page has changed since this copy; see " + knowledge.DefaultPageURL; fresh != want {
 		t.Errorf("freshness %q, want %q", fresh, want)
 	}
+	if _, page := get(t, "GET", s.URL+"/?q="+url.QueryEscape(q)); !strings.Contains(page, "the published page has changed since this copy") {
+		t.Errorf("the web page does not say the published page has changed")
+	}
 	// Logged once, with the diff summary, however many checks see it.
 	waitCheck(t, s, checks)
 	if n := strings.Count(s.Logs.String(), "the published page has changed since the knowledge in use"); n != 1 || !strings.Contains(s.Logs.String(), `summary="1 changed"`) {

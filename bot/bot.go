@@ -106,8 +106,15 @@ func (b *Bot) Knowledge() *knowledge.Base { return b.kb.Load() }
 // SetKnowledge replaces the knowledge; messages in flight finish with the old.
 func (b *Bot) SetKnowledge(kb *knowledge.Base) { b.kb.Store(kb) }
 
-// Source is the page the knowledge comes from: its title, address and date.
-func (b *Bot) Source() knowledge.Page { return b.kb.Load().Page() }
+// Source is the page the knowledge comes from: its title, address and date,
+// and how current the knowledge is against it when that is checked.
+func (b *Bot) Source() knowledge.Page {
+	p := b.kb.Load().Page()
+	if b.opts.Freshness != nil {
+		p.Freshness = b.opts.Freshness().Sentence()
+	}
+	return p
+}
 
 // Refused counts a request an adapter refused, and why ("signature",
 // "stale", "token", "too-large", …).

@@ -32,10 +32,12 @@ func (f Freshness) Sentence() string {
 	return ""
 }
 
-// fresh returns the reply with the freshness of the knowledge now.
+// fresh returns the reply with the freshness of the knowledge now, its
+// sentence on the source line.
 func (b *Bot) fresh(r Reply) Reply {
 	if b.opts.Freshness != nil {
 		r.Freshness = b.opts.Freshness()
+		r.Source.Freshness = r.Freshness.Sentence()
 	}
 	return r
 }
