@@ -79,14 +79,10 @@ func writeDiff(w io.Writer, d *knowledge.Diff, oldName, newName string) {
 			}
 		}
 	}
-	if len(d.Orphans) > 0 {
-		fmt.Fprintln(w, "\nNamed by the old knowledge, gone from the new (fix these before applying it):")
-		for _, o := range d.Orphans {
-			where := ""
-			if o.Where != "" {
-				where = " (" + o.Where + ")"
-			}
-			fmt.Fprintf(w, "  %s: %s%s\n", o.ID, o.What, where)
+	if groups := d.OrphanGroups(); len(groups) > 0 {
+		fmt.Fprintln(w, "\nNamed by the old knowledge, gone from the new (fix these before applying it; --json lists each):")
+		for _, g := range groups {
+			writeOrphans(w, g)
 		}
 	}
 	fmt.Fprintf(w, "\n%s\n", d.Summary())
@@ -113,6 +109,45 @@ func writeField(w io.Writer, f knowledge.FieldChange) {
 	default:
 		fmt.Fprintf(w, "    %s: %s → %s\n", f.Field, f.Old, f.New)
 	}
+}
+
+// listMax is how many files or terms an orphan's line names.
+const listMax = 6
+
+func writeOrphans(w io.Writer, g knowledge.OrphanGroup) {
+	fmt.Fprintf(w, "  %s\n", g.ID)
+	if len(g.Overlay) > 0 {
+		fmt.Fprintf(w, "    overlay: %s\n", strings.Join(g.Overlay, ", "))
+	}
+	if g.Examples > 0 {
+		var files []string
+		for _, f := range g.Files {
+			files = append(files, fmt.Sprintf("%s (%d)", f.File, f.Count))
+		}
+		fmt.Fprintf(w, "    %s: %s\n", plural(g.Examples, "example"), shortList(files))
+	}
+	if len(g.Terms) > 0 {
+		var terms []string
+		for _, t := range g.Terms {
+			terms = append(terms, fmt.Sprintf("%q", t))
+		}
+		fmt.Fprintf(w, "    %s: %s\n", plural(len(g.Terms), "vocabulary term"), shortList(terms))
+	}
+}
+
+// shortList joins the first few items, and says how many more there are.
+func shortList(items []string) string {
+	if len(items) <= listMax {
+		return strings.Join(items, ", ")
+	}
+	return strings.Join(items[:listMax], ", ") + fmt.Sprintf(" and %d more", len(items)-listMax)
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
 
 // pageLine names a page by its title and date.

@@ -62,6 +62,10 @@ func TestKBDiffEdits(t *testing.T) {
 			if strings.Join(body, "\n") != strings.Join(want[e.Name], "\n") {
 				t.Errorf("kb diff says\n%s\nwant\n%s", strings.Join(body, "\n"), strings.Join(want[e.Name], "\n"))
 			}
+			// A row gone under its id leaves what named it to fix.
+			if gone := e.OldID != "" && e.OldID != e.ID; gone != strings.Contains(out, "\n  "+e.OldID+"\n    overlay: keywords") {
+				t.Errorf("orphans of %q listed: %v, want %v\n%s", e.OldID, !gone, gone, out)
+			}
 		})
 	}
 }

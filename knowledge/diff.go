@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/sergi/go-diff/diffmatchpatch"
@@ -319,6 +320,60 @@ func orphans(old, new *Base) []Orphan {
 				out = append(out, Orphan{ID: id, What: fmt.Sprintf("vocabulary term %q", t.Term), Where: termWhere(t)})
 			}
 		}
+	}
+	return out
+}
+
+// OrphanGroup is what names one entry id that is gone, counted: the
+// overlay's annotations, the examples by file, the vocabulary terms.
+type OrphanGroup struct {
+	ID       string
+	Overlay  []string // "keywords", "aliases", "split", "contact"
+	Examples int
+	// Files are the example files with how many examples each, most first.
+	Files []FileCount
+	Terms []string
+}
+
+// FileCount is a file and how many things in it.
+type FileCount struct {
+	File  string
+	Count int
+}
+
+// OrphanGroups returns the orphans grouped by id, in the order of the list.
+func (d *Diff) OrphanGroups() []OrphanGroup {
+	var out []OrphanGroup
+	at := map[string]int{}
+	for _, o := range d.Orphans {
+		i, ok := at[o.ID]
+		if !ok {
+			i = len(out)
+			at[o.ID] = i
+			out = append(out, OrphanGroup{ID: o.ID})
+		}
+		g := &out[i]
+		switch {
+		case strings.HasPrefix(o.What, "overlay "):
+			g.Overlay = append(g.Overlay, strings.TrimPrefix(o.What, "overlay "))
+		case strings.HasPrefix(o.What, "example "):
+			g.Examples++
+			file := sourceFile(o.Where)
+			if n := len(g.Files); n > 0 && g.Files[n-1].File == file {
+				g.Files[n-1].Count++
+			} else {
+				g.Files = append(g.Files, FileCount{file, 1})
+			}
+		default:
+			t := strings.TrimPrefix(o.What, "vocabulary term ")
+			if u, err := strconv.Unquote(t); err == nil {
+				t = u
+			}
+			g.Terms = append(g.Terms, t)
+		}
+	}
+	for i := range out {
+		slices.SortStableFunc(out[i].Files, func(a, b FileCount) int { return cmp.Compare(b.Count, a.Count) })
 	}
 	return out
 }

@@ -189,3 +189,23 @@ func TestReadPage(t *testing.T) {
 		t.Errorf("a broken page: %v", err)
 	}
 }
+
+// TestOrphanGroups: the orphans of one id, counted for a person to read.
+func TestOrphanGroups(t *testing.T) {
+	d := knowledge.Compare(knowledge.Default(), loadPage(t, "x.md", pagetest.Find("removed").Page()))
+	gs := d.OrphanGroups()
+	if len(gs) != 1 || gs[0].ID != "customer/printing" {
+		t.Fatalf("groups %+v", gs)
+	}
+	g := gs[0]
+	total := 0
+	for i, f := range g.Files {
+		total += f.Count
+		if i > 0 && f.Count > g.Files[i-1].Count {
+			t.Errorf("files not most first: %+v", g.Files)
+		}
+	}
+	if total != g.Examples || g.Examples == 0 || !slices.Contains(g.Overlay, "keywords") || len(g.Terms) == 0 || strings.Contains(g.Terms[0], `"`) {
+		t.Errorf("group %+v", g)
+	}
+}

@@ -172,8 +172,9 @@ func (c *Checker) logChange(d *knowledge.Diff) {
 		}
 		log.Info("knowledge check: entry "+e.Kind, "id", e.ID, "old_id", e.OldID, "title", e.Title, "fields", fields)
 	}
-	for _, o := range d.Orphans {
-		log.Warn("knowledge check: names an entry the published page no longer has; fix it before applying the page", "id", o.ID, "what", o.What, "where", o.Where)
+	for _, g := range d.OrphanGroups() {
+		log.Warn("knowledge check: the knowledge in use names an entry the published page no longer has; fix it before applying the page (mmdbot kb diff lists each)",
+			"id", g.ID, "overlay", g.Overlay, "examples", g.Examples, "vocabulary_terms", len(g.Terms))
 	}
 }
 
