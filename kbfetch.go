@@ -65,7 +65,10 @@ func cmdKBFetch(ctx context.Context, e env, args []string) error {
 	p := page.KB.Page()
 	fmt.Fprintf(e.stdout, "wrote %s: %d entries, ms.date %s\n", *out, len(page.KB.Entries()), p.Date)
 	fmt.Fprintf(e.stdout, "against %s: %s\n", firstNonEmpty(*kb, "the embedded knowledge"), d.Summary())
-	if !d.Equal() {
+	switch {
+	case *kb != "" && filepath.Clean(*kb) == filepath.Clean(*out):
+		fmt.Fprintln(e.stdout, "it replaces the knowledge in use: a server answering from it reloads it")
+	case !d.Equal():
 		fmt.Fprintf(e.stdout, "see the differences with: mmdbot kb diff %s %s\n", firstNonEmpty(*kb, "default"), *out)
 	}
 	return nil

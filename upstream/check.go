@@ -163,8 +163,9 @@ func (c *Checker) compare() {
 // names entries that are gone.
 func (c *Checker) logChange(d *knowledge.Diff) {
 	log := c.log()
-	log.Warn("knowledge check: the published page has changed since the knowledge in use; it is not applied: review it with \"mmdbot kb fetch\", then apply it through the knowledge file",
-		"url", c.URL, "summary", d.Summary(), "in_use_date", d.Old.Date, "published_date", d.New.Date)
+	log.Warn("knowledge check: the published page has changed since the knowledge in use; it is not applied: review it, then apply it through the knowledge file",
+		"url", c.URL, "summary", d.Summary(), "in_use_date", d.Old.Date, "published_date", d.New.Date,
+		"review", "mmdbot kb fetch --url "+c.URL)
 	for _, e := range d.Entries {
 		var fields []string
 		for _, f := range e.Fields {
