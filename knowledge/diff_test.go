@@ -209,3 +209,56 @@ func TestOrphanGroups(t *testing.T) {
 		t.Errorf("group %+v", g)
 	}
 }
+
+// FuzzCompare: whatever page is published, reading it refuses garbage with
+// errors naming the line, and comparing what reads never panics and finds
+// the same page equal to itself.
+func FuzzCompare(f *testing.F) {
+	for _, e := range pagetest.Edits {
+		f.Add(e.Page())
+	}
+	f.Add([]byte("# T\n\n## Your roles\n\n| Role | Description | Owner |\n| --- | --- | --- |\n| Printing | B<br><ul><li>x</li></ul> | shared |\n"))
+	f.Fuzz(func(t *testing.T, page []byte) {
+		kb, err := knowledge.ReadPage(knowledge.File{Name: "https://mirror.example/page.md", Data: page})
+		if err != nil {
+			if es, ok := knowledge.AsErrors(err); !ok || len(es) == 0 || es[0].File != "https://mirror.example/page.md" {
+				t.Fatalf("error %v does not name the page", err)
+			}
+			return
+		}
+		d := knowledge.Compare(knowledge.Default(), kb)
+		_ = d.Summary()
+		_ = d.OrphanGroups()
+		if same := knowledge.Compare(kb, kb); !same.Equal() {
+			t.Fatalf("a page differs from itself: %s", same.Summary())
+		}
+	})
+}
+
+// BenchmarkCompare compares the embedded knowledge with an edited copy of
+// its page: what a server's check does when the published page changed.
+func BenchmarkCompare(b *testing.B) {
+	kb, err := knowledge.ReadPage(knowledge.File{Name: "x.md", Data: pagetest.Find("renamed").Page()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	old := knowledge.Default()
+	b.ReportAllocs()
+	for b.Loop() {
+		knowledge.Compare(old, kb)
+	}
+	b.ReportMetric(float64(len(kb.Entries())), "entries")
+}
+
+// BenchmarkReadPage reads the published page without training a model:
+// what a check does with a page that changed, before comparing it.
+func BenchmarkReadPage(b *testing.B) {
+	page := knowledge.DefaultPage()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := knowledge.ReadPage(knowledge.File{Name: "x.md", Data: page}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(page)), "page-bytes")
+}
