@@ -3,10 +3,10 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 
-	"github.com/mmdbot/mmdbot/kbfile"
 	"github.com/mmdbot/mmdbot/knowledge"
 )
 
@@ -25,11 +25,7 @@ func cmdKBDiff(e env, args []string) error {
 	}
 	var bases [2]*knowledge.Base
 	for i, name := range fs.Args() {
-		path := name
-		if name == "default" {
-			path = ""
-		}
-		kb, err := kbfile.Load(path)
+		kb, err := readKnowledge(name)
 		if err != nil {
 			printLoadError(e.stderr, err)
 			fmt.Fprintf(e.stderr, "%s: not valid\n", name)
@@ -38,6 +34,20 @@ func cmdKBDiff(e env, args []string) error {
 		bases[i] = kb
 	}
 	return printDiff(e, knowledge.Compare(bases[0], bases[1]), fs.Arg(0), fs.Arg(1), *asJSON)
+}
+
+// readKnowledge reads a knowledge file, or the embedded knowledge for ""
+// or "default", to compare: as it loads, with the same errors, but
+// without training a model, which comparing does not need.
+func readKnowledge(path string) (*knowledge.Base, error) {
+	if path == "" || path == "default" {
+		return knowledge.ReadDefault()
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read knowledge file: %w", err)
+	}
+	return knowledge.Read(knowledge.File{Name: path, Data: data})
 }
 
 // printLoadError prints each problem of a knowledge load on a line of its

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/mmdbot/mmdbot/internal/jsonout"
-	"github.com/mmdbot/mmdbot/kbfile"
 	"github.com/mmdbot/mmdbot/knowledge"
 	"github.com/mmdbot/mmdbot/upstream"
 )
@@ -30,7 +29,7 @@ func cmdKBFetch(ctx context.Context, e env, args []string) error {
 		fs.Usage()
 		return exitCode(2)
 	}
-	current, err := kbfile.Load(*kb)
+	current, err := readKnowledge(*kb)
 	if err != nil {
 		printLoadError(e.stderr, err)
 		fmt.Fprintf(e.stderr, "%s: the knowledge in use is not valid\n", *kb)

@@ -199,6 +199,7 @@ func build(p Page, entries []*Entry, ov *Overlay, strict bool) (*Base, error) {
 		b.bands = *ov.Bands
 	}
 	b.learnt = &learning{}
+	b.examples = b.usable(ov.Examples)
 	return b, nil
 }
 
@@ -236,11 +237,36 @@ func Load(f File) (*Base, error) {
 	return nil, Errors{{File: f.Name, Msg: "unknown kind of knowledge file: want Markdown (.md) in the Learn format or YAML (.yaml, .yml) in mmdbot's schema"}}
 }
 
-// ReadPage reads a page in the Learn format whatever its name (an address
-// of a published page, say) as Load reads a Markdown file, with the same
-// errors, but trains no model: the base is for comparing (Compare) and
-// checking, in a fraction of the time; its answers come from the lexical
-// matcher alone.
+// Read reads a knowledge file as Load does, with the same errors, but
+// trains no model: the base is for comparing (Compare) and checking, in a
+// fraction of the time; its answers come from the lexical matcher alone.
+func Read(f File) (*Base, error) {
+	switch strings.ToLower(filepath.Ext(f.Name)) {
+	case ".md", ".markdown":
+		return ReadPage(f)
+	case ".yaml", ".yml":
+		b, _, err := readYAML(f)
+		return b, err
+	}
+	return nil, Errors{{File: f.Name, Msg: "unknown kind of knowledge file: want Markdown (.md) in the Learn format or YAML (.yaml, .yml) in mmdbot's schema"}}
+}
+
+// ReadDefault is the embedded knowledge as Read reads it: untrained.
+func ReadDefault() (*Base, error) {
+	p, entries, err := ParseMarkdown(DefaultPageName, defaultPage, "")
+	if err != nil {
+		return nil, err
+	}
+	p.Attribution = DefaultAttribution
+	ov, err := embeddedOverlay()
+	if err != nil {
+		return nil, err
+	}
+	return build(p, entries, ov, true)
+}
+
+// ReadPage is Read for a page in the Learn format whatever its name (an
+// address of a published page, say).
 func ReadPage(f File) (*Base, error) {
 	b, _, err := readPage(f)
 	return b, err

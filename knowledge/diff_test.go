@@ -27,6 +27,28 @@ func loadPage(t *testing.T, name string, page []byte) *knowledge.Base {
 	return kb
 }
 
+// TestReadCompares: the knowledge read untrained compares as it loads.
+func TestReadCompares(t *testing.T) {
+	def, err := knowledge.ReadDefault()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := knowledge.Compare(knowledge.Default(), def); !d.Equal() || len(def.Examples()) != len(knowledge.Default().Examples()) {
+		t.Errorf("the embedded knowledge read untrained: %s, %d examples", d.Summary(), len(def.Examples()))
+	}
+	yaml := []byte("extends: default\nentries:\n  - title: Coffee machines\n    side: customer\n    description: Facilities keeps them running.\n")
+	kb, err := knowledge.Read(knowledge.File{Name: "coffee.yaml", Data: yaml})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := knowledge.Compare(def, kb); d.Summary() != "1 added" {
+		t.Errorf("a YAML file extending the default: %s", d.Summary())
+	}
+	if _, err := knowledge.Read(knowledge.File{Name: "x.txt"}); err == nil {
+		t.Error("a .txt file reads")
+	}
+}
+
 func TestCompareSamePage(t *testing.T) {
 	d := knowledge.Compare(knowledge.Default(), loadPage(t, "copy.md", knowledge.DefaultPage()))
 	if !d.Equal() || d.Summary() != "no change" || len(d.Orphans) != 0 {
@@ -171,7 +193,8 @@ func FuzzWordDiff(f *testing.F) {
 }
 
 // TestReadPage: a page read for comparing, untrained, compares as the page
-// loaded does, and still answers, from the lexical matcher.
+// loaded does, keeps the examples naming its entries, and still answers,
+// from the lexical matcher.
 func TestReadPage(t *testing.T) {
 	e := pagetest.Find("renamed")
 	kb, err := knowledge.ReadPage(knowledge.File{Name: "https://mirror.example/page", Data: e.Page()})
@@ -179,8 +202,15 @@ func TestReadPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := knowledge.Compare(knowledge.Default(), kb)
-	if len(d.Entries) != 1 || d.Entries[0].Kind != knowledge.ChangeRenamed || len(kb.Examples()) != 0 {
+	if len(d.Entries) != 1 || d.Entries[0].Kind != knowledge.ChangeRenamed || len(kb.Examples()) == 0 {
 		t.Fatalf("diff %s, %d examples", d.Summary(), len(kb.Examples()))
+	}
+	for _, ex := range kb.Examples() {
+		for _, id := range ex.Expect {
+			if _, ok := kb.Entry(id); !ok {
+				t.Fatalf("example %q names %q, which the page does not have", ex.Q, id)
+			}
+		}
 	}
 	if res := kb.Search("who installs printers?"); len(res.Matches) == 0 {
 		t.Error("an untrained page finds nothing")
