@@ -4,26 +4,19 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/mmdbot/mmdbot/internal/pagetest"
 	"github.com/mmdbot/mmdbot/knowledge"
 )
 
-// loaded caches the bases of the edited pages: loading one trains its model.
-var loaded sync.Map
-
+// loadPage reads an edited page as a comparison does: untrained.
 func loadPage(t *testing.T, name string, page []byte) *knowledge.Base {
 	t.Helper()
-	if kb, ok := loaded.Load(string(page)); ok {
-		return kb.(*knowledge.Base)
-	}
-	kb, err := knowledge.Load(knowledge.File{Name: name, Data: page})
+	kb, err := knowledge.ReadPage(knowledge.File{Name: name, Data: page})
 	if err != nil {
-		t.Fatalf("load %s: %v", name, err)
+		t.Fatalf("read %s: %v", name, err)
 	}
-	loaded.Store(string(page), kb)
 	return kb
 }
 
@@ -50,7 +43,11 @@ func TestReadCompares(t *testing.T) {
 }
 
 func TestCompareSamePage(t *testing.T) {
-	d := knowledge.Compare(knowledge.Default(), loadPage(t, "copy.md", knowledge.DefaultPage()))
+	loaded, err := knowledge.Load(knowledge.File{Name: "copy.md", Data: knowledge.DefaultPage()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := knowledge.Compare(knowledge.Default(), loaded)
 	if !d.Equal() || d.Summary() != "no change" || len(d.Orphans) != 0 {
 		t.Fatalf("the same page differs: %+v", d)
 	}
