@@ -2,10 +2,16 @@ package main
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/mmdbot/mmdbot/internal/pagetest"
+	"github.com/mmdbot/mmdbot/knowledge"
 )
 
 // TestMain lets the scripts under testdata/script run mmdbot as a command,
@@ -32,7 +38,21 @@ func TestScripts(t *testing.T) {
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("MMD_DATA", env.WorkDir+"/mmdbot.db")
-			return nil
+			// A web proxy that serves the published page for every
+			// address, and $EDITED, an edited copy of it.
+			proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if !r.URL.IsAbs() {
+					http.Error(w, "not a proxy request", http.StatusBadRequest)
+					return
+				}
+				w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+				w.Write(knowledge.DefaultPage())
+			}))
+			env.Defer(proxy.Close)
+			env.Setenv("PROXY", proxy.URL)
+			edited := filepath.Join(env.WorkDir, "edited.md")
+			env.Setenv("EDITED", edited)
+			return os.WriteFile(edited, pagetest.Find("owner-moved").Page(), 0o600)
 		},
 	})
 }

@@ -29,7 +29,10 @@ func commands() []command {
 		{"ask", "ask [--json] [--explain] [--kb FILE] [--data FILE] QUESTION...", "answer one question", cmdAsk},
 		{"eval", "eval [--json] [--cross-validate] [--kb FILE] FILE...", "measure the answers on question sets (cross-validated: each set by a model that never saw it)", cmdEval},
 		{"healthcheck", "healthcheck [--url URL] [--timeout DURATION]", "probe a running server's /healthz and exit 0 when it is alive (for Docker's HEALTHCHECK: no shell, no curl)", cmdHealthcheck},
-		{"kb", "kb validate FILE", "check a knowledge file", cmdKB},
+		{"kb", "kb validate FILE\n" +
+			"kb diff [--json] OLD NEW\n" +
+			"kb fetch [--url URL] [--out FILE] [--kb FILE] [--json]",
+			"check a knowledge file; compare two (a file, or \"default\" for the embedded one) entry by entry; download the published page and show how it differs", cmdKB},
 		{"report", "report unanswered [--since DURATION] [--format text|csv|json] [--data FILE]\n" +
 			"report feedback [--since DURATION] [--format text|csv|json] [--data FILE]",
 			"list what the bot could not answer (with the feedback), or only the 👍/👎 per entry", cmdReport},

@@ -6,19 +6,25 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/mmdbot/mmdbot/adapters/slack"
 	"github.com/mmdbot/mmdbot/adapters/teams"
+	"github.com/mmdbot/mmdbot/upstream"
 )
 
 // config is the configuration of mmdbot serve.
 type config struct {
-	Addr            string
-	KB              string
-	KBMaxBytes      int64
+	Addr       string
+	KB         string
+	KBMaxBytes int64
+	// KBUpstream is the published page to compare the knowledge with,
+	// every KBUpstreamEvery; "" when nothing is checked.
+	KBUpstream      string
+	KBUpstreamEvery time.Duration
 	Data            string
 	DatabaseURL     string
 	Retention       time.Duration
@@ -78,6 +84,8 @@ func configFrom(e env, fs *flag.FlagSet, texts map[string]*string) (config, erro
 	c.Addr = get("--addr")
 	c.KB = get("--kb")
 	c.KBMaxBytes, _ = strconv.ParseInt(get("--kb-max-bytes"), 10, 64)
+	c.KBUpstream = get("--kb-upstream")
+	c.KBUpstreamEvery = dur("--kb-upstream-every")
 	c.Data = get("--data")
 	c.DatabaseURL = get("MMD_DATABASE_URL")
 	c.Retention = dur("--retention")
@@ -126,8 +134,27 @@ func configFrom(e env, fs *flag.FlagSet, texts map[string]*string) (config, erro
 	if c.Retention <= 0 && !bad["--retention"] {
 		errs = append(errs, fmt.Errorf("%s must be more than zero, such as 720h", name["--retention"]))
 	}
+	errs = append(errs, checkUpstream(c, name, bad)...)
 	errs = append(errs, checkAdapters(c)...)
 	return c, errors.Join(errs...)
+}
+
+// checkUpstream checks the settings of the checks against the published page.
+func checkUpstream(c config, name map[string]string, bad map[string]bool) []error {
+	var errs []error
+	if u := c.KBUpstream; u != "" {
+		pu, err := url.Parse(u)
+		if err != nil || (pu.Scheme != "https" && pu.Scheme != "http") || pu.Host == "" {
+			errs = append(errs, fmt.Errorf("%s is not an http or https address, such as %s", name["--kb-upstream"], upstream.DefaultURL))
+		} else if pu.User != nil {
+			// The address is logged and shown on /readyz.
+			errs = append(errs, fmt.Errorf("%s must not hold a user name or password: the address is logged; serve the page without them, or through HTTPS_PROXY", name["--kb-upstream"]))
+		}
+	}
+	if c.KBUpstreamEvery < time.Second && !bad["--kb-upstream-every"] {
+		errs = append(errs, fmt.Errorf("%s must be at least 1s, such as 24h", name["--kb-upstream-every"]))
+	}
+	return errs
 }
 
 // checkAdapters returns, per half-configured adapter, the sentence of its

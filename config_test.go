@@ -68,6 +68,15 @@ func TestCheck(t *testing.T) {
 		{"environment settings", nil, map[string]string{"MMD_LOG_FORMAT": "json", "MMD_RECORD_USERS": "true", "MMD_DATA": "/tmp/x.db"}, false, []string{
 			"MMD_LOG_FORMAT", "json", "MMD_RECORD_USERS", "true", "data: /tmp/x.db",
 		}},
+		{"knowledge checks", []string{"--kb-upstream", "https://mirror.example/roles.md", "--kb-upstream-every", "12h"}, nil, false, []string{
+			"--kb-upstream", "https://mirror.example/roles.md", "--kb-upstream-every", "12h",
+		}},
+		{"bad knowledge checks", []string{"--kb-upstream", "ftp://mirror.example/roles.md", "--kb-upstream-every", "0s"}, nil, true, []string{
+			"problem: --kb-upstream is not an http or https address", "problem: --kb-upstream-every must be at least 1s",
+		}},
+		{"knowledge checks with a password", nil, map[string]string{"MMD_KB_UPSTREAM": "https://me:hunter2@mirror.example/roles.md"}, true, []string{
+			"problem: MMD_KB_UPSTREAM must not hold a user name or password", "https://***@mirror.example/roles.md",
+		}},
 		{"data directory missing", []string{"--data", "/nonexistent/mmdbot/x.db"}, nil, true, []string{
 			"problem: --data /nonexistent/mmdbot/x.db: the directory /nonexistent/mmdbot does not exist",
 		}},

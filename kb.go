@@ -9,8 +9,14 @@ import (
 )
 
 func cmdKB(ctx context.Context, e env, usage string, args []string) error {
-	if sub, err := subcommandOf(e, usage, args, "validate"); sub == "" {
+	sub, err := subcommandOf(e, usage, args, "validate", "diff", "fetch")
+	switch sub {
+	case "":
 		return err
+	case "diff":
+		return cmdKBDiff(e, args[1:])
+	case "fetch":
+		return cmdKBFetch(ctx, e, args[1:])
 	}
 	fs := newFlags(e, "kb validate", "kb validate FILE")
 	if ok, err := parseFlags(fs, args[1:]); !ok {
@@ -22,13 +28,7 @@ func cmdKB(ctx context.Context, e env, usage string, args []string) error {
 	}
 	base, err := kbfile.Load(fs.Arg(0))
 	if err != nil {
-		if es, ok := knowledge.AsErrors(err); ok {
-			for _, le := range es {
-				fmt.Fprintln(e.stderr, le)
-			}
-		} else {
-			fmt.Fprintln(e.stderr, err)
-		}
+		printLoadError(e.stderr, err)
 		fmt.Fprintf(e.stderr, "%s: not valid\n", fs.Arg(0))
 		return exitCode(1)
 	}

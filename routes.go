@@ -11,6 +11,7 @@ import (
 	"github.com/mmdbot/mmdbot/internal/jsonout"
 	"github.com/mmdbot/mmdbot/metrics"
 	"github.com/mmdbot/mmdbot/store"
+	"github.com/mmdbot/mmdbot/upstream"
 )
 
 // deps is what the handlers of mmdbot serve need.
@@ -26,6 +27,9 @@ type deps struct {
 	// off names the chat adapters the configuration leaves off.
 	off      []string
 	draining *atomic.Bool // set once shutdown begins
+	// upstream checks the knowledge against the published page; nil when
+	// it is not checked.
+	upstream *upstream.Checker
 }
 
 // newHandler returns the HTTP handler of mmdbot serve: the route table
@@ -72,6 +76,9 @@ func handleHealthz() http.Handler {
 type readiness struct {
 	Status string            `json:"status"` // "ready" or "not ready"
 	Checks map[string]string `json:"checks"` // what was checked: "ok", "off" or what is wrong
+	// Upstream details what the checks against the published page found,
+	// when they are on: a change never fails readiness.
+	Upstream *upstream.Status `json:"knowledge_upstream,omitempty"`
 }
 
 // readyTimeout bounds the checks of one /readyz request.
@@ -108,6 +115,15 @@ func handleReadyz(d deps) http.Handler {
 			res.Checks["store"] = "off"
 		default:
 			res.Checks["store"] = "ok"
+		}
+		if d.upstream != nil {
+			st := d.upstream.Status()
+			res.Checks["knowledge_upstream"] = upstreamReadiness(st)
+			if st.Error != "" {
+				// Why goes to the log: it can name internal addresses.
+				st.Error = "see the log"
+			}
+			res.Upstream = &st
 		}
 		for _, name := range d.off {
 			res.Checks[name] = "off"

@@ -16,9 +16,11 @@ import (
 
 	"github.com/mmdbot/mmdbot/bot"
 	"github.com/mmdbot/mmdbot/kbfile"
+	"github.com/mmdbot/mmdbot/knowledge"
 	"github.com/mmdbot/mmdbot/metrics"
 	"github.com/mmdbot/mmdbot/outbox"
 	"github.com/mmdbot/mmdbot/store"
+	"github.com/mmdbot/mmdbot/upstream"
 	"github.com/mmdbot/mmdbot/web"
 )
 
@@ -62,6 +64,8 @@ type hooks struct {
 	started func(adapters []adapter)
 	// failed is called when an adapter's loop stops by itself.
 	failed func(adapter string)
+	// checked is called after each check of the published page.
+	checked func(upstream.Status)
 	// draining is called once /readyz answers 503 at shutdown, and closed
 	// once the server accepts no more connections.
 	draining, closed func()
@@ -95,7 +99,12 @@ func serve(ctx context.Context, e env, cfg config) error {
 	if recording(cfg) {
 		opts.Journal = st
 	}
-	b := bot.New(kb, opts)
+	var b *bot.Bot
+	check := newUpstreamCheck(cfg, func() *knowledge.Base { return b.Knowledge() }, m, log, e.hooks)
+	if check != nil {
+		opts.Freshness = freshnessOf(check)
+	}
+	b = bot.New(kb, opts)
 	out := outbox.NewRunner(st, nil, outbox.Options{Owner: replicaName(), Workers: deliveryWorkers, Lease: cfg.OutboxLease, Telemetry: m, Logger: log})
 
 	records := web.Records{On: recording(cfg), Retention: cfg.Retention, Users: cfg.RecordUsers}
@@ -119,7 +128,7 @@ func serve(ctx context.Context, e env, cfg config) error {
 
 	run := &running{adapters: ads}
 	var draining atomic.Bool
-	d := deps{log: log, bot: b, metrics: m, store: st, recording: recording(cfg), adapters: run, off: offAdapters(cfg), draining: &draining}
+	d := deps{log: log, bot: b, metrics: m, store: st, recording: recording(cfg), adapters: run, off: offAdapters(cfg), draining: &draining, upstream: check}
 	srv, ln, err := listen(ctx, cfg, log, newHandler(d), e.hooks)
 	if err != nil {
 		return err
@@ -149,6 +158,9 @@ func serve(ctx context.Context, e env, cfg config) error {
 		go ignoreHUP(runCtx, hup, log)
 	}
 	go prune(runCtx, st, m, log)
+	if check != nil {
+		go check.Run(runCtx)
+	}
 	if e.hooks.listening != nil {
 		e.hooks.listening(ln.Addr().String())
 	}

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mmdbot/mmdbot/upstream"
 )
 
 // kind is how a setting's text is read.
@@ -49,6 +51,10 @@ var settings = []setting{
 		doc: "knowledge file (Learn-format Markdown or mmdbot YAML) that replaces or extends the embedded one; mmdbot serve reloads it when it changes and on SIGHUP"},
 	{flag: "kb-max-bytes", env: "MMD_KB_MAX_BYTES", def: "16777216", kind: kindBytes, group: "server",
 		doc: "largest knowledge file loaded, at start and on reload (16777216 is 16 MiB); a larger one is refused"},
+	{flag: "kb-upstream", env: "MMD_KB_UPSTREAM", kind: kindURL, group: "server",
+		doc: "address of the published page's Markdown (such as " + upstream.DefaultURL + ") to compare the knowledge with, every --kb-upstream-every; a change is logged, shown in /readyz, the metrics and the answers, and never applied on its own; empty: nothing is fetched"},
+	{flag: "kb-upstream-every", env: "MMD_KB_UPSTREAM_EVERY", def: "24h", kind: kindDuration, group: "server",
+		doc: "how often --kb-upstream is checked (a failed check is tried again sooner, from a minute on)"},
 	{flag: "data", env: "MMD_DATA", def: "mmdbot.db", group: "server",
 		doc: "SQLite file recording unanswered questions and feedback (`mmdbot report`), the ids handled and the replies owed; `--data=` records nothing and keeps the replies owed in memory"},
 	{env: "MMD_DATABASE_URL", kind: kindURL, secret: true, group: "server",

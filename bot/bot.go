@@ -69,6 +69,9 @@ type Options struct {
 	RecordUsers bool
 	// Now tells the time (tests set it).
 	Now func() time.Time
+	// Freshness, if set, tells how current the knowledge is against its
+	// published page; every reply carries it.
+	Freshness func() Freshness
 }
 
 // Bot answers messages from a knowledge base. It is safe for concurrent use;
@@ -103,8 +106,15 @@ func (b *Bot) Knowledge() *knowledge.Base { return b.kb.Load() }
 // SetKnowledge replaces the knowledge; messages in flight finish with the old.
 func (b *Bot) SetKnowledge(kb *knowledge.Base) { b.kb.Store(kb) }
 
-// Source is the page the knowledge comes from: its title, address and date.
-func (b *Bot) Source() knowledge.Page { return b.kb.Load().Page() }
+// Source is the page the knowledge comes from: its title, address and date,
+// and how current the knowledge is against it when that is checked.
+func (b *Bot) Source() knowledge.Page {
+	p := b.kb.Load().Page()
+	if b.opts.Freshness != nil {
+		p.Freshness = b.opts.Freshness().Sentence()
+	}
+	return p
+}
 
 // Refused counts a request an adapter refused, and why ("signature",
 // "stale", "token", "too-large", …).
@@ -144,7 +154,7 @@ func (b *Bot) Handle(ctx context.Context, m Message) (Reply, error) {
 		r.Intent = p.Intent
 	}
 	b.observe(ctx, m, r, start)
-	return r, nil
+	return b.fresh(r), nil
 }
 
 // unreadable returns the error reply to a text that cannot be read: not
@@ -205,7 +215,7 @@ func (b *Bot) Act(ctx context.Context, m Message, a Action) (Reply, error) {
 			r.Question = a.Question
 		}
 		b.observe(ctx, m, r, start)
-		return r, nil
+		return b.fresh(r), nil
 	case ActAsk, ActRun, ActShare:
 		if a.Text == "" {
 			break
@@ -276,7 +286,7 @@ func (b *Bot) Search(ctx context.Context, m Message, limit int) []Reply {
 	}
 	out := make([]Reply, 0, min(limit, len(found)))
 	for _, e := range found[:min(limit, len(found))] {
-		out = append(out, b.show(kb, e.ID))
+		out = append(out, b.fresh(b.show(kb, e.ID)))
 	}
 	return out
 }
@@ -291,18 +301,18 @@ func (b *Bot) Welcome(ctx context.Context, m Message) Reply {
 	r.Intent = IntentWelcome
 	r.Groups = GroupByOwner(kb.Entries())
 	b.observe(ctx, m, r, start)
-	return r
+	return b.fresh(r)
 }
 
 // Show returns the answer for one entry by id ("customer/printing"); an
 // unknown id gets the closest entries as choices, or "I don't know". It
 // records nothing: a pressed button goes through Act.
-func (b *Bot) Show(id string) Reply { return b.show(b.kb.Load(), id) }
+func (b *Bot) Show(id string) Reply { return b.fresh(b.show(b.kb.Load(), id)) }
 
 // Table returns the entries of the owners given (every owner when none is),
 // grouped by owner, as the reply to "table" or "list <owner>" has them.
 func (b *Bot) Table(owners ...knowledge.Owner) Reply {
-	return b.table(b.kb.Load(), owners...)
+	return b.fresh(b.table(b.kb.Load(), owners...))
 }
 
 // Feedback records a 👍 or 👎 on an answer, replacing the voter's earlier

@@ -40,6 +40,14 @@ type ReplyJSON struct {
 	Commands []CommandJSON  `json:"commands,omitempty"`
 	Text     string         `json:"text,omitempty"`
 	Source   knowledge.Page `json:"source"`
+	// Freshness says how current the source is, when checks are on.
+	Freshness *FreshnessJSON `json:"freshness,omitempty"`
+}
+
+// FreshnessJSON is a reply's Freshness with its sentence.
+type FreshnessJSON struct {
+	Freshness
+	Sentence string `json:"sentence"`
 }
 
 // JSON returns the JSON form of the reply. answered is true when the bot gives
@@ -55,6 +63,9 @@ func (r Reply) JSON() ReplyJSON {
 		Matches:    []MatchJSON{},
 		Text:       r.Sentence(),
 		Source:     r.Source,
+	}
+	if f := r.Freshness; f != (Freshness{}) {
+		j.Freshness = &FreshnessJSON{Freshness: f, Sentence: f.Sentence()}
 	}
 	for _, m := range r.Matches {
 		j.Matches = append(j.Matches, matchJSON(r.Source, m.Entry, m.Score))

@@ -121,4 +121,7 @@ type Reply struct {
 
 	// Source is the page the knowledge comes from (title, address, date).
 	Source knowledge.Page
+	// Freshness says how current that knowledge is against the published
+	// page; renderers add its Sentence to the source line.
+	Freshness Freshness
 }

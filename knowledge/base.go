@@ -129,6 +129,10 @@ type File struct {
 // start their own from it.
 func DefaultOverlay() []byte { return bytes.Clone(defaultOverlay) }
 
+// DefaultPage returns the embedded Learn page, byte for byte as published:
+// what a check against the published page compares with.
+func DefaultPage() []byte { return bytes.Clone(defaultPage) }
+
 // Build makes a Base from a Learn-style Markdown page and an overlay (one
 // YAML knowledge file: vocabulary, concepts, synonyms, examples…).
 func Build(page, overlay File) (*Base, error) {
@@ -146,9 +150,19 @@ func Build(page, overlay File) (*Base, error) {
 	return assemble(p, entries, ov, true)
 }
 
-// assemble applies an overlay to entries, validates the result and indexes it.
-// When strict, the overlay may name only entries that exist.
+// assemble applies an overlay to entries, validates the result, indexes it
+// and trains its model on the overlay's examples. When strict, the overlay
+// may name only entries that exist.
 func assemble(p Page, entries []*Entry, ov *Overlay, strict bool) (*Base, error) {
+	b, err := build(p, entries, ov, strict)
+	if err != nil {
+		return nil, err
+	}
+	return b.Train(ov.Examples), nil
+}
+
+// build is assemble without the training.
+func build(p Page, entries []*Entry, ov *Overlay, strict bool) (*Base, error) {
 	b := &Base{page: p, byID: map[string]*Entry{}}
 	for _, e := range entries {
 		if e.Links == nil {
@@ -184,7 +198,9 @@ func assemble(p Page, entries []*Entry, ov *Overlay, strict bool) (*Base, error)
 	if ov.Bands != nil {
 		b.bands = *ov.Bands
 	}
-	return b.Train(ov.Examples), nil
+	b.learnt = &learning{}
+	b.examples = b.usable(ov.Examples)
+	return b, nil
 }
 
 func sourceFile(src string) string {
@@ -210,19 +226,65 @@ func LoadFile(path string) (*Base, error) {
 func Load(f File) (*Base, error) {
 	switch strings.ToLower(filepath.Ext(f.Name)) {
 	case ".md", ".markdown":
-		p, entries, err := ParseMarkdown(f.Name, f.Data, "")
+		b, ov, err := readPage(f)
 		if err != nil {
 			return nil, err
 		}
-		ov, err := embeddedOverlay()
-		if err != nil {
-			return nil, err
-		}
-		return assemble(p, entries, ov, false)
+		return b.Train(ov.Examples), nil
 	case ".yaml", ".yml":
 		return loadYAML(f)
 	}
 	return nil, Errors{{File: f.Name, Msg: "unknown kind of knowledge file: want Markdown (.md) in the Learn format or YAML (.yaml, .yml) in mmdbot's schema"}}
+}
+
+// Read reads a knowledge file as Load does, with the same errors, but
+// trains no model: the base is for comparing (Compare) and checking, in a
+// fraction of the time; its answers come from the lexical matcher alone.
+func Read(f File) (*Base, error) {
+	switch strings.ToLower(filepath.Ext(f.Name)) {
+	case ".md", ".markdown":
+		return ReadPage(f)
+	case ".yaml", ".yml":
+		b, _, err := readYAML(f)
+		return b, err
+	}
+	return nil, Errors{{File: f.Name, Msg: "unknown kind of knowledge file: want Markdown (.md) in the Learn format or YAML (.yaml, .yml) in mmdbot's schema"}}
+}
+
+// ReadDefault is the embedded knowledge as Read reads it: untrained.
+func ReadDefault() (*Base, error) {
+	p, entries, err := ParseMarkdown(DefaultPageName, defaultPage, "")
+	if err != nil {
+		return nil, err
+	}
+	p.Attribution = DefaultAttribution
+	ov, err := embeddedOverlay()
+	if err != nil {
+		return nil, err
+	}
+	return build(p, entries, ov, true)
+}
+
+// ReadPage is Read for a page in the Learn format whatever its name (an
+// address of a published page, say).
+func ReadPage(f File) (*Base, error) {
+	b, _, err := readPage(f)
+	return b, err
+}
+
+// readPage reads a Learn page with the embedded overlay, untrained, and
+// returns the overlay to train it with.
+func readPage(f File) (*Base, *Overlay, error) {
+	p, entries, err := ParseMarkdown(f.Name, f.Data, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	ov, err := embeddedOverlay()
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := build(p, entries, ov, false)
+	return b, ov, err
 }
 
 // sortedIDs returns the keys of a map keyed by id or word, sorted.

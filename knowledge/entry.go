@@ -152,6 +152,10 @@ type Page struct {
 	URL  string `json:"url" yaml:"url"`
 	// Attribution credits the source and its licence.
 	Attribution string `json:"attribution,omitempty" yaml:"attribution,omitempty"`
+	// Freshness is what the source line adds about how current this copy
+	// is against the published page ("checked against the published page
+	// on …"): set by the bot on the copy a reply cites, never in a file.
+	Freshness string `json:"freshness,omitempty" yaml:"-"`
 }
 
 // MarshalJSON adds the plain-text description and the main URL to the

@@ -143,15 +143,9 @@ func (b *Base) checkExamples(exs []Example) Errors {
 	return errs
 }
 
-// Examples returns the examples the base's model was trained on.
-func (b *Base) Examples() []Example { return b.examples }
-
-// Train returns a copy of the base whose models are trained on the given
-// examples instead of its own; examples naming entries the base does not
-// have are left out.
-func (b *Base) Train(exs []Example) *Base {
-	c := *b
-	c.examples = slices.DeleteFunc(slices.Clone(exs), func(ex Example) bool {
+// usable returns the examples that name only entries the base has.
+func (b *Base) usable(exs []Example) []Example {
+	return slices.DeleteFunc(slices.Clone(exs), func(ex Example) bool {
 		for _, id := range ex.Expect {
 			if _, ok := b.byID[id]; !ok {
 				return true
@@ -159,6 +153,18 @@ func (b *Base) Train(exs []Example) *Base {
 		}
 		return false
 	})
+}
+
+// Examples returns the examples the base's model was trained on (for a
+// base read untrained, those it would be trained on).
+func (b *Base) Examples() []Example { return b.examples }
+
+// Train returns a copy of the base whose models are trained on the given
+// examples instead of its own; examples naming entries the base does not
+// have are left out.
+func (b *Base) Train(exs []Example) *Base {
+	c := *b
+	c.examples = b.usable(exs)
 	c.learnt = &learning{}
 	c.model, c.sides = c.fit(c.prepared(), c.examples)
 	return &c

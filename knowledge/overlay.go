@@ -564,9 +564,19 @@ func cutBullet(line string) (string, bool) {
 
 // loadYAML loads a knowledge base in mmdbot's YAML schema.
 func loadYAML(f File) (*Base, error) {
-	ov, err := ParseOverlay(f.Name, f.Data)
+	b, ov, err := readYAML(f)
 	if err != nil {
 		return nil, err
+	}
+	return b.Train(ov.Examples), nil
+}
+
+// readYAML reads a knowledge base in mmdbot's YAML schema, untrained, and
+// returns the overlay to train it with.
+func readYAML(f File) (*Base, *Overlay, error) {
+	ov, err := ParseOverlay(f.Name, f.Data)
+	if err != nil {
+		return nil, nil, err
 	}
 	var (
 		page    Page
@@ -577,15 +587,15 @@ func loadYAML(f File) (*Base, error) {
 		var err error
 		page, entries, err = ParseMarkdown(DefaultPageName, defaultPage, "")
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		page.Attribution = DefaultAttribution
 		if base, err = embeddedOverlay(); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	} else {
 		if ov.Page == nil || ov.Page.Title == "" || ov.Page.URL == "" {
-			return nil, Errors{{File: f.Name, Line: 1, Msg: "a knowledge base that does not say \"extends: default\" needs a page with at least a title and a url (and best a description and a date)"}}
+			return nil, nil, Errors{{File: f.Name, Line: 1, Msg: "a knowledge base that does not say \"extends: default\" needs a page with at least a title and a url (and best a description and a date)"}}
 		}
 		defined := 0
 		for _, e := range ov.Entries {
@@ -594,13 +604,13 @@ func loadYAML(f File) (*Base, error) {
 			}
 		}
 		if defined == 0 {
-			return nil, Errors{{File: f.Name, Line: 1, Msg: "the knowledge base defines no entries (an entry with a title, side and description)"}}
+			return nil, nil, Errors{{File: f.Name, Line: 1, Msg: "the knowledge base defines no entries (an entry with a title, side and description)"}}
 		}
 	}
 	if ov.Page != nil {
 		p := *ov.Page
 		if p.URL != "" && !webURL(p.URL) {
-			return nil, Errors{{File: f.Name, Line: 1, Msg: fmt.Sprintf("page url %q is not an absolute http or https address", p.URL)}}
+			return nil, nil, Errors{{File: f.Name, Line: 1, Msg: fmt.Sprintf("page url %q is not an absolute http or https address", p.URL)}}
 		}
 		page = mergePage(page, p)
 	}
@@ -608,7 +618,8 @@ func loadYAML(f File) (*Base, error) {
 	if base != nil {
 		merged = base.merge(ov)
 	}
-	return assemble(page, entries, merged, true)
+	b, err := build(page, entries, merged, true)
+	return b, merged, err
 }
 
 func mergePage(a, b Page) Page {

@@ -1,7 +1,8 @@
 // Package metrics counts what mmdbot does, for Prometheus: questions by
 // adapter and band, answer latency, feedback votes, refused requests, adapter
-// failures, journal failures, knowledge reloads and HTTP requests, plus the
-// Go runtime and process collectors.
+// failures, journal failures, knowledge reloads, checks of the knowledge
+// against its published page (when on) and HTTP requests, plus the Go
+// runtime and process collectors.
 //
 // Metrics implements bot.Telemetry. Every metric lives on a registry of its
 // own, never on the global one, so that several servers can run in one

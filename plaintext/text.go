@@ -132,6 +132,9 @@ func source(b *strings.Builder, p knowledge.Page) {
 	if p.Date != "" {
 		fmt.Fprintf(b, ", as of %s", p.Date)
 	}
+	if p.Freshness != "" {
+		fmt.Fprintf(b, "; %s", p.Freshness)
+	}
 	if p.URL != "" {
 		fmt.Fprintf(b, " — %s", p.URL)
 	}

@@ -347,6 +347,9 @@ func sourceBlock(p knowledge.Page) slack.Block {
 	if p.Date != "" {
 		s += ", as of " + esc(p.Date, 40)
 	}
+	if p.Freshness != "" {
+		s += "; " + esc(p.Freshness, 400)
+	}
 	return slack.NewContextBlock("", mrkdwn(s))
 }
 

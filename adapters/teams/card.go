@@ -322,6 +322,9 @@ func sourceBlock(p knowledge.Page) textBlock {
 	if p.Date != "" {
 		s += ", as of " + p.Date
 	}
+	if p.Freshness != "" {
+		s += "; " + mdLinkText.Replace(p.Freshness)
+	}
 	t := tb(s)
 	t.Size, t.IsSubtle, t.Separator = "Small", true, true
 	return t

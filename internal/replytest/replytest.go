@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/mmdbot/mmdbot/bot"
 	"github.com/mmdbot/mmdbot/knowledge"
@@ -76,6 +77,30 @@ func Cases(t testing.TB) []Case {
 	return cases
 }
 
+// Fresh returns answers whose knowledge has been checked against the
+// published page: one found the same on the 5th of December 2026, one
+// after the page changed. Their source line says so.
+func Fresh(t testing.TB) []Case {
+	t.Helper()
+	checked := time.Date(2026, 12, 5, 9, 30, 0, 0, time.UTC)
+	var cases []Case
+	for _, c := range []struct {
+		name string
+		f    bot.Freshness
+	}{
+		{"answer-checked", bot.Freshness{Checked: checked}},
+		{"answer-changed", bot.Freshness{Checked: checked, Changed: true, URL: knowledge.DefaultPageURL}},
+	} {
+		b := bot.New(knowledge.Default().Train(nil), bot.Options{Freshness: func() bot.Freshness { return c.f }})
+		r, _ := b.Handle(context.Background(), bot.Message{Text: "who fixes printers?", Via: bot.ViaDirect, Adapter: "test"})
+		if r.Kind != bot.KindAnswer || r.Source.Freshness == "" {
+			t.Fatalf("replytest: %s: a %s reply with freshness %q", c.name, r.Kind, r.Source.Freshness)
+		}
+		cases = append(cases, Case{c.name, r})
+	}
+	return cases
+}
+
 // Says returns what a rendering of r must say, whatever its platform: the
 // headline, title and side note of each answer, "both have a part", the
 // reply's sentence, the owner all the choices have and the choices, the
@@ -96,6 +121,9 @@ func Says(r bot.Reply) []string {
 					out = append(out, n)
 				}
 			}
+		}
+		if f := r.Source.Freshness; f != "" {
+			out = append(out, f)
 		}
 	case bot.KindSuggest:
 		if o, ok := r.CommonOwner(); ok {
