@@ -157,7 +157,8 @@ const playgroundJS = `window.mmd = {
 	mark(i) {
 		const c = this.cards()[i < 0 ? this.count() + i : i];
 		c.setAttribute('data-mmd-shot', 'card');
-		c.scrollIntoView({block: 'start'}); // the chat's own pane scrolls, not the page
+		c.scrollIntoView({block: 'start', inline: 'nearest'}); // the chat's own pane scrolls, not the page
+		for (let e = c.parentElement; e; e = e.parentElement) e.scrollLeft = 0; // and never sideways
 		document.querySelectorAll('[data-mmd-shot]').forEach(e => { if (e !== c) e.removeAttribute('data-mmd-shot'); });
 	},
 	click(i, label) {
