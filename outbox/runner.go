@@ -272,7 +272,9 @@ func (o *Runner) deliver(ctx context.Context, r Reply, owner string) {
 	if d, ok := waitOf(err); ok {
 		wait = d
 	}
-	r.Next = now.Add(wait)
+	// The store keeps milliseconds: rounded up, so that a reply is never
+	// tried before its time (a 429's Retry-After).
+	r.Next = now.Add(wait + time.Millisecond - 1).Truncate(time.Millisecond)
 	if !r.Deadline.IsZero() && r.Next.After(r.Deadline) {
 		o.fail(log, r, owner, ReasonDeadline, err)
 		return
