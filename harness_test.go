@@ -39,7 +39,7 @@ func (s *syncBuffer) String() string {
 // reloading, failing. It is long because the race detector makes loading
 // and training the knowledge several times slower; a test that passes
 // never waits it out.
-const patience = time.Minute
+const patience = 2 * time.Minute
 
 // testServer is `mmdbot serve` running in-process, on a port of its own.
 type testServer struct {
