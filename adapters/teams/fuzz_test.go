@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 )
@@ -20,6 +21,8 @@ func FuzzParseActivity(f *testing.F) {
 	}
 	f.Add([]byte(`{"type":"invoke","name":"composeExtension/query","serviceUrl":"https://x/","conversation":{"id":"c"},"value":{"commandId":"searchQuery","parameters":[{"name":"searchQuery","value":"vpn"}],"queryOptions":{"skip":-1,"count":99}}}`))
 	f.Add([]byte(`{"type":"message","serviceUrl":"https://x/","conversation":{"id":"c"},"value":{"mmd":"vote","id":"customer/printing","vote":"up","q":"x"}}`))
+	f.Add([]byte(`{"type":"invoke","name":"adaptiveCard/action","serviceUrl":"https://x/","conversation":{"id":"c"},"value":{"action":{"type":"Action.Execute","verb":"vote","data":{"mmd":"vote","id":"customer/printing","vote":"undo","q":"x"}},"trigger":"manual"}}`))
+	f.Add([]byte(`{"type":"invoke","name":"adaptiveCard/action","serviceUrl":"https://x/","conversation":{"id":"c"},"value":{"action":{"verb":"vote","data":{"mmd":"vote","vote":7}}}}`))
 	f.Add([]byte(`{"type":"conversationUpdate","serviceUrl":"https://x/","conversation":{"id":"c"},"recipient":{"id":"b"},"membersAdded":[{"id":"b"}]}`))
 	f.Add([]byte(`{"type":"message","text":"<at>a</at><at>a</at>","entities":[{"type":"mention","text":"<at>a</at>","mentioned":{"id":""}},{"type":"mention","text":"","mentioned":7}]}`))
 	f.Add([]byte(`{"type":"message","timestamp":"not a time","value":[1,2],"channelData":"x"}`))
@@ -43,6 +46,15 @@ func FuzzParseActivity(f *testing.F) {
 		var q searchQuery
 		if json.Unmarshal(act.Value, &q) == nil {
 			a.search(context.Background(), act, q)
+		}
+		if act.Name == "adaptiveCard/action" {
+			// A card's button: answered in the response, never a panic,
+			// always JSON.
+			w := httptest.NewRecorder()
+			a.cardAction(context.Background(), w, act)
+			if w.Code != http.StatusOK || !json.Valid(w.Body.Bytes()) {
+				t.Fatalf("card action: %d %s", w.Code, w.Body)
+			}
 		}
 		out, err := json.Marshal(act.cardMessage(WelcomeCard(testBot().Show("customer/printing")), ""))
 		if err != nil || len(out) == 0 {
