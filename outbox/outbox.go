@@ -19,6 +19,7 @@ package outbox
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -51,6 +52,21 @@ type Reply struct {
 	Deadline time.Time
 	// LastError is why the last attempt failed.
 	LastError string
+}
+
+// NewReply is a reply owed to platform, its target and payload encoded as
+// JSON, due at once and worth delivering for the given time.
+func NewReply(platform, kind string, target, payload any, deadline time.Duration) (Reply, error) {
+	t, err := json.Marshal(target)
+	if err != nil {
+		return Reply{}, fmt.Errorf("encode %s reply: %w", platform, err)
+	}
+	p, err := json.Marshal(payload)
+	if err != nil {
+		return Reply{}, fmt.Errorf("encode %s reply: %w", platform, err)
+	}
+	now := time.Now()
+	return Reply{Platform: platform, Kind: kind, Target: t, Payload: p, Created: now, Next: now, Deadline: now.Add(deadline)}, nil
 }
 
 // Store keeps the owed replies. It is safe for concurrent use and shared by

@@ -51,20 +51,14 @@ type wireMessage struct {
 
 // owe writes a reply to the outbox.
 func (a *Adapter) owe(ctx context.Context, kind string, to target, payload any, deadline time.Duration) error {
-	t, err := json.Marshal(to)
+	r, err := outbox.NewReply(adapterName, kind, to, payload, deadline)
 	if err != nil {
-		return fmt.Errorf("encode slack reply: %w", err)
-	}
-	p, err := json.Marshal(payload)
-	if err != nil {
-		return fmt.Errorf("encode slack reply: %w", err)
+		return err
 	}
 	if a.closed.Load() {
 		return errClosed
 	}
-	now := time.Now()
-	return a.outbox.Owe(ctx, outbox.Reply{Platform: adapterName, Kind: kind, Target: t, Payload: p,
-		Created: now, Next: now, Deadline: now.Add(deadline)})
+	return a.outbox.Owe(ctx, r)
 }
 
 // errClosed is what owing a reply says once Run has returned and nothing

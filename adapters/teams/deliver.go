@@ -55,17 +55,11 @@ func (a *Adapter) owe(ctx context.Context, to target, acts []outgoing) error {
 	if _, err := a.conn.hosts.allow(to.ServiceURL); err != nil {
 		return fmt.Errorf("teams reply: %w", errRefusedHost{err})
 	}
-	t, err := json.Marshal(to)
+	r, err := outbox.NewReply(adapterName, kindActivities, to, acts, replyDeadline)
 	if err != nil {
-		return fmt.Errorf("encode teams reply: %w", err)
+		return err
 	}
-	p, err := json.Marshal(acts)
-	if err != nil {
-		return fmt.Errorf("encode teams reply: %w", err)
-	}
-	now := time.Now()
-	return a.outbox.Send(ctx, outbox.Reply{Platform: adapterName, Kind: kindActivities, Target: t, Payload: p,
-		Created: now, Deadline: now.Add(replyDeadline)})
+	return a.outbox.Send(ctx, r)
 }
 
 // Deliver posts one stored reply's activities from its Progress on.
