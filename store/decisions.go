@@ -39,7 +39,7 @@ type Question struct {
 	Count int `json:"count"`
 	// People is how many different people did, as far as the journal
 	// can tell them apart (by pseudonym); 0 when it cannot.
-	People      int       `json:"people"`
+	People   int       `json:"people"`
 	Adapters []string  `json:"adapters"`
 	First    time.Time `json:"first"`
 	Last     time.Time `json:"last"`
