@@ -1,0 +1,78 @@
+package knowledge
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestTeach(t *testing.T) {
+	kb := Default()
+	const vpn = "customer/network-infrastructure-including-vpn"
+	q := "the badge reader at the loading dock is broken"
+	before := kb.Search(q)
+	taught := kb.Teach([]Example{
+		{Q: "The badge reader at the loading dock is broken!", Expect: []string{vpn}},
+		{Q: "who handles VPN issues?", Expect: []string{}},
+		{Q: "who runs the canteen", Expect: []string{"customer/no-such-entry"}},
+	})
+	r := taught.Search(q)
+	if !r.Taught || r.Band != BandAnswer || r.Matches[0].Entry.ID != vpn || r.Confidence != 1 || r.Side != OwnerCustomer {
+		t.Errorf("taught question: %+v", r.Verdict)
+	}
+	if r := taught.Search("who handles vpn issues"); !r.Taught || r.Band != BandUnknown || r.OutOfScope != 1 {
+		t.Errorf("question taught out of scope: %+v", r.Verdict)
+	}
+	if r := kb.Search(q); r.Taught || r.Band != before.Band {
+		t.Errorf("the base taught from changed: %+v", r.Verdict)
+	}
+	if r := taught.Search("who handles vpn issues and printers?"); r.Taught {
+		t.Error("a different question was answered as taught")
+	}
+	if got := taught.Taught(); len(got) != 2 {
+		t.Errorf("taught %d examples, want the 2 naming known entries: %+v", len(got), got)
+	}
+	// Teaching again replaces what was taught.
+	if r := taught.Teach(nil).Search(q); r.Taught {
+		t.Error("teaching nothing kept the old lesson")
+	}
+}
+
+func TestTeachBothSides(t *testing.T) {
+	kb := Default()
+	var ms, cu string
+	for _, e := range kb.Entries() {
+		if e.Side == SideMicrosoft && ms == "" {
+			ms = e.ID
+		}
+		if e.Side == SideCustomer && cu == "" {
+			cu = e.ID
+		}
+	}
+	r := kb.Teach([]Example{{Q: "who owns the thing", Expect: []string{ms, cu}}}).Search("who owns the thing?")
+	if !r.BothSides || r.Choices != 2 || r.Matches[0].Entry.ID != ms || r.Matches[1].Entry.ID != cu {
+		t.Errorf("two sides taught: %+v, matches %v %v", r.Verdict, r.Matches[0].Entry.ID, r.Matches[1].Entry.ID)
+	}
+}
+
+func TestLearn(t *testing.T) {
+	kb := Default()
+	own := kb.Examples()[0]
+	exs := []Example{
+		{Q: own.Q, Expect: []string{}, Set: "admin"},
+		{Q: "the badge reader at the loading dock is broken", Expect: []string{"customer/network-infrastructure-including-vpn"}, Set: "admin"},
+	}
+	l := kb.Learn(exs)
+	if len(l.Examples()) != len(kb.Examples())+1 {
+		t.Errorf("learnt from %d examples, want %d (one replaced, one added)", len(l.Examples()), len(kb.Examples())+1)
+	}
+	i := slices.IndexFunc(l.Examples(), func(ex Example) bool { return ex.Q == own.Q })
+	if i < 0 || l.Examples()[i].Set != "admin" {
+		t.Errorf("the admin's example did not replace the base's own")
+	}
+	if r := l.Search(own.Q); !r.Taught || r.Band != BandUnknown {
+		t.Errorf("learnt question: %+v", r.Verdict)
+	}
+	if l := kb.Learn(nil); l.model != kb.model {
+		t.Error("learning nothing retrained the model")
+	}
+}
