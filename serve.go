@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -89,12 +91,17 @@ func serve(ctx context.Context, e env, cfg config) error {
 	m := metrics.New()
 	m.Loaded(len(kb.Entries()))
 
-	opts := bot.Options{Telemetry: m, Logger: log, RecordUsers: cfg.RecordUsers}
+	opts := bot.Options{Telemetry: m, Logger: log}
 	st, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	salt, err := pseudonymSalt(ctx, cfg, st)
+	if err != nil {
+		return err
+	}
+	opts.Pseudonym = bot.Salted(salt)
 	m.StoreWriteFailures(st.FailedWrites)
 	if recording(cfg) {
 		opts.Journal = st
@@ -107,7 +114,7 @@ func serve(ctx context.Context, e env, cfg config) error {
 	b = bot.New(kb, opts)
 	out := outbox.NewRunner(st, nil, outbox.Options{Owner: replicaName(), Workers: deliveryWorkers, Lease: cfg.OutboxLease, Telemetry: m, Logger: log})
 
-	records := web.Records{On: recording(cfg), Retention: cfg.Retention, Users: cfg.RecordUsers}
+	records := web.Records{On: recording(cfg), Retention: cfg.Retention}
 	ads, err := newAdapters(cfg, b, log, records, out, st)
 	if err != nil {
 		return err
@@ -202,18 +209,41 @@ func openStore(ctx context.Context, cfg config, log *slog.Logger) (*store.Store,
 		if err != nil {
 			return nil, fmt.Errorf("%w: check MMD_DATABASE_URL, and that PostgreSQL answers there", err)
 		}
-		log.Info("data store open: PostgreSQL, shared by every replica", "retention", cfg.Retention, "record_users", cfg.RecordUsers)
+		log.Info("data store open: PostgreSQL, shared by every replica", "journal_retention", cfg.Retention)
 		return st, nil
 	case cfg.Data != "":
 		st, err := store.OpenWith(ctx, cfg.Data, o)
 		if err != nil {
 			return nil, fmt.Errorf("%w: set --data or MMD_DATA to a file mmdbot can create and write, or --data= to record nothing", err)
 		}
-		log.Info("data store open", "file", cfg.Data, "retention", cfg.Retention, "record_users", cfg.RecordUsers)
+		log.Info("data store open", "file", cfg.Data, "journal_retention", cfg.Retention)
 		return st, nil
 	}
 	log.Info("data store off: unanswered questions and feedback are not recorded, and replies owed are kept in memory only; set --data or MMD_DATA to a file to record them")
 	return store.OpenWith(ctx, store.Memory, o)
+}
+
+// pseudonymSalt is the salt of the pseudonyms the journal keeps instead of
+// user ids: MMD_DATA_SALT, or one made once and kept in the store, the same
+// for every replica sharing it.
+func pseudonymSalt(ctx context.Context, cfg config, st *store.Store) ([]byte, error) {
+	if cfg.DataSalt != "" {
+		return []byte(cfg.DataSalt), nil
+	}
+	s, err := st.Secret(ctx, "pseudonym-salt", randomHex)
+	if err != nil {
+		return nil, fmt.Errorf("the salt of user pseudonyms: %w (or set MMD_DATA_SALT)", err)
+	}
+	return []byte(s), nil
+}
+
+// randomHex is 32 random bytes, in hex.
+func randomHex() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b), nil
 }
 
 // replicaName names this process in the outbox's leases: host and pid.
