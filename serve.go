@@ -66,6 +66,9 @@ type hooks struct {
 	started func(adapters []adapter)
 	// failed is called when an adapter's loop stops by itself.
 	failed func(adapter string)
+	// learned is called each time a model trained on the admins'
+	// decisions answers, with how many it learnt from.
+	learned func(n int)
 	// checked is called after each check of the published page.
 	checked func(upstream.Status)
 	// draining is called once /readyz answers 503 at shutdown, and closed
@@ -112,6 +115,8 @@ func serve(ctx context.Context, e env, cfg config) error {
 		opts.Freshness = freshnessOf(check)
 	}
 	b = bot.New(kb, opts)
+	teach := newTeacher(b, st, log, e.hooks.learned)
+	teach.apply(ctx)
 	out := outbox.NewRunner(st, nil, outbox.Options{Owner: replicaName(), Workers: deliveryWorkers, Lease: cfg.OutboxLease, Telemetry: m, Logger: log})
 
 	records := web.Records{On: recording(cfg), Retention: cfg.Retention}
@@ -160,11 +165,12 @@ func serve(ctx context.Context, e env, cfg config) error {
 		e.hooks.started(ads)
 	}
 	if file != nil {
-		file.Watch(runCtx, hup, log, reloader(file.Path(), b, m, log, e.hooks))
+		file.Watch(runCtx, hup, log, reloader(file.Path(), teach, m, log, e.hooks))
 	} else {
 		go ignoreHUP(runCtx, hup, log)
 	}
 	go prune(runCtx, st, m, log)
+	go teach.watch(runCtx, pollDecisions)
 	if check != nil {
 		go check.Run(runCtx)
 	}

@@ -60,7 +60,7 @@ var settings = []setting{
 	{env: "MMD_DATABASE_URL", kind: kindURL, secret: true, group: "server",
 		doc: "PostgreSQL URL (postgres://user:password@host/db): the journal, the ids handled and the replies owed live there, shared by every replica, instead of in --data"},
 	{flag: "journal-retention", env: "MMD_JOURNAL_RETENTION", def: "2160h", kind: kindDuration, group: "server",
-		doc: "how long unanswered questions and feedback are kept (2160h is 90 days); older ones are deleted every hour. Admins' decisions are knowledge and stay"},
+		doc: "how long unanswered questions and feedback are kept (2160h is 90 days); older ones are deleted once a day. Admins' decisions are knowledge and stay"},
 	{env: "MMD_DATA_SALT", secret: true, group: "server",
 		doc: "salt of the pseudonyms the journal keeps instead of user ids (an HMAC-SHA256 of the platform and user id), so that how many people asked can be counted and who asked cannot; empty: one is generated and kept in the data store once, shared by every replica"},
 	{flag: "log-format", env: "MMD_LOG_FORMAT", def: "text", group: "server",
