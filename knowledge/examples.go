@@ -127,6 +127,13 @@ func normalQuestion(q string) string {
 	return strings.Join(strings.Fields(strings.ToLower(q)), " ")
 }
 
+// Fold is a question folded the way the journal and the decisions of the
+// review page key it, so that the same question typed twice is one: lower
+// case, single spaces, no trailing punctuation.
+func Fold(q string) string {
+	return strings.TrimRight(normalQuestion(q), " ?!.,;:")
+}
+
 // checkExamples reports examples that name entries the base does not have.
 func (b *Base) checkExamples(exs []Example) Errors {
 	var errs Errors

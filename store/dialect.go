@@ -143,4 +143,38 @@ CREATE UNIQUE INDEX votes_voter ON votes(voter, entry, question) WHERE voter <> 
 		postgres: `
 ALTER TABLE votes ADD COLUMN voter TEXT NOT NULL DEFAULT '';
 CREATE UNIQUE INDEX votes_voter ON votes(voter, entry, question) WHERE voter <> '';`},
+	// 4: what admins decided on the review page (answers and out of scope
+	// become examples the model learns from; dismissals only leave the
+	// review), one per folded question; the secrets the store keeps for
+	// every replica (the salt of user pseudonyms); and the digests sent,
+	// one per period, whichever replica sends it.
+	{sqlite: `
+CREATE TABLE decisions (
+	id INTEGER PRIMARY KEY,
+	norm TEXT NOT NULL UNIQUE,
+	question TEXT NOT NULL,
+	kind TEXT NOT NULL,
+	entries TEXT NOT NULL DEFAULT '',
+	side TEXT NOT NULL DEFAULT '',
+	decided_by TEXT NOT NULL,
+	at INTEGER NOT NULL,
+	source TEXT NOT NULL DEFAULT 'review'
+);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE digests (period TEXT PRIMARY KEY, at INTEGER NOT NULL);
+CREATE INDEX misses_norm ON misses(norm);`,
+		postgres: `
+CREATE TABLE decisions (
+	id BIGSERIAL PRIMARY KEY,
+	norm TEXT NOT NULL UNIQUE,
+	question TEXT NOT NULL,
+	kind TEXT NOT NULL,
+	entries TEXT NOT NULL DEFAULT '',
+	side TEXT NOT NULL DEFAULT '',
+	decided_by TEXT NOT NULL,
+	at BIGINT NOT NULL,
+	source TEXT NOT NULL DEFAULT 'review'
+);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE digests (period TEXT PRIMARY KEY, at BIGINT NOT NULL);`},
 }

@@ -1,7 +1,8 @@
 // Package store keeps what mmdbot must not forget: the questions it could
 // not answer and the feedback on its answers (the journal), the Slack and
-// Teams ids it has handled lately (de-duplication), and the replies it owes
-// (the outbox, see package outbox).
+// Teams ids it has handled lately (de-duplication), the replies it owes
+// (the outbox, see package outbox), and what admins decided on the review
+// page (decisions, which become examples the model learns from).
 //
 // One Store, two databases behind it: an embedded SQLite file
 // (modernc.org/sqlite, pure Go, so that the binary stays static), the
@@ -303,11 +304,8 @@ func at(t time.Time, now func() time.Time) time.Time {
 }
 
 // normalize folds a question so that the same question typed twice counts
-// once: lower case, single spaces, no trailing punctuation.
-func normalize(q string) string {
-	q = strings.ToLower(strings.Join(strings.Fields(q), " "))
-	return strings.TrimRight(q, " ?!.,;:")
-}
+// once (knowledge.Fold).
+func normalize(q string) string { return knowledge.Fold(q) }
 
 // Unanswered is one question the bot could not answer, with how often it was
 // asked.

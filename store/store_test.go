@@ -156,7 +156,7 @@ func TestVoterAddedToOldDatabase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{"DROP INDEX votes_voter", "ALTER TABLE votes DROP COLUMN voter", "DELETE FROM schema_migrations WHERE version >= 3",
+	for _, q := range []string{"DROP TABLE decisions", "DROP TABLE meta", "DROP TABLE digests", "DROP INDEX misses_norm", "DROP INDEX votes_voter", "ALTER TABLE votes DROP COLUMN voter", "DELETE FROM schema_migrations WHERE version >= 3",
 		"INSERT INTO votes (at, question, entry, up, adapter) VALUES (strftime('%s','now')*1000, 'vpn', 'customer/printing', 1, 'slack')"} {
 		if _, err := s.db.ExecContext(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)

@@ -1,0 +1,181 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/mmdbot/mmdbot/bot"
+	"github.com/mmdbot/mmdbot/knowledge"
+)
+
+func TestReviewAndDecisions(t *testing.T) {
+	each(t, func(t *testing.T, target string) {
+		ctx := context.Background()
+		s := open(t, target)
+		now := time.Now()
+		miss := func(q, user string, ago time.Duration) {
+			t.Helper()
+			if err := s.RecordMiss(ctx, bot.Miss{Question: q, Band: knowledge.BandUnknown, Adapter: "slack", User: user, At: now.Add(-ago)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		miss("who fixes the coffee machine?", "a", 3*time.Hour)
+		miss("Who fixes the coffee machine", "b", 2*time.Hour)
+		miss("who fixes the coffee machine", "a", time.Hour)
+		miss("wifi keeps dropping in building B", "", 30*time.Minute)
+		if err := s.RecordVote(ctx, bot.Vote{Question: "who patches chrome?", EntryID: "microsoft/updates", Up: false, Adapter: "teams", Voter: "v1", At: now.Add(-10 * time.Minute)}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RecordVote(ctx, bot.Vote{Question: "Who patches Chrome", EntryID: "microsoft/updates", Up: false, Adapter: "slack", Voter: "v2", At: now.Add(-5 * time.Minute)}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RecordVote(ctx, bot.Vote{Question: "who handles vpn?", EntryID: "customer/network", Up: true, Adapter: "slack", Voter: "v3", At: now}); err != nil {
+			t.Fatal(err)
+		}
+
+		qs, err := s.Review(ctx, now.Add(-24*time.Hour), 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(qs) != 3 {
+			t.Fatalf("%d questions to review, want 3: %+v", len(qs), qs)
+		}
+		// Newest first: the 👎 (5 minutes ago), the wifi, the coffee machine.
+		if qs[0].Reason != ReasonDownvoted || qs[0].Entry != "microsoft/updates" || qs[0].Count != 2 || qs[0].People != 2 || qs[0].Question != "Who patches Chrome" {
+			t.Errorf("first: %+v", qs[0])
+		}
+		if !slices.Equal(sorted(qs[0].Adapters), []string{"slack", "teams"}) {
+			t.Errorf("adapters of the 👎: %v", qs[0].Adapters)
+		}
+		if qs[1].Question != "wifi keeps dropping in building B" || qs[1].People != 0 {
+			t.Errorf("second: %+v", qs[1])
+		}
+		if qs[2].Count != 3 || qs[2].People != 2 || qs[2].Reason != ReasonUnanswered || qs[2].Norm != "who fixes the coffee machine" {
+			t.Errorf("third: %+v", qs[2])
+		}
+		if few, _ := s.Review(ctx, now.Add(-24*time.Hour), 1); len(few) != 1 {
+			t.Errorf("limit 1: %d questions", len(few))
+		}
+
+		v0, _ := s.DecisionsVersion(ctx)
+		d, err := s.Decide(ctx, Decision{Question: "wifi keeps dropping in building B", Kind: DecideAnswer, Entries: []string{"customer/network-infrastructure-including-vpn"}, By: "ada@example.com"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.ID == 0 || d.Norm != "wifi keeps dropping in building b" || d.Source != SourceReview || d.At.IsZero() {
+			t.Errorf("decision stored: %+v", d)
+		}
+		oos, err := s.Decide(ctx, Decision{Question: "who fixes the coffee machine?", Kind: DecideOutOfScope, Entries: []string{"ignored"}, By: "token"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Decide(ctx, Decision{Question: "who patches chrome", Kind: DecideDismiss, By: "ada@example.com"}); err != nil {
+			t.Fatal(err)
+		}
+		if qs, _ := s.Review(ctx, now.Add(-24*time.Hour), 10); len(qs) != 0 {
+			t.Errorf("decided questions still to review: %+v", qs)
+		}
+		v1, _ := s.DecisionsVersion(ctx)
+		if v1 == v0 {
+			t.Error("the version did not change with decisions")
+		}
+		exs, err := s.Examples(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []knowledge.Example{
+			{Q: "wifi keeps dropping in building B", Expect: []string{"customer/network-infrastructure-including-vpn"}, Set: "admin"},
+			{Q: "who fixes the coffee machine?", Expect: []string{}, Set: "admin"},
+		}
+		if len(exs) != 2 || exs[0].Q != want[0].Q || !slices.Equal(exs[0].Expect, want[0].Expect) || exs[1].Q != want[1].Q || exs[1].Expect == nil || len(exs[1].Expect) != 0 {
+			t.Errorf("examples %+v, want %+v", exs, want)
+		}
+
+		// A new decision on the same question replaces the old one.
+		again, err := s.Decide(ctx, Decision{Question: "WHO fixes the coffee machine", Kind: DecideAnswer, Entries: []string{"customer/operations-support"}, By: "bob@example.com", At: now.Add(time.Second)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again.ID != oos.ID {
+			t.Errorf("a new decision on the same question has id %d, the old one %d", again.ID, oos.ID)
+		}
+		ds, err := s.Decisions(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ds) != 3 || ds[0].By != "bob@example.com" || ds[0].Kind != DecideAnswer {
+			t.Errorf("decisions %+v", ds)
+		}
+
+		// Undo brings the question back to the review.
+		undone, err := s.Undo(ctx, d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if undone.Question != d.Question || undone.Kind != DecideAnswer {
+			t.Errorf("undone %+v", undone)
+		}
+		if _, err := s.Undo(ctx, d.ID); !errors.Is(err, ErrNotFound) {
+			t.Errorf("second undo: %v, want ErrNotFound", err)
+		}
+		if qs, _ := s.Review(ctx, now.Add(-24*time.Hour), 10); len(qs) != 1 || qs[0].Question != "wifi keeps dropping in building B" {
+			t.Errorf("after undo: %+v", qs)
+		}
+		if v2, _ := s.DecisionsVersion(ctx); v2 == v1 {
+			t.Error("the version did not change with an undo")
+		}
+
+		for _, bad := range []Decision{{Question: " ", Kind: DecideDismiss}, {Question: "x", Kind: "maybe"}, {Question: "x", Kind: DecideAnswer}} {
+			if _, err := s.Decide(ctx, bad); err == nil {
+				t.Errorf("decision %+v accepted", bad)
+			}
+		}
+	})
+}
+
+func sorted(s []string) []string { s = slices.Clone(s); slices.Sort(s); return s }
+
+func TestSecretIsMadeOnce(t *testing.T) {
+	each(t, func(t *testing.T, target string) {
+		ctx := context.Background()
+		s := open(t, target)
+		a, err := s.Secret(ctx, "salt", func() (string, error) { return "first", nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := s.Secret(ctx, "salt", func() (string, error) { return "second", nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a != "first" || b != "first" {
+			t.Errorf("secret %q then %q, want first twice", a, b)
+		}
+		if _, err := s.Secret(ctx, "other", func() (string, error) { return "", errors.New("no randomness") }); err == nil {
+			t.Error("a failure to make a secret was not reported")
+		}
+	})
+}
+
+func TestClaimPeriod(t *testing.T) {
+	each(t, func(t *testing.T, target string) {
+		ctx := context.Background()
+		s := open(t, target)
+		other := open(t, target)
+		first, err := s.ClaimPeriod(ctx, "digest/slack/2026-W49")
+		if err != nil || !first {
+			t.Fatalf("first claim: %v %v", first, err)
+		}
+		if again, err := other.ClaimPeriod(ctx, "digest/slack/2026-W49"); err != nil || again {
+			t.Errorf("second claim: %v %v", again, err)
+		}
+		if err := s.ReleasePeriod(ctx, "digest/slack/2026-W49"); err != nil {
+			t.Fatal(err)
+		}
+		if again, err := other.ClaimPeriod(ctx, "digest/slack/2026-W49"); err != nil || !again {
+			t.Errorf("claim after release: %v %v", again, err)
+		}
+	})
+}
