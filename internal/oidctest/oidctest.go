@@ -74,6 +74,7 @@ type Provider struct {
 	faults  []Option
 	grants  map[string]grant
 	issued  int
+	down    bool
 }
 
 // grant is an authorization code issued and not yet redeemed.
@@ -101,7 +102,16 @@ func New(tb testing.TB) *Provider {
 	mux.HandleFunc("GET /keys", p.keys)
 	mux.HandleFunc("GET /authorize", p.authorize)
 	mux.HandleFunc("POST /token", p.token)
-	p.Server = httptest.NewServer(mux)
+	p.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.mu.Lock()
+		down := p.down
+		p.mu.Unlock()
+		if down {
+			http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	}))
 	tb.Cleanup(p.Server.Close)
 	return p
 }
@@ -137,6 +147,14 @@ func (p *Provider) Cancel() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.user, p.faults = nil, nil
+}
+
+// Unavailable makes every endpoint answer 503 Service Unavailable while
+// down is true, as during an outage.
+func (p *Provider) Unavailable(down bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.down = down
 }
 
 // Issued counts the ID tokens the token endpoint has returned.

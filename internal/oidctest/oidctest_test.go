@@ -61,6 +61,18 @@ func (rp *relyingParty) authorize(t *testing.T, verifier string, opts ...oauth2.
 	return loc.Query()
 }
 
+func TestUnavailable(t *testing.T) {
+	p := New(t)
+	p.Unavailable(true)
+	if _, err := oidc.NewProvider(oidc.ClientContext(t.Context(), p.HTTPClient()), p.Issuer()); err == nil {
+		t.Error("discovery worked during an outage")
+	}
+	p.Unavailable(false)
+	if _, err := oidc.NewProvider(oidc.ClientContext(t.Context(), p.HTTPClient()), p.Issuer()); err != nil {
+		t.Errorf("discovery after the outage: %v", err)
+	}
+}
+
 func TestFlow(t *testing.T) {
 	p := New(t)
 	rp := newRelyingParty(t, p)
