@@ -78,6 +78,18 @@ func assetURL(name string) (string, error) {
 	return "static/" + name + "?v=" + a.hash, nil
 }
 
+// AssetURL is the absolute address of one of the page's static files, with
+// its version: "/static/mmdbot.css?v=…". Other pages of the same server
+// (the review page at /admin) link the page's stylesheet and icon with it,
+// so that they share its look. It fails for a file the page does not have.
+func AssetURL(name string) (string, error) {
+	u, err := assetURL(name)
+	if err != nil {
+		return "", err
+	}
+	return "/" + u, nil
+}
+
 // templates is the page's template set, parsed once.
 var templates = template.Must(template.New("page").Funcs(template.FuncMap{
 	"asset": assetURL,

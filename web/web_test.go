@@ -489,6 +489,20 @@ func TestStatic(t *testing.T) {
 	}
 }
 
+func TestAssetURL(t *testing.T) {
+	srv, _ := newServer(t)
+	u, err := AssetURL("mmdbot.css")
+	if err != nil || u != "/static/mmdbot.css?v="+assets["mmdbot.css"].hash {
+		t.Fatalf("AssetURL(mmdbot.css) = %q, %v", u, err)
+	}
+	if r := get(t, "GET", srv.URL+u); r.status != 200 || r.header.Get("Cache-Control") != "public, max-age=31536000, immutable" {
+		t.Errorf("%s: status %d, Cache-Control %q", u, r.status, r.header.Get("Cache-Control"))
+	}
+	if u, err := AssetURL("nope.css"); err == nil || u != "" {
+		t.Errorf("AssetURL(nope.css) = %q, %v; want an error", u, err)
+	}
+}
+
 func TestFilter(t *testing.T) {
 	kb := knowledge.Default()
 	tests := []struct {
