@@ -1,11 +1,18 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/mmdbot/mmdbot/admin"
+	"github.com/mmdbot/mmdbot/bot"
+	"github.com/mmdbot/mmdbot/store"
 )
 
 // adminConfig is the configuration of the review page (/admin) and of the
@@ -160,4 +167,37 @@ func parseDigestAt(s string) (time.Weekday, time.Duration, error) {
 		}
 	}
 	return 0, 0, fmt.Errorf("%q is not a day and a time such as \"Monday 09:00\"", s)
+}
+
+// idpTimeout bounds each request to the identity provider.
+const idpTimeout = 15 * time.Second
+
+// newAdmin returns the review page of the configuration, nil when it is
+// off. Its decisions are applied by the teacher at once. The key signing
+// sessions is kept in the data store, so that a session is good on every
+// replica sharing it.
+func newAdmin(ctx context.Context, cfg config, st *store.Store, b *bot.Bot, t *teacher, log *slog.Logger) (*admin.Admin, error) {
+	a := cfg.Admin
+	if !a.on() {
+		return nil, nil
+	}
+	key, err := st.Secret(ctx, "admin-session-key", randomHex)
+	if err != nil {
+		return nil, fmt.Errorf("the key of admin sessions: %w", err)
+	}
+	adm, err := admin.New(admin.Options{
+		Store: st, Knowledge: b.Knowledge, Changed: func() { t.apply(context.WithoutCancel(ctx)) },
+		Issuer: a.Issuer, ClientID: a.ClientID, ClientSecret: a.ClientSecret, RedirectURL: a.RedirectURL,
+		Allow: a.Allow, Token: a.Token, SessionKey: []byte(key),
+		HTTPClient: &http.Client{Timeout: idpTimeout}, Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	log.Info("review page on", "path", "/admin", "sign_in", a.signIn(), "token", a.Token != "")
+	if !recording(cfg) {
+		log.Warn("review page on, but the data store is in memory: there is nothing to review, and decisions are lost at exit",
+			"hint", "set --data or MMD_DATA to a file, or MMD_DATABASE_URL")
+	}
+	return adm, nil
 }

@@ -138,9 +138,14 @@ func serve(ctx context.Context, e env, cfg config) error {
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 
+	adm, err := newAdmin(ctx, cfg, st, b, teach, log)
+	if err != nil {
+		return err
+	}
+
 	run := &running{adapters: ads}
 	var draining atomic.Bool
-	d := deps{log: log, bot: b, metrics: m, store: st, recording: recording(cfg), adapters: run, off: offAdapters(cfg), draining: &draining, upstream: check}
+	d := deps{log: log, bot: b, metrics: m, store: st, recording: recording(cfg), adapters: run, off: offAdapters(cfg), draining: &draining, upstream: check, admin: adm}
 	srv, ln, err := listen(ctx, cfg, log, newHandler(d), e.hooks)
 	if err != nil {
 		return err

@@ -263,6 +263,9 @@ func (b *Base) fit(l *learning, exs []Example) (entries, sides *model) {
 		if o.targets == nil || o.yields(named) {
 			continue
 		}
+		if _, ok := b.taught[Fold(ex.Q)]; ok {
+			o.weight = taughtWeight
+		}
 		obs = append(obs, o)
 	}
 	for _, o := range l.derived {

@@ -26,7 +26,10 @@ func (b *Base) Teach(exs []Example) *Base {
 
 // Learn returns a copy of the base trained on its examples and the given
 // ones, which replace its own examples of the same question, and taught
-// them (Teach). It costs what loading the knowledge costs. A base without
+// them (Teach). The model weighs each of them as taughtWeight examples: an
+// admin's decision is this organisation's own word, where the base's
+// examples were written for every organisation. It costs what loading the
+// knowledge costs. A base without
 // examples of its own has no model to train (a few decisions would make a
 // poor one): it is only taught.
 func (b *Base) Learn(exs []Example) *Base {
@@ -39,7 +42,11 @@ func (b *Base) Learn(exs []Example) *Base {
 		asked[Fold(ex.Q)] = true
 	}
 	own := slices.DeleteFunc(slices.Clone(b.examples), func(ex Example) bool { return asked[Fold(ex.Q)] })
-	return b.Train(append(own, given...)).Teach(given)
+	c := b.Teach(given)
+	c.examples = append(own, given...)
+	c.learnt = &learning{}
+	c.model, c.sides = c.fit(c.prepared(), c.examples)
+	return c
 }
 
 // Taught returns the examples the base answers word for word (Teach).

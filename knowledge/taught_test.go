@@ -76,3 +76,27 @@ func TestLearn(t *testing.T) {
 		t.Error("learning nothing retrained the model")
 	}
 }
+
+// TestLearnGeneralises: two decisions teach the model the kind of
+// question, not only the words decided, and leave the rest as it was.
+func TestLearnGeneralises(t *testing.T) {
+	kb := Default()
+	const support = "customer/user-support"
+	l := kb.Learn([]Example{
+		{Q: "problem with my laptop", Expect: []string{support}},
+		{Q: "problems with my laptop!", Expect: []string{support}},
+	})
+	q := "my laptop has a problem"
+	if r := kb.Search(q); r.Band == BandAnswer && r.Matches[0].Entry.ID == support {
+		t.Fatalf("%q is answered before any decision", q)
+	}
+	if r := l.Search(q); r.Taught || r.Band != BandAnswer || r.Matches[0].Entry.ID != support {
+		t.Errorf("%q after learning: %s %s", q, r.Band, r.Matches[0].Entry.ID)
+	}
+	for _, q := range []string{"who handles vpn issues?", "who patches windows", "who feeds the office goldfish?"} {
+		before, after := kb.Search(q), l.Search(q)
+		if before.Band != after.Band || before.Matches[0].Entry != after.Matches[0].Entry {
+			t.Errorf("%q changed: %s %s → %s %s", q, before.Band, before.Matches[0].Entry.ID, after.Band, after.Matches[0].Entry.ID)
+		}
+	}
+}
