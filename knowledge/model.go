@@ -31,7 +31,7 @@ const (
 	derivedWeight = 3
 	// taughtWeight is what an example an admin decided counts (Learn).
 	taughtWeight = 10
-	minUses       = 3 // examples a feature must occur in to get a weight
+	minUses      = 3 // examples a feature must occur in to get a weight
 	// trainWorkers is fixed, so that sums are added in the same order on
 	// every machine.
 	trainWorkers = 4
