@@ -149,17 +149,7 @@ func slashCommand(t *testing.T, base, q string) string {
 // waitLearned waits until a model trained on n decisions answers.
 func (s *adminServer) waitLearned(t *testing.T, n int) {
 	t.Helper()
-	deadline := time.After(patience)
-	for {
-		select {
-		case got := <-s.learned:
-			if got == n {
-				return
-			}
-		case <-deadline:
-			t.Fatalf("no model trained on %d decisions within %s", n, patience)
-		}
-	}
+	waitFor(t, s.learned, n)
 }
 
 // decisionsCount is how many decisions the API lists.
