@@ -144,8 +144,10 @@ func (b *Base) Explain(question string) (Result, Explanation) {
 
 func (b *Base) search(question string, trace bool) (Result, Explanation) {
 	r, ex := b.judged(question, trace)
-	if t, ok := b.taught[Fold(question)]; ok {
-		r = b.teach(r, t)
+	if len(b.taught) > 0 {
+		if t, ok := b.taught[Fold(question)]; ok {
+			r = b.teach(r, t)
+		}
 	}
 	return r, ex
 }

@@ -100,3 +100,45 @@ func TestLearnGeneralises(t *testing.T) {
 		}
 	}
 }
+
+// adminExamples are n decisions, as admins make them: questions of the
+// question sets, each answered by its first entry or out of scope.
+func adminExamples(n int) []Example {
+	all := Default().Examples()
+	out := make([]Example, 0, n)
+	for i := 0; len(out) < n && i < len(all); i += max(1, len(all)/n) {
+		ex := all[i]
+		out = append(out, Example{Q: ex.Q + " please", Expect: ex.Expect, Set: "admin"})
+	}
+	return out
+}
+
+// BenchmarkSearchTaught is BenchmarkSearchBuiltin on knowledge taught 1,000
+// decisions: what answering costs once admins have decided many.
+func BenchmarkSearchTaught(b *testing.B) {
+	kb := Default().Teach(adminExamples(1000))
+	b.ResetTimer()
+	benchmarkSearch(b, kb)
+}
+
+// BenchmarkTeach is what a decision costs before the answer changes: the
+// base taught all the decisions again.
+func BenchmarkTeach(b *testing.B) {
+	kb, exs := Default(), adminExamples(1000)
+	b.ReportAllocs()
+	for b.Loop() {
+		kb.Teach(exs)
+	}
+	b.ReportMetric(float64(len(exs)), "decisions")
+}
+
+// BenchmarkLearn is the retraining after decisions: the embedded knowledge's
+// models trained again with 100 decisions added.
+func BenchmarkLearn(b *testing.B) {
+	kb, exs := Default(), adminExamples(100)
+	b.ReportAllocs()
+	for b.Loop() {
+		kb.Learn(exs)
+	}
+	b.ReportMetric(float64(len(exs)), "decisions")
+}
