@@ -138,6 +138,21 @@ func (s *Store) reviewUnanswered(ctx context.Context, since time.Time, limit int
 	return out, rows.Err()
 }
 
+// Askers counts the different people who asked, since the given time, the
+// questions Review lists as not answered (those not decided yet), as far
+// as the journal tells them apart: by pseudonym, leaving out questions
+// recorded without one.
+func (s *Store) Askers(ctx context.Context, since time.Time) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, s.d.rebind(`
+		SELECT COUNT(DISTINCT m."user") FROM misses m
+		WHERE m.at >= ? AND m."user" <> '' AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.norm = m.norm)`), since.UnixMilli()).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count the people who asked: %w", err)
+	}
+	return n, nil
+}
+
 // reviewDownvoted lists the answers voted 👎, by folded question and entry.
 // Votes keep the question as asked, so folding happens here.
 func (s *Store) reviewDownvoted(ctx context.Context, since time.Time, limit int) ([]Question, error) {

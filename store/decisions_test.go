@@ -56,6 +56,13 @@ func TestReviewAndDecisions(t *testing.T) {
 		if qs[2].Count != 3 || qs[2].People != 2 || qs[2].Reason != ReasonUnanswered || qs[2].Norm != "who fixes the coffee machine" {
 			t.Errorf("third: %+v", qs[2])
 		}
+		// a and b asked; the wifi question has no pseudonym.
+		if n, err := s.Askers(ctx, now.Add(-24*time.Hour)); err != nil || n != 2 {
+			t.Errorf("askers: %d %v, want 2", n, err)
+		}
+		if n, err := s.Askers(ctx, now.Add(-90*time.Minute)); err != nil || n != 1 {
+			t.Errorf("askers in the last 90 minutes: %d %v, want 1", n, err)
+		}
 		if few, _ := s.Review(ctx, now.Add(-24*time.Hour), 1); len(few) != 1 {
 			t.Errorf("limit 1: %d questions", len(few))
 		}
@@ -77,6 +84,9 @@ func TestReviewAndDecisions(t *testing.T) {
 		}
 		if qs, _ := s.Review(ctx, now.Add(-24*time.Hour), 10); len(qs) != 0 {
 			t.Errorf("decided questions still to review: %+v", qs)
+		}
+		if n, err := s.Askers(ctx, now.Add(-24*time.Hour)); err != nil || n != 0 {
+			t.Errorf("askers of decided questions: %d %v, want 0", n, err)
 		}
 		v1, _ := s.DecisionsVersion(ctx)
 		if v1 == v0 {
