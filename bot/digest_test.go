@@ -56,6 +56,7 @@ func TestDigestPeriod(t *testing.T) {
 		{at(2026, 11, 30), at(2026, 12, 7), "30 November – 7 December 2026"},
 		{at(2026, 12, 28), at(2027, 1, 4), "28 December 2026 – 4 January 2027"},
 		{at(2026, 12, 7), at(2026, 12, 7), "7 December 2026"},
+		{time.Time{}, at(2026, 12, 7), ""},
 	} {
 		if got := DigestPeriod(tt.since, tt.until); got != tt.want {
 			t.Errorf("%v – %v: %q, want %q", tt.since, tt.until, got, tt.want)

@@ -162,9 +162,12 @@ func DigestHeading(d Digest) string {
 }
 
 // DigestPeriod is the period a digest covers, by date: "30 November – 7
-// December 2026", each end in its own time zone.
+// December 2026", each end in its own time zone; "" when either is not
+// known.
 func DigestPeriod(since, until time.Time) string {
 	switch {
+	case since.IsZero() || until.IsZero():
+		return ""
 	case since.Year() != until.Year():
 		return since.Format("2 January 2006") + " – " + until.Format("2 January 2006")
 	case since.YearDay() == until.YearDay():

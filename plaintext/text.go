@@ -58,7 +58,11 @@ func Render(r bot.Reply) string {
 // questions asked most often and the review page's address.
 func digest(b *strings.Builder, r bot.Reply) {
 	d := r.Digest
-	fmt.Fprintf(b, "%s, %s\n\n%s\n", bot.DigestTitle, bot.DigestPeriod(d.Since, d.Until), r.Text)
+	b.WriteString(bot.DigestTitle)
+	if p := bot.DigestPeriod(d.Since, d.Until); p != "" {
+		b.WriteString(", " + p)
+	}
+	fmt.Fprintf(b, "\n\n%s\n", r.Text)
 	if len(d.Top) > 0 {
 		b.WriteString("\n" + bot.DigestTopTitle + "\n")
 		for _, row := range d.Top {

@@ -545,7 +545,9 @@ func digestBlocks(r bot.Reply) []slack.Block {
 	blocks := []slack.Block{
 		slack.NewHeaderBlock(plain(bot.DigestTitle, maxHeaderText)),
 		slack.NewSectionBlock(mrkdwn("*"+esc(r.Text, maxSectionText-2)+"*"), nil, nil),
-		slack.NewContextBlock("", mrkdwn(esc(bot.DigestPeriod(d.Since, d.Until), 200))),
+	}
+	if p := bot.DigestPeriod(d.Since, d.Until); p != "" {
+		blocks = append(blocks, slack.NewContextBlock("", mrkdwn(esc(p, 200))))
 	}
 	if len(d.Top) > 0 {
 		lines := []string{"*" + esc(bot.DigestTopTitle, 80) + "*"}

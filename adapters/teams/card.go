@@ -527,13 +527,13 @@ func tableCards(r bot.Reply) []Card {
 // question is what someone typed) and a button opening the review page.
 func digestCard(r bot.Reply) Card {
 	d := r.Digest
-	period := tb(bot.DigestPeriod(d.Since, d.Until))
-	period.Size, period.IsSubtle, period.Spacing = "Small", true, "None"
-	body := []any{
-		textBlock{Type: "TextBlock", Text: bot.DigestTitle, Wrap: true, Style: "heading", Size: "Large", Weight: "Bolder"},
-		period,
-		textBlock{Type: "TextBlock", Text: r.Text, Wrap: true, Weight: "Bolder"},
+	body := []any{textBlock{Type: "TextBlock", Text: bot.DigestTitle, Wrap: true, Style: "heading", Size: "Large", Weight: "Bolder"}}
+	if p := bot.DigestPeriod(d.Since, d.Until); p != "" {
+		period := tb(p)
+		period.Size, period.IsSubtle, period.Spacing = "Small", true, "None"
+		body = append(body, period)
 	}
+	body = append(body, textBlock{Type: "TextBlock", Text: r.Text, Wrap: true, Weight: "Bolder"})
 	if len(d.Top) > 0 {
 		body = append(body, tb(bot.DigestTopTitle))
 		for _, row := range d.Top {
