@@ -71,6 +71,13 @@ type hooks struct {
 	learned func(n int)
 	// checked is called after each check of the published page.
 	checked func(upstream.Status)
+	// digestClock, if set, is the clock the weekly digest reads instead of
+	// time.Now; digested is called after each attempt to send a digest,
+	// with its platform and result, and digestChecked after each check
+	// whether one is due.
+	digestClock   func() time.Time
+	digested      func(platform, result string)
+	digestChecked func()
 	// draining is called once /readyz answers 503 at shutdown, and closed
 	// once the server accepts no more connections.
 	draining, closed func()
@@ -173,6 +180,9 @@ func serve(ctx context.Context, e env, cfg config) error {
 	go teach.watch(runCtx, pollDecisions)
 	if check != nil {
 		go check.Run(runCtx)
+	}
+	if dg := newDigester(cfg, ads, st, b, m, log, e.hooks); dg != nil {
+		go dg.run(runCtx, digestEvery)
 	}
 	if e.hooks.listening != nil {
 		e.hooks.listening(ln.Addr().String())

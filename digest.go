@@ -1,0 +1,292 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/mmdbot/mmdbot/bot"
+	"github.com/mmdbot/mmdbot/metrics"
+	"github.com/mmdbot/mmdbot/store"
+)
+
+// The weekly digest to the admins' channels (MMD_ADMIN_CHANNEL_SLACK,
+// MMD_ADMIN_CONVERSATION_TEAMS): how many questions the bot could not
+// answer over the last 7 days, how many answers got a 👎, the questions
+// asked most often, and a link to the review page.
+//
+// The server checks at start and every digestEvery whether the configured
+// day and time (MMD_ADMIN_DIGEST_AT, in the server's time zone) has come,
+// and for digestWindow after it: a server down at 09:00 sends at 09:20,
+// one started on a Wednesday does not send Monday's. Each platform's
+// digest of an ISO week is claimed in the store ("digest/slack/2026-W49")
+// before it is built, so that of several replicas one alone sends it, and
+// then owed to the adapter's outbox, which delivers it with retries. A
+// digest that cannot be built or owed gives its claim back, and the next
+// check tries again; the failure is logged with its reason and counted.
+
+// Timing of the digest.
+const (
+	// digestEvery is how often the server checks whether a digest is due.
+	digestEvery = 10 * time.Minute
+	// digestWindow is how long after its day and time a digest is still
+	// sent.
+	digestWindow = 24 * time.Hour
+	// digestPeriod is how far back a digest looks.
+	digestPeriod = 7 * 24 * time.Hour
+	// digestQuestions bounds the questions a digest counts.
+	digestQuestions = 1000
+	// digestTimeout bounds one check: reading the journal and owing the
+	// digests.
+	digestTimeout = time.Minute
+)
+
+// digestStore is what the digest reads and claims; *store.Store implements
+// it.
+type digestStore interface {
+	Review(ctx context.Context, since time.Time, limit int) ([]store.Question, error)
+	Askers(ctx context.Context, since time.Time) (int, error)
+	ClaimPeriod(ctx context.Context, period string) (bool, error)
+	ReleasePeriod(ctx context.Context, period string) error
+}
+
+// slackAnnouncer and teamsAnnouncer are the chat adapters' way to post a
+// message nobody asked for; *slack.Adapter and *teams.Adapter implement
+// them.
+type (
+	slackAnnouncer interface {
+		Announce(ctx context.Context, channel string, r bot.Reply) error
+	}
+	teamsAnnouncer interface {
+		Announce(ctx context.Context, serviceURL, conversation string, r bot.Reply) error
+	}
+)
+
+// digestTarget is a platform the digest goes to, and how.
+type digestTarget struct {
+	platform string
+	announce func(ctx context.Context, r bot.Reply) error
+}
+
+// digester sends the weekly digest to each target once per ISO week.
+type digester struct {
+	store   digestStore
+	targets []digestTarget
+	day     time.Weekday
+	at      time.Duration // after midnight
+	url     string
+	// title names an entry by its id, for a 👎 row.
+	title   func(id string) string
+	now     func() time.Time
+	log     *slog.Logger
+	metrics *metrics.Metrics
+	// done, if set, is called after each attempt with its platform and
+	// result (metrics.DigestSent, metrics.DigestFailed); checked after
+	// each check.
+	done    func(platform, result string)
+	checked func()
+}
+
+// newDigester returns the digester of the configuration, or nil when no
+// digest is to be sent. A channel set for a platform whose adapter is off,
+// or a journal that is not kept, is logged once, here, and sends nothing.
+func newDigester(cfg config, ads []adapter, st digestStore, b *bot.Bot, m *metrics.Metrics, log *slog.Logger, h hooks) *digester {
+	a := cfg.Admin
+	if !a.digest() {
+		return nil
+	}
+	if !recording(cfg) {
+		log.Warn("weekly digest off: the journal of unanswered questions is not kept, so there is nothing to count",
+			"hint", "set --data or MMD_DATA to a file, or MMD_DATABASE_URL")
+		return nil
+	}
+	day, at, err := parseDigestAt(a.DigestAt)
+	if err != nil { // checked with the configuration already
+		log.Error("weekly digest off", "error", err)
+		return nil
+	}
+	d := &digester{store: st, day: day, at: at, url: a.URL, now: time.Now, log: log, metrics: m, done: h.digested, checked: h.digestChecked,
+		title: func(id string) string {
+			if e, ok := b.Knowledge().Entry(id); ok {
+				return e.Title
+			}
+			return id
+		}}
+	if h.digestClock != nil {
+		d.now = h.digestClock
+	}
+	d.targets = digestTargets(a, ads, log)
+	if len(d.targets) == 0 {
+		return nil
+	}
+	for _, t := range d.targets {
+		m.DigestPlatform(t.platform)
+	}
+	log.Info("weekly digest on", "at", a.DigestAt, "time_zone", d.now().Location().String(), "review_page", a.URL)
+	return d
+}
+
+// digestTargets are the platforms with a channel set whose adapter is on.
+func digestTargets(a adminConfig, ads []adapter, log *slog.Logger) []digestTarget {
+	var slackA slackAnnouncer
+	var teamsA teamsAnnouncer
+	for _, ad := range ads {
+		switch x := ad.(type) {
+		case slackAnnouncer:
+			slackA = x
+		case teamsAnnouncer:
+			teamsA = x
+		}
+	}
+	wanted := []struct {
+		target       digestTarget
+		setting, to  string
+		name, turnOn string
+	}{
+		{digestTarget{platform: "slack"}, "MMD_ADMIN_CHANNEL_SLACK", a.SlackChannel, "Slack", "set SLACK_BOT_TOKEN with SLACK_APP_TOKEN or SLACK_SIGNING_SECRET"},
+		{digestTarget{platform: "teams"}, "MMD_ADMIN_CONVERSATION_TEAMS", a.TeamsConversation, "Teams", "set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD"},
+	}
+	if slackA != nil {
+		wanted[0].target.announce = func(ctx context.Context, r bot.Reply) error { return slackA.Announce(ctx, a.SlackChannel, r) }
+	}
+	if teamsA != nil {
+		wanted[1].target.announce = func(ctx context.Context, r bot.Reply) error {
+			return teamsA.Announce(ctx, a.TeamsServiceURL, a.TeamsConversation, r)
+		}
+	}
+	var out []digestTarget
+	for _, w := range wanted {
+		switch {
+		case w.to == "":
+		case w.target.announce == nil:
+			log.Warn(fmt.Sprintf("weekly digest to %s not sent: %s is set, but the %s adapter is off", w.name, w.setting, w.name),
+				"to", w.to, "hint", w.turnOn)
+		default:
+			out = append(out, w.target)
+		}
+	}
+	return out
+}
+
+// run checks at once, then each interval, until ctx is done.
+func (d *digester) run(ctx context.Context, interval time.Duration) {
+	d.check(ctx)
+	every(ctx, interval, func() { d.check(ctx) })
+}
+
+// check sends each platform this week's digest if it is due and not sent
+// yet.
+func (d *digester) check(ctx context.Context) {
+	if d.checked != nil {
+		defer d.checked()
+	}
+	now := d.now()
+	due, ok := digestDue(now, d.day, d.at)
+	if !ok {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, digestTimeout)
+	defer cancel()
+	for _, t := range d.targets {
+		d.send(ctx, t, digestKey(t.platform, due), now)
+	}
+}
+
+// send claims one platform's digest of the period, builds it and owes it;
+// on failure it gives the claim back.
+func (d *digester) send(ctx context.Context, t digestTarget, period string, now time.Time) {
+	first, err := d.store.ClaimPeriod(ctx, period)
+	if err != nil {
+		d.failed(ctx, t.platform, period, err)
+		return
+	}
+	if !first {
+		return // sent already, by this replica or another
+	}
+	r, err := d.build(ctx, now)
+	if err == nil {
+		err = t.announce(ctx, r)
+	}
+	if err != nil {
+		if rerr := d.store.ReleasePeriod(context.WithoutCancel(ctx), period); rerr != nil {
+			err = errors.Join(err, fmt.Errorf("%w: this week's digest is not tried again", rerr))
+		}
+		d.failed(ctx, t.platform, period, err)
+		return
+	}
+	dg := r.Digest
+	d.log.LogAttrs(ctx, slog.LevelInfo, "weekly digest owed", slog.String("platform", t.platform), slog.String("period", period),
+		slog.Int("unanswered", dg.Unanswered), slog.Int("people", dg.People), slog.Int("downvoted", dg.Downvoted))
+	d.metrics.Digest(t.platform, metrics.DigestSent)
+	if d.done != nil {
+		d.done(t.platform, metrics.DigestSent)
+	}
+}
+
+// failed logs and counts a digest not sent.
+func (d *digester) failed(ctx context.Context, platform, period string, err error) {
+	d.log.LogAttrs(ctx, slog.LevelError, "weekly digest not sent: trying again at the next check", slog.String("platform", platform),
+		slog.String("period", period), slog.String("error", err.Error()))
+	d.metrics.Digest(platform, metrics.DigestFailed)
+	if d.done != nil {
+		d.done(platform, metrics.DigestFailed)
+	}
+}
+
+// build reads the journal of the last digestPeriod up to now and makes the
+// digest: the questions not answered and the answers voted 👎, summed, and
+// the most asked of them.
+func (d *digester) build(ctx context.Context, now time.Time) (bot.Reply, error) {
+	since := now.Add(-digestPeriod)
+	qs, err := d.store.Review(ctx, since, digestQuestions)
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	people, err := d.store.Askers(ctx, since)
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	dg := bot.Digest{Since: since, Until: now, People: people, URL: d.url}
+	for _, q := range qs {
+		if q.Reason == store.ReasonDownvoted {
+			dg.Downvoted += q.Count
+		} else {
+			dg.Unanswered += q.Count
+		}
+	}
+	// The most asked first; of those asked as often, the latest (Review
+	// lists the latest first).
+	slices.SortStableFunc(qs, func(a, b store.Question) int { return cmp.Compare(b.Count, a.Count) })
+	for _, q := range qs[:min(len(qs), bot.MaxDigestRows)] {
+		row := bot.DigestRow{Question: q.Question, Count: q.Count, People: q.People}
+		if q.Reason == store.ReasonDownvoted {
+			row.Entry = d.title(q.Entry)
+		}
+		dg.Top = append(dg.Top, row)
+	}
+	return bot.NewDigest(dg), nil
+}
+
+// digestDue returns the latest time the digest was due by now (day at the
+// time of day at, in now's time zone), and whether it is still to be sent:
+// within digestWindow after it.
+func digestDue(now time.Time, day time.Weekday, at time.Duration) (time.Time, bool) {
+	h, m := int(at/time.Hour), int(at%time.Hour/time.Minute)
+	back := (int(now.Weekday()) - int(day) + 7) % 7
+	due := time.Date(now.Year(), now.Month(), now.Day()-back, h, m, 0, 0, now.Location())
+	if due.After(now) {
+		due = time.Date(now.Year(), now.Month(), now.Day()-back-7, h, m, 0, 0, now.Location())
+	}
+	return due, now.Sub(due) < digestWindow
+}
+
+// digestKey names one platform's digest of the ISO week of due:
+// "digest/slack/2026-W49".
+func digestKey(platform string, due time.Time) string {
+	y, w := due.ISOWeek()
+	return fmt.Sprintf("digest/%s/%04d-W%02d", platform, y, w)
+}
