@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/mmdbot/mmdbot/bot"
@@ -128,6 +129,41 @@ func newDigester(cfg config, ads []adapter, st digestStore, b *bot.Bot, m *metri
 	}
 	log.Info("weekly digest on", "at", a.DigestAt, "time_zone", d.now().Location().String(), "review_page", a.URL)
 	return d
+}
+
+// digestState says whether the weekly digest is sent, when and where, or
+// how to turn it on, as --check prints it.
+func digestState(cfg config) string {
+	a := cfg.Admin
+	switch {
+	case !a.digest():
+		return "digest: off (set MMD_ADMIN_CHANNEL_SLACK or MMD_ADMIN_CONVERSATION_TEAMS for a weekly digest of the questions to review)"
+	case !recording(cfg):
+		return "digest: off (the journal is off, so there is nothing to count: set --data or MMD_DATABASE_URL)"
+	}
+	on := map[string]bool{}
+	for _, s := range adapterStates(cfg) {
+		on[s.name] = s.on
+	}
+	var to []string
+	for _, p := range []struct{ platform, name, where, id string }{
+		{"slack", "Slack", "channel", a.SlackChannel},
+		{"teams", "Teams", "conversation", a.TeamsConversation},
+	} {
+		switch {
+		case p.id == "":
+		case on[p.platform]:
+			to = append(to, p.name+" "+p.where+" "+p.id)
+		default:
+			to = append(to, p.name+" "+p.where+" "+p.id+" (not sent: the "+p.name+" adapter is off)")
+		}
+	}
+	zone, _ := time.Now().Zone()
+	link := ", linking the review page " + a.URL
+	if a.URL == "" {
+		link = ", without a link to the review page (set MMD_ADMIN_URL)"
+	}
+	return fmt.Sprintf("digest: weekly, %s (%s), to %s%s", a.DigestAt, zone, strings.Join(to, " and "), link)
 }
 
 // digestTargets are the platforms with a channel set whose adapter is on.

@@ -279,3 +279,25 @@ func scrapeMetric(t *testing.T, m *metrics.Metrics, series string) string {
 	}
 	return ""
 }
+
+func TestDigestState(t *testing.T) {
+	slackOn := config{Data: "mmdbot.db", Admin: adminConfig{DigestAt: "Monday 09:00"}}
+	slackOn.Slack.BotToken, slackOn.Slack.SigningSecret = "xoxb-1", "secret"
+	both := slackOn
+	both.Admin.SlackChannel, both.Admin.TeamsConversation = "C0ADMINS", "19:admins@thread.tacv2"
+	noData := both
+	noData.Data = ""
+	for _, tt := range []struct {
+		cfg  config
+		want string
+	}{
+		{slackOn, "digest: off (set MMD_ADMIN_CHANNEL_SLACK or MMD_ADMIN_CONVERSATION_TEAMS"},
+		{noData, "digest: off (the journal is off"},
+		{both, "digest: weekly, Monday 09:00 ("},
+		{both, "), to Slack channel C0ADMINS and Teams conversation 19:admins@thread.tacv2 (not sent: the Teams adapter is off), without a link"},
+	} {
+		if got := digestState(tt.cfg); !strings.Contains(got, tt.want) {
+			t.Errorf("%q, want %q in it", got, tt.want)
+		}
+	}
+}
