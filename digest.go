@@ -9,6 +9,9 @@ import (
 	"slices"
 	"strings"
 	"time"
+	// The zone database, so that TZ names the digest's time zone even in
+	// an image without one.
+	_ "time/tzdata"
 
 	"github.com/mmdbot/mmdbot/bot"
 	"github.com/mmdbot/mmdbot/metrics"
