@@ -42,8 +42,9 @@ const (
 	digestWindow = 24 * time.Hour
 	// digestPeriod is how far back a digest looks.
 	digestPeriod = 7 * 24 * time.Hour
-	// digestQuestions bounds the questions a digest counts.
-	digestQuestions = 1000
+	// digestQuestions bounds the different questions a digest picks the
+	// most asked from: the latest asked, when a week has more.
+	digestQuestions = 5000
 	// digestTimeout bounds one check: reading the journal and owing the
 	// digests.
 	digestTimeout = time.Minute
@@ -53,7 +54,7 @@ const (
 // it.
 type digestStore interface {
 	Review(ctx context.Context, since time.Time, limit int) ([]store.Question, error)
-	Askers(ctx context.Context, since time.Time) (int, error)
+	Totals(ctx context.Context, since time.Time) (store.ReviewTotals, error)
 	ClaimPeriod(ctx context.Context, period string) (bool, error)
 	ReleasePeriod(ctx context.Context, period string) error
 }
@@ -277,26 +278,19 @@ func (d *digester) failed(ctx context.Context, platform, period string, err erro
 }
 
 // build reads the journal of the last digestPeriod up to now and makes the
-// digest: the questions not answered and the answers voted 👎, summed, and
-// the most asked of them.
+// digest: the questions not answered and the answers voted 👎, counted
+// whole, and the most asked of them.
 func (d *digester) build(ctx context.Context, now time.Time) (bot.Reply, error) {
 	since := now.Add(-digestPeriod)
+	totals, err := d.store.Totals(ctx, since)
+	if err != nil {
+		return bot.Reply{}, err
+	}
 	qs, err := d.store.Review(ctx, since, digestQuestions)
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	people, err := d.store.Askers(ctx, since)
-	if err != nil {
-		return bot.Reply{}, err
-	}
-	dg := bot.Digest{Since: since, Until: now, People: people, URL: d.url}
-	for _, q := range qs {
-		if q.Reason == store.ReasonDownvoted {
-			dg.Downvoted += q.Count
-		} else {
-			dg.Unanswered += q.Count
-		}
-	}
+	dg := bot.Digest{Since: since, Until: now, Unanswered: totals.Unanswered, Downvoted: totals.Downvoted, People: totals.People, URL: d.url}
 	// The most asked first; of those asked as often, the latest (Review
 	// lists the latest first).
 	slices.SortStableFunc(qs, func(a, b store.Question) int { return cmp.Compare(b.Count, a.Count) })

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http/httptest"
 	"path/filepath"
@@ -300,4 +301,40 @@ func TestDigestState(t *testing.T) {
 			t.Errorf("%q, want %q in it", got, tt.want)
 		}
 	}
+}
+
+// BenchmarkDigestBuild builds the digest from a week's journal of 10,000
+// questions not answered (2,000 different ones, from 500 people) and 500
+// 👎, in a SQLite file: what a replica reads once a week. The counts are
+// whole, however many different questions there are.
+func BenchmarkDigestBuild(b *testing.B) {
+	st, err := store.Open(b.Context(), filepath.Join(b.TempDir(), "mmdbot.db"), 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	clock := time.Date(2026, 12, 7, 9, 0, 0, 0, time.Local)
+	for i := range 10000 {
+		m := bot.Miss{Question: fmt.Sprintf("who looks after thing number %d?", i%2000), Band: knowledge.BandUnknown, Adapter: "slack",
+			User: fmt.Sprintf("p%d", i%500), At: clock.Add(-time.Duration(i) * time.Minute)}
+		if err := st.RecordMiss(b.Context(), m); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for i := range 500 {
+		v := bot.Vote{Question: fmt.Sprintf("who fixes printer %d?", i%50), EntryID: "customer/printing", Adapter: "teams", Voter: fmt.Sprintf("v%d", i), At: clock.Add(-time.Hour)}
+		if err := st.RecordVote(b.Context(), v); err != nil {
+			b.Fatal(err)
+		}
+	}
+	d := testDigester(st, &clock, &syncBuffer{})
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		r, err := d.build(b.Context(), clock)
+		if err != nil || r.Digest.Unanswered != 10000 || r.Digest.Downvoted != 500 || r.Digest.People != 500 {
+			b.Fatalf("%+v %v", r.Digest, err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/digest")
 }

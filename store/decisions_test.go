@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -159,10 +160,10 @@ func TestSecretIsMadeOnce(t *testing.T) {
 	})
 }
 
-// TestAskers counts the different people who asked the questions still to
-// review, by pseudonym: questions without one, older ones and decided ones
-// are left out.
-func TestAskers(t *testing.T) {
+// TestTotals counts what is up for review whole: the questions not
+// answered each time asked, the 👎, the people by pseudonym; questions
+// without one, older ones and decided ones are left out.
+func TestTotals(t *testing.T) {
 	each(t, func(t *testing.T, target string) {
 		ctx := context.Background()
 		s := open(t, target)
@@ -181,28 +182,39 @@ func TestAskers(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		askers := func(since time.Duration) int {
+		for i, q := range []string{"who patches chrome?", "Who patches Chrome", "who handles vpn?"} {
+			if err := s.RecordVote(ctx, bot.Vote{Question: q, EntryID: "microsoft/updates", Up: i == 2, Adapter: "teams", Voter: fmt.Sprint("v", i), At: now.Add(-time.Hour)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		totals := func(since time.Duration) ReviewTotals {
 			t.Helper()
-			n, err := s.Askers(ctx, now.Add(-since))
+			got, err := s.Totals(ctx, now.Add(-since))
 			if err != nil {
 				t.Fatal(err)
 			}
-			return n
+			return got
 		}
-		if n := askers(24 * time.Hour); n != 2 {
-			t.Errorf("askers in a day: %d, want 2", n)
+		for _, tt := range []struct {
+			since time.Duration
+			want  ReviewTotals
+		}{
+			{24 * time.Hour, ReviewTotals{Unanswered: 4, Downvoted: 2, People: 2}},
+			{150 * time.Minute, ReviewTotals{Unanswered: 3, Downvoted: 2, People: 2}},
+			{90 * time.Minute, ReviewTotals{Unanswered: 2, Downvoted: 2, People: 1}},
+			{10 * time.Minute, ReviewTotals{}},
+		} {
+			if got := totals(tt.since); got != tt.want {
+				t.Errorf("since %s ago: %+v, want %+v", tt.since, got, tt.want)
+			}
 		}
-		if n := askers(150 * time.Minute); n != 2 {
-			t.Errorf("askers in 150 minutes: %d, want 2", n)
+		for _, q := range []string{"who fixes the coffee machine?", "who patches chrome"} {
+			if _, err := s.Decide(ctx, Decision{Question: q, Kind: DecideOutOfScope, By: "ada"}); err != nil {
+				t.Fatal(err)
+			}
 		}
-		if n := askers(90 * time.Minute); n != 1 {
-			t.Errorf("askers in 90 minutes: %d, want 1", n)
-		}
-		if _, err := s.Decide(ctx, Decision{Question: "who fixes the coffee machine?", Kind: DecideOutOfScope, By: "ada"}); err != nil {
-			t.Fatal(err)
-		}
-		if n := askers(24 * time.Hour); n != 1 {
-			t.Errorf("askers once the coffee machine is decided: %d, want 1", n)
+		if got, want := totals(24*time.Hour), (ReviewTotals{Unanswered: 2, People: 1}); got != want {
+			t.Errorf("once decided: %+v, want %+v", got, want)
 		}
 	})
 }
