@@ -181,8 +181,11 @@ func serve(ctx context.Context, e env, cfg config) error {
 	if check != nil {
 		go check.Run(runCtx)
 	}
+	digested := make(chan struct{})
 	if dg := newDigester(cfg, ads, st, b, m, log, e.hooks); dg != nil {
-		go dg.run(runCtx, digestEvery)
+		go func() { dg.run(runCtx, digestEvery); close(digested) }()
+	} else {
+		close(digested)
 	}
 	if e.hooks.listening != nil {
 		e.hooks.listening(ln.Addr().String())
@@ -204,7 +207,7 @@ func serve(ctx context.Context, e env, cfg config) error {
 		log.Info("not ready: serving until the load balancer has noticed", "delay", cfg.ShutdownDelay)
 		time.Sleep(cfg.ShutdownDelay)
 	}
-	sd := stopping{srv: srv, stopRun: stopRun, adaptersDone: adaptersDone, out: out, stopDelivery: stopDelivery, delivered: delivered, store: st}
+	sd := stopping{srv: srv, stopRun: stopRun, adaptersDone: adaptersDone, digested: digested, out: out, stopDelivery: stopDelivery, delivered: delivered, store: st}
 	return sd.shutdown(ctx, cfg.ShutdownTimeout, log, failure)
 }
 
@@ -359,6 +362,8 @@ type stopping struct {
 	srv          *http.Server
 	stopRun      context.CancelFunc
 	adaptersDone <-chan struct{}
+	// digested closes once the weekly digest's checks have stopped.
+	digested     <-chan struct{}
 	out          *outbox.Runner
 	stopDelivery context.CancelFunc
 	delivered    <-chan struct{}
@@ -388,6 +393,12 @@ func (sd stopping) shutdown(ctx context.Context, timeout time.Duration, log *slo
 	case <-sd.adaptersDone:
 	case <-sctx.Done():
 		errs = append(errs, fmt.Errorf("shut down adapters: they did not finish within %s", timeout))
+	}
+	// A digest being owed finishes (or gives its week back) before the
+	// outbox drains and the store closes.
+	select {
+	case <-sd.digested:
+	case <-sctx.Done():
 	}
 	sd.out.Drain(deadline)
 	select {
