@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"slices"
 	"strings"
@@ -14,7 +15,10 @@ import (
 	_ "time/tzdata"
 
 	"github.com/mmdbot/mmdbot/bot"
+	"github.com/mmdbot/mmdbot/kbfile"
+	"github.com/mmdbot/mmdbot/knowledge"
 	"github.com/mmdbot/mmdbot/metrics"
+	"github.com/mmdbot/mmdbot/plaintext"
 	"github.com/mmdbot/mmdbot/store"
 )
 
@@ -115,12 +119,7 @@ func newDigester(cfg config, ads []adapter, st digestStore, b *bot.Bot, m *metri
 		return nil
 	}
 	d := &digester{store: st, day: day, at: at, url: a.URL, now: time.Now, log: log, metrics: m, done: h.digested, checked: h.digestChecked,
-		title: func(id string) string {
-			if e, ok := b.Knowledge().Entry(id); ok {
-				return e.Title
-			}
-			return id
-		}}
+		title: entryTitle(b.Knowledge)}
 	if h.digestClock != nil {
 		d.now = h.digestClock
 	}
@@ -133,6 +132,44 @@ func newDigester(cfg config, ads []adapter, st digestStore, b *bot.Bot, m *metri
 	}
 	log.Info("weekly digest on", "at", a.DigestAt, "time_zone", d.now().Location().String(), "review_page", a.URL)
 	return d
+}
+
+// entryTitle names an entry by its id in the knowledge kb returns, or by
+// the id itself when the entry is gone.
+func entryTitle(kb func() *knowledge.Base) func(id string) string {
+	return func(id string) string {
+		if e, ok := kb().Entry(id); ok {
+			return e.Title
+		}
+		return id
+	}
+}
+
+// reportDigest is "mmdbot report digest": the digest the admins' channels
+// would get now, as plain text, from the journal of mmdbot serve.
+func reportDigest(ctx context.Context, e env, args []string) error {
+	fs := newFlags(e, "report digest", "report digest [--kb FILE] [--data FILE]")
+	kbPath := settingFlag(e, fs, "kb")
+	data := settingFlag(e, fs, "data")
+	if ok, err := parseFlags(fs, args); !ok {
+		return err
+	}
+	kb, err := kbfile.Load(*kbPath)
+	if err != nil {
+		return err
+	}
+	st, err := openData(ctx, e, "report", *data)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	d := &digester{store: st, url: adminConfigFrom(e.getenv).URL, title: entryTitle(func() *knowledge.Base { return kb })}
+	r, err := d.build(ctx, time.Now())
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(e.stdout, plaintext.Render(r))
+	return err
 }
 
 // digestState says whether the weekly digest is sent, when and where, or

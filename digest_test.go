@@ -95,15 +95,9 @@ func openTestData(t *testing.T, path string) *store.Store {
 
 // testDigester sends to target from st, on Mondays at 09:00, reading clock.
 func testDigester(st *store.Store, clock *time.Time, logs *syncBuffer, targets ...digestTarget) *digester {
-	b := bot.New(knowledge.Default(), bot.Options{})
 	return &digester{store: st, targets: targets, day: time.Monday, at: 9 * time.Hour, url: "https://mmd.example.com/admin",
-		title: func(id string) string {
-			if e, ok := b.Knowledge().Entry(id); ok {
-				return e.Title
-			}
-			return id
-		},
-		now: func() time.Time { return *clock }, log: slog.New(slog.NewTextHandler(logs, nil)), metrics: metrics.New()}
+		title: entryTitle(knowledge.Default),
+		now:   func() time.Time { return *clock }, log: slog.New(slog.NewTextHandler(logs, nil)), metrics: metrics.New()}
 }
 
 // TestDigestOncePerWeek: two replicas sharing one data file check as the
