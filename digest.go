@@ -130,7 +130,8 @@ func newDigester(cfg config, ads []adapter, st digestStore, b *bot.Bot, m *metri
 	for _, t := range d.targets {
 		m.DigestPlatform(t.platform)
 	}
-	log.Info("weekly digest on", "at", a.DigestAt, "time_zone", d.now().Location().String(), "review_page", a.URL)
+	zone, _ := d.now().Zone()
+	log.Info("weekly digest on", "at", a.DigestAt, "time_zone", zone, "review_page", a.URL)
 	return d
 }
 
