@@ -173,6 +173,19 @@ func reportDigest(ctx context.Context, e env, args []string) error {
 	return err
 }
 
+// checkDigest lists the problems of the digest's settings that its
+// adapters see: a Teams service URL that replies may not go to would fail
+// every week.
+func checkDigest(c config) []error {
+	if c.Admin.TeamsConversation == "" || !c.Teams.Enabled() {
+		return nil
+	}
+	if err := c.Teams.AllowsServiceURL(c.Admin.TeamsServiceURL); err != nil {
+		return []error{fmt.Errorf("MMD_ADMIN_TEAMS_SERVICE_URL: %w: the weekly digest could not go there", err)}
+	}
+	return nil
+}
+
 // digestState says whether the weekly digest is sent, when and where, or
 // how to turn it on, as --check prints it.
 func digestState(cfg config) string {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
@@ -331,4 +332,33 @@ func BenchmarkDigestBuild(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/digest")
+}
+
+// TestDigestCheck: serve --check says where the digest goes, and refuses a
+// Teams service URL its replies may not go to.
+func TestDigestCheck(t *testing.T) {
+	teams := map[string]string{"MICROSOFT_APP_ID": "5b1c1c56-0b7e-4b8a-9a53-3a4f1d0c7e21", "MICROSOFT_APP_PASSWORD": "pw",
+		"MMD_ADMIN_CONVERSATION_TEAMS": "19:admins@thread.tacv2", "MMD_ADMIN_URL": "https://mmd.example.com/admin"}
+	for _, tt := range []struct {
+		name    string
+		env     map[string]string
+		wantErr bool
+		want    string
+	}{
+		{"default service URL", nil, false, "digest: weekly, Monday 09:00 ("},
+		{"service URL not allowed", map[string]string{"MMD_ADMIN_TEAMS_SERVICE_URL": "https://connector.example.com/"}, true,
+			`problem: MMD_ADMIN_TEAMS_SERVICE_URL: serviceUrl host "connector.example.com" is not allowed (see TEAMS_SERVICE_URL_ALLOW)`},
+		{"service URL allowed", map[string]string{"MMD_ADMIN_TEAMS_SERVICE_URL": "https://connector.example.com/", "TEAMS_SERVICE_URL_ALLOW": "connector.example.com"}, false,
+			"to Teams conversation 19:admins@thread.tacv2, linking the review page https://mmd.example.com/admin"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			env := maps.Clone(teams)
+			maps.Copy(env, tt.env)
+			var stdout, stderr strings.Builder
+			err := run(t.Context(), []string{"serve", "--check"}, func(k string) string { return env[k] }, nil, &stdout, &stderr)
+			if (err != nil) != tt.wantErr || !strings.Contains(stdout.String(), tt.want) {
+				t.Errorf("error %v, want error %v; output lacks %q?\n%s%s", err, tt.wantErr, tt.want, stdout.String(), stderr.String())
+			}
+		})
+	}
 }

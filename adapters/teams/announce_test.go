@@ -77,3 +77,26 @@ func TestAnnounceServiceURLNotAllowed(t *testing.T) {
 		t.Errorf("the connector got %d requests, the token endpoint %d", r.conn.attempts.Load(), r.tokens.hits.Load())
 	}
 }
+
+// TestAllowsServiceURL: a configured serviceUrl is checked as every
+// reply's is, before anything is sent.
+func TestAllowsServiceURL(t *testing.T) {
+	for _, tt := range []struct {
+		cfg Config
+		url string
+		ok  bool
+	}{
+		{Config{}, "https://smba.trafficmanager.net/teams/", true},
+		{Config{}, "https://smba.infra.gcc.teams.microsoft.com/teams", true},
+		{Config{}, "https://evil.example/teams/", false},
+		{Config{ServiceURLAllow: []string{"Connector.Example.com"}}, "https://connector.example.com/", true},
+		{Config{}, "http://smba.trafficmanager.net/teams/", false},
+		{Config{}, "http://127.0.0.1:3978/", false},
+		{Config{Dev: true}, "http://127.0.0.1:3978/", true},
+		{Config{}, "smba.trafficmanager.net", false},
+	} {
+		if err := tt.cfg.AllowsServiceURL(tt.url); (err == nil) != tt.ok {
+			t.Errorf("%+v, %s: %v, want allowed %v", tt.cfg.ServiceURLAllow, tt.url, err, tt.ok)
+		}
+	}
+}
