@@ -82,17 +82,24 @@ const pruneEvery = 24 * time.Hour
 
 // prune deletes old records once a day until ctx is done.
 func prune(ctx context.Context, st *store.Store, m *metrics.Metrics, log *slog.Logger) {
-	t := time.NewTicker(pruneEvery)
+	every(ctx, pruneEvery, func() {
+		if err := st.Prune(ctx); err != nil && ctx.Err() == nil {
+			m.JournalFailed("prune")
+			log.Warn("prune the data store", "error", err)
+		}
+	})
+}
+
+// every calls f each interval until ctx is done.
+func every(ctx context.Context, interval time.Duration, f func()) {
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := st.Prune(ctx); err != nil && ctx.Err() == nil {
-				m.JournalFailed("prune")
-				log.Warn("prune the data store", "error", err)
-			}
+			f()
 		}
 	}
 }

@@ -31,6 +31,7 @@ func checkConfig(e env, cfg config, cfgErr error) error {
 		fmt.Fprintln(e.stdout, s)
 	}
 	fmt.Fprintln(e.stdout, cfg.Admin.state())
+	fmt.Fprintln(e.stdout, digestState(cfg))
 	var problems []string
 	if cfgErr != nil {
 		problems = strings.Split(cfgErr.Error(), "\n")

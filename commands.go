@@ -35,8 +35,9 @@ func commands() []command {
 			"kb fetch [--url URL] [--out FILE] [--kb FILE] [--json]",
 			"check a knowledge file; compare two (a file, or \"default\" for the embedded one) entry by entry; download the published page and show how it differs", cmdKB},
 		{"report", "report unanswered [--since DURATION] [--format text|csv|json] [--data FILE]\n" +
-			"report feedback [--since DURATION] [--format text|csv|json] [--data FILE]",
-			"list what the bot could not answer (with the feedback), or only the 👍/👎 per entry", cmdReport},
+			"report feedback [--since DURATION] [--format text|csv|json] [--data FILE]\n" +
+			"report digest [--kb FILE] [--data FILE]",
+			"list what the bot could not answer (with the feedback), or only the 👍/👎 per entry, or show the weekly digest the admins' channels would get now", cmdReport},
 		{"serve", "serve [--addr ADDR] [--kb FILE] [--data FILE] [--log-format text|json] [--log-level LEVEL] [--check] [more flags: -h]",
 			"run the server: web page, JSON API, Slack and Teams when configured, /healthz, /readyz, /metrics (a bare \"mmdbot\" does this)", cmdServe},
 		{"table", "table [--owner microsoft|customer|shared] [--format text|markdown|csv|json] [--kb FILE]", "print the responsibility table", cmdTable},

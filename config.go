@@ -138,6 +138,7 @@ func configFrom(e env, fs *flag.FlagSet, texts map[string]*string) (config, erro
 		errs = append(errs, fmt.Errorf("%s must be more than zero, such as 720h", name["--journal-retention"]))
 	}
 	errs = append(errs, c.Admin.check()...)
+	errs = append(errs, checkDigest(c)...)
 	errs = append(errs, checkUpstream(c, name, bad)...)
 	errs = append(errs, checkAdapters(c)...)
 	return c, errors.Join(errs...)

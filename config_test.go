@@ -163,7 +163,7 @@ func configurationDoc(doc string) string {
 	var b strings.Builder
 	groups := []struct{ group, title string }{
 		{"server", "Server"}, {"slack", "Slack (on when `SLACK_BOT_TOKEN` is set)"}, {"teams", "Microsoft Teams (on when `MICROSOFT_APP_ID` and `MICROSOFT_APP_PASSWORD` are set, or `--teams-dev`)"},
-		{"admin", "Review page and digest (on when the four sign-in settings, or `MMD_ADMIN_TOKEN`, are set: docs/admin.md)"},
+		{"admin", "Review page (on when the four sign-in settings, or `MMD_ADMIN_TOKEN`, are set) and weekly digest (on when a channel is set): docs/admin.md"},
 	}
 	b.WriteString(docBegin)
 	for _, g := range groups {

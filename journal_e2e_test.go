@@ -22,16 +22,7 @@ func TestEveryDoorJournals(t *testing.T) {
 	fake.Start()
 	defer fake.Stop()
 	f := newTeamsE2EFakes(t)
-	s := runServer(t, nil, map[string]string{
-		"SLACK_BOT_TOKEN":           "xoxb-e2e-token",
-		"SLACK_SIGNING_SECRET":      slackE2ESecret,
-		"SLACK_API_URL":             fake.GetAPIURL(),
-		"MICROSOFT_APP_ID":          teamsE2EAppID,
-		"MICROSOFT_APP_PASSWORD":    teamsE2ESecret,
-		"TEAMS_OPENID_METADATA_URL": f.bf.URL + "/openid",
-		"TEAMS_TOKEN_URL":           f.bf.URL + "/token",
-		"TEAMS_SERVICE_URL_ALLOW":   "127.0.0.1",
-	})
+	s := runServer(t, nil, chatE2EEnv(fake.GetAPIURL(), f))
 
 	// Slack: a mention, answered in its thread.
 	body := []byte(`{"token":"x","team_id":"T1","api_app_id":"A1","type":"event_callback","event_id":"EvJ1","event_time":1700000000,` +

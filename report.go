@@ -16,9 +16,12 @@ import (
 )
 
 func cmdReport(ctx context.Context, e env, usage string, args []string) error {
-	what, err := subcommandOf(e, usage, args, "unanswered", "feedback")
+	what, err := subcommandOf(e, usage, args, "unanswered", "feedback", "digest")
 	if what == "" {
 		return err
+	}
+	if what == "digest" {
+		return reportDigest(ctx, e, args[1:])
 	}
 	fs := newFlags(e, "report "+what, "report "+what+" [--since DURATION] [--format text|csv|json] [--data FILE]")
 	since := fs.Duration("since", 30*24*time.Hour, "how far back to look, such as 24h or 720h")

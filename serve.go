@@ -71,6 +71,13 @@ type hooks struct {
 	learned func(n int)
 	// checked is called after each check of the published page.
 	checked func(upstream.Status)
+	// digestClock, if set, is the clock the weekly digest reads instead of
+	// time.Now; digested is called after each attempt to send a digest,
+	// with its platform and result, and digestChecked after each check
+	// whether one is due.
+	digestClock   func() time.Time
+	digested      func(platform, result string)
+	digestChecked func()
 	// draining is called once /readyz answers 503 at shutdown, and closed
 	// once the server accepts no more connections.
 	draining, closed func()
@@ -179,6 +186,12 @@ func serve(ctx context.Context, e env, cfg config) error {
 	if check != nil {
 		go check.Run(runCtx)
 	}
+	digested := make(chan struct{})
+	if dg := newDigester(cfg, ads, st, b, m, log, e.hooks); dg != nil {
+		go func() { dg.run(runCtx, digestEvery); close(digested) }()
+	} else {
+		close(digested)
+	}
 	if e.hooks.listening != nil {
 		e.hooks.listening(ln.Addr().String())
 	}
@@ -199,7 +212,7 @@ func serve(ctx context.Context, e env, cfg config) error {
 		log.Info("not ready: serving until the load balancer has noticed", "delay", cfg.ShutdownDelay)
 		time.Sleep(cfg.ShutdownDelay)
 	}
-	sd := stopping{srv: srv, stopRun: stopRun, adaptersDone: adaptersDone, out: out, stopDelivery: stopDelivery, delivered: delivered, store: st}
+	sd := stopping{srv: srv, stopRun: stopRun, adaptersDone: adaptersDone, digested: digested, out: out, stopDelivery: stopDelivery, delivered: delivered, store: st}
 	return sd.shutdown(ctx, cfg.ShutdownTimeout, log, failure)
 }
 
@@ -354,6 +367,8 @@ type stopping struct {
 	srv          *http.Server
 	stopRun      context.CancelFunc
 	adaptersDone <-chan struct{}
+	// digested closes once the weekly digest's checks have stopped.
+	digested     <-chan struct{}
 	out          *outbox.Runner
 	stopDelivery context.CancelFunc
 	delivered    <-chan struct{}
@@ -383,6 +398,12 @@ func (sd stopping) shutdown(ctx context.Context, timeout time.Duration, log *slo
 	case <-sd.adaptersDone:
 	case <-sctx.Done():
 		errs = append(errs, fmt.Errorf("shut down adapters: they did not finish within %s", timeout))
+	}
+	// A digest being owed finishes (or gives its week back) before the
+	// outbox drains and the store closes.
+	select {
+	case <-sd.digested:
+	case <-sctx.Done():
 	}
 	sd.out.Drain(deadline)
 	select {

@@ -81,6 +81,21 @@ func newTeamsE2EFakes(t *testing.T) *teamsE2EFakes {
 	return f
 }
 
+// chatE2EEnv is the environment of a server with Slack (its Web API at
+// slackAPI) and Teams (against f's fake Bot Framework) on.
+func chatE2EEnv(slackAPI string, f *teamsE2EFakes) map[string]string {
+	return map[string]string{
+		"SLACK_BOT_TOKEN":           "xoxb-e2e-token",
+		"SLACK_SIGNING_SECRET":      slackE2ESecret,
+		"SLACK_API_URL":             slackAPI,
+		"MICROSOFT_APP_ID":          teamsE2EAppID,
+		"MICROSOFT_APP_PASSWORD":    teamsE2ESecret,
+		"TEAMS_OPENID_METADATA_URL": f.bf.URL + "/openid",
+		"TEAMS_TOKEN_URL":           f.bf.URL + "/token",
+		"TEAMS_SERVICE_URL_ALLOW":   "127.0.0.1",
+	}
+}
+
 func (f *teamsE2EFakes) received() []teamsE2EPost {
 	f.mu.Lock()
 	defer f.mu.Unlock()

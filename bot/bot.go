@@ -19,7 +19,9 @@
 //
 // Bot.Act takes a pressed button (an Action the reply offered), Bot.Search
 // what is typed in a search box, Bot.Welcome a new conversation: each is
-// counted and journalled as Handle does. The sentences every renderer shows
+// counted and journalled as Handle does. NewDigest makes the one reply
+// nobody asked for: the weekly digest to the admins' channels, from what
+// the journal holds. The sentences every renderer shows
 // (say.go), the actions (action.go), grouping by owner and the paginator
 // (page.go) are here, once; renderers only lay them out. The bot knows
 // nothing of chat platforms; adapters never decide what to answer, only how

@@ -204,6 +204,8 @@ func (r Reply) Summary() string {
 			return r.Text
 		}
 		return intro
+	case KindDigest:
+		return r.Text // the heading: how many were not answered
 	}
 	return r.Sentence()
 }

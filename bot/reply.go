@@ -45,6 +45,7 @@ const (
 	IntentSearch    Intent = "search"    // text typed in a search box (Bot.Search)
 	IntentWelcome   Intent = "welcome"   // the bot meets someone (Bot.Welcome)
 	IntentVote      Intent = "vote"      // a 👍 or 👎 (Bot.Act)
+	IntentDigest    Intent = "digest"    // the weekly digest to the admins (NewDigest)
 )
 
 // Kind says what a Reply holds, and so how an adapter renders it.
@@ -59,6 +60,7 @@ const (
 	KindTable   Kind = "table"   // Groups hold the entries grouped by owner
 	KindError   Kind = "error"   // Text holds a safe sentence about a bad request
 	KindThanks  Kind = "thanks"  // Text thanks for a vote, and nothing else
+	KindDigest  Kind = "digest"  // Digest holds the week's unanswered questions, for the admins
 )
 
 // Choice is one "did you mean" alternative.
@@ -124,4 +126,8 @@ type Reply struct {
 	// Freshness says how current that knowledge is against the published
 	// page; renderers add its Sentence to the source line.
 	Freshness Freshness
+
+	// Digest is the week's questions to review (KindDigest); Text holds
+	// its heading.
+	Digest *Digest
 }

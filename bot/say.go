@@ -3,6 +3,8 @@ package bot
 import (
 	"fmt"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/mmdbot/mmdbot/knowledge"
 )
@@ -26,6 +28,12 @@ const (
 	TableTitle = "Microsoft Managed Desktop responsibilities"
 	// TableHint says, under a table in chat, what its rows do.
 	TableHint = "Select a responsibility to see who does what, or ask me a question."
+	// DigestTitle heads the weekly digest to the admins' channel.
+	DigestTitle = "Weekly digest: questions to review"
+	// DigestTopTitle leads a digest's questions asked most often.
+	DigestTopTitle = "Asked most often:"
+	// DigestLinkLabel is the label of a digest's link to the review page.
+	DigestLinkLabel = "Open the review page"
 )
 
 // hintTable points, after "I don't know", to what can be typed next.
@@ -127,4 +135,82 @@ func (r Reply) Sentence() string {
 		return r.Text
 	}
 	return r.Text + " " + r.Hint
+}
+
+// DigestHeading says what a digest counts: "Last week mmdbot could not
+// answer 23 questions, asked by 11 people; 4 answers got a 👎.", or that
+// it answered every question.
+func DigestHeading(d Digest) string {
+	down := ""
+	if d.Downvoted > 0 {
+		down = fmt.Sprintf("%d %s a 👎", d.Downvoted, plural(d.Downvoted, "answer got", "answers got"))
+	}
+	if d.Unanswered == 0 {
+		if down != "" {
+			return "Last week mmdbot answered every question, but " + down + "."
+		}
+		return "Last week mmdbot answered every question."
+	}
+	s := fmt.Sprintf("Last week mmdbot could not answer %d %s", d.Unanswered, plural(d.Unanswered, "question", "questions"))
+	if d.People > 0 {
+		s += fmt.Sprintf(", asked by %d %s", d.People, plural(d.People, "person", "people"))
+	}
+	if down != "" {
+		s += "; " + down
+	}
+	return s + "."
+}
+
+// DigestPeriod is the period a digest covers, by date: "30 November – 7
+// December 2026", each end in its own time zone; "" when either is not
+// known.
+func DigestPeriod(since, until time.Time) string {
+	switch {
+	case since.IsZero() || until.IsZero():
+		return ""
+	case since.Year() != until.Year():
+		return since.Format("2 January 2006") + " – " + until.Format("2 January 2006")
+	case since.YearDay() == until.YearDay():
+		return until.Format("2 January 2006")
+	}
+	return since.Format("2 January") + " – " + until.Format("2 January 2006")
+}
+
+// maxDigestQuestion bounds a question quoted in a digest, in characters.
+const maxDigestQuestion = 200
+
+// Line is a digest's row as one line of text: the question in quotes, then
+// how often and by how many people it was asked, or, for an answer voted
+// 👎, which entry got it. The question is the asker's text: a renderer
+// escapes the whole line.
+func (r DigestRow) Line() string {
+	q := strings.Join(strings.Fields(r.Question), " ")
+	if utf8.RuneCountInString(q) > maxDigestQuestion {
+		q = string([]rune(q)[:maxDigestQuestion-1]) + "…"
+	}
+	s := "“" + q + "” — "
+	if r.Entry != "" {
+		s += "👎 on " + r.Entry + ", "
+	}
+	s += times(r.Count)
+	if r.People > 0 {
+		s += fmt.Sprintf(", by %d %s", r.People, plural(r.People, "person", "people"))
+	}
+	return s
+}
+
+// times says how often: "once", "3 times".
+func times(n int) string {
+	if n == 1 {
+		return "once"
+	}
+	return fmt.Sprintf("%d times", n)
+}
+
+// plural is one when n is 1, many otherwise.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

@@ -1,7 +1,8 @@
 // Package metrics counts what mmdbot does, for Prometheus: questions by
 // adapter and band, answer latency, feedback votes, refused requests, adapter
 // failures, journal failures, knowledge reloads, checks of the knowledge
-// against its published page (when on) and HTTP requests, plus the Go
+// against its published page (when on), weekly digests sent to the admins'
+// channels and HTTP requests, plus the Go
 // runtime and process collectors.
 //
 // Metrics implements bot.Telemetry. Every metric lives on a registry of its
@@ -32,6 +33,14 @@ const (
 	ReloadFailed = "failed"
 )
 
+// The results of a weekly digest, as the result label says them: owed to
+// the platform's outbox (which delivers it, retrying), or not, to be tried
+// again at the next check.
+const (
+	DigestSent   = "sent"
+	DigestFailed = "failed"
+)
+
 // Metrics holds mmdbot's metrics and the registry they are served from. It is
 // safe for concurrent use. The zero value is not usable: call New.
 type Metrics struct {
@@ -52,6 +61,7 @@ type Metrics struct {
 	retried     *prometheus.CounterVec
 	replyFailed *prometheus.CounterVec
 	replyWait   *prometheus.HistogramVec
+	digests     *prometheus.CounterVec
 }
 
 // Metrics reports what the bot does.
@@ -126,7 +136,11 @@ func New() *Metrics {
 		Help:    "Time from a reply owed to its delivery, retries included, by platform.",
 		Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300, 1800},
 	}, []string{"platform"})
-	m.reg.MustRegister(m.delivered, m.retried, m.replyFailed, m.replyWait)
+	m.digests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: Namespace, Name: "digests_total",
+		Help: "Weekly digests to the admins' channels, by platform (slack, teams) and result (sent: owed to the outbox, which delivers it; failed: tried again at the next check, the reason logged).",
+	}, []string{"platform", "result"})
+	m.reg.MustRegister(m.delivered, m.retried, m.replyFailed, m.replyWait, m.digests)
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		// process_* under their usual names, as dashboards expect them.
@@ -250,6 +264,20 @@ func (m *Metrics) ReplyPlatform(platform string) {
 	m.retried.WithLabelValues(platform)
 	for _, r := range []string{"refused", "deadline"} {
 		m.replyFailed.WithLabelValues(platform, r)
+	}
+}
+
+// Digest counts one weekly digest to a platform and its result
+// (DigestSent, DigestFailed).
+func (m *Metrics) Digest(platform, result string) {
+	m.digests.WithLabelValues(platform, result).Inc()
+}
+
+// DigestPlatform creates the digest series of a platform at 0, so that
+// alerting rules see them from the start.
+func (m *Metrics) DigestPlatform(platform string) {
+	for _, r := range []string{DigestSent, DigestFailed} {
+		m.digests.WithLabelValues(platform, r)
 	}
 }
 

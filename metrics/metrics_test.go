@@ -89,6 +89,17 @@ func TestMetrics(t *testing.T) {
 			`mmdbot_knowledge_reloads_total{result="failed"} 1`,
 			"mmdbot_knowledge_entries 41",
 		}},
+		{"digests", func(m *metrics.Metrics) {
+			m.DigestPlatform("slack")
+			m.DigestPlatform("teams")
+			m.Digest("teams", metrics.DigestFailed)
+			m.Digest("teams", metrics.DigestSent)
+		}, []string{
+			`mmdbot_digests_total{platform="slack",result="sent"} 0`,
+			`mmdbot_digests_total{platform="slack",result="failed"} 0`,
+			`mmdbot_digests_total{platform="teams",result="failed"} 1`,
+			`mmdbot_digests_total{platform="teams",result="sent"} 1`,
+		}},
 		{"requests", func(m *metrics.Metrics) {
 			m.Request("GET /healthz", 200, time.Millisecond)
 			m.Request("", 404, time.Millisecond)

@@ -46,10 +46,32 @@ func Render(r bot.Reply) string {
 		b.WriteString(r.Title() + "\n\n")
 		Table(&b, r.Groups)
 		source(&b, r.Source)
+	case bot.KindDigest:
+		digest(&b, r)
 	default: // KindUnknown, KindError, KindThanks
 		b.WriteString(r.Sentence() + "\n")
 	}
 	return b.String()
+}
+
+// digest writes the weekly digest: its title and period, the heading, the
+// questions asked most often and the review page's address.
+func digest(b *strings.Builder, r bot.Reply) {
+	d := r.Digest
+	b.WriteString(bot.DigestTitle)
+	if p := bot.DigestPeriod(d.Since, d.Until); p != "" {
+		b.WriteString(", " + p)
+	}
+	fmt.Fprintf(b, "\n\n%s\n", r.Text)
+	if len(d.Top) > 0 {
+		b.WriteString("\n" + bot.DigestTopTitle + "\n")
+		for _, row := range d.Top {
+			b.WriteString("  • " + row.Line() + "\n")
+		}
+	}
+	if d.URL != "" {
+		fmt.Fprintf(b, "\n%s: %s\n", bot.DigestLinkLabel, d.URL)
+	}
 }
 
 func answer(b *strings.Builder, a *bot.Answer) {

@@ -21,7 +21,7 @@ func golden(t *testing.T, name string, got []byte) {
 // with the golden files, and checks that it says what every renderer says:
 // the bot's sentences, and its hints where a button would be.
 func TestRender(t *testing.T) {
-	for _, c := range replytest.Cases(t) {
+	for _, c := range append(replytest.Cases(t), replytest.Digests(t)...) {
 		t.Run(c.Name, func(t *testing.T) {
 			got := Render(c.Reply)
 			golden(t, c.Name, []byte(got))

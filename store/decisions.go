@@ -138,6 +138,55 @@ func (s *Store) reviewUnanswered(ctx context.Context, since time.Time, limit int
 	return out, rows.Err()
 }
 
+// ReviewTotals is how much is up for review over a period, whatever the
+// number of different questions: what Review would list, counted whole.
+type ReviewTotals struct {
+	// Unanswered counts the questions asked and not answered (each time
+	// asked), Downvoted the 👎 on answers, leaving out the questions
+	// already decided.
+	Unanswered, Downvoted int
+	// People counts the different people who asked the questions not
+	// answered, as far as the journal tells them apart: by pseudonym,
+	// leaving out questions recorded without one.
+	People int
+}
+
+// Totals counts what is up for review since the given time.
+func (s *Store) Totals(ctx context.Context, since time.Time) (ReviewTotals, error) {
+	var t ReviewTotals
+	err := s.db.QueryRowContext(ctx, s.d.rebind(`
+		SELECT COUNT(*), COUNT(DISTINCT NULLIF(m."user", '')) FROM misses m
+		WHERE m.at >= ? AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.norm = m.norm)`), since.UnixMilli()).Scan(&t.Unanswered, &t.People)
+	if err != nil {
+		return ReviewTotals{}, fmt.Errorf("count the questions to review: %w", err)
+	}
+	decided, err := s.decidedNorms(ctx)
+	if err != nil {
+		return ReviewTotals{}, err
+	}
+	// Votes keep the question as asked: folded here, as reviewDownvoted
+	// does.
+	rows, err := s.db.QueryContext(ctx, s.d.rebind("SELECT question, COUNT(*) FROM votes WHERE up = 0 AND at >= ? GROUP BY question"), since.UnixMilli())
+	if err != nil {
+		return ReviewTotals{}, fmt.Errorf("count the answers voted down: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var q string
+		var n int
+		if err := rows.Scan(&q, &n); err != nil {
+			return ReviewTotals{}, fmt.Errorf("count the answers voted down: %w", err)
+		}
+		if norm := normalize(q); norm != "" && !decided[norm] {
+			t.Downvoted += n
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return ReviewTotals{}, fmt.Errorf("count the answers voted down: %w", err)
+	}
+	return t, nil
+}
+
 // reviewDownvoted lists the answers voted 👎, by folded question and entry.
 // Votes keep the question as asked, so folding happens here.
 func (s *Store) reviewDownvoted(ctx context.Context, since time.Time, limit int) ([]Question, error) {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -155,6 +156,65 @@ func TestSecretIsMadeOnce(t *testing.T) {
 		}
 		if _, err := s.Secret(ctx, "other", func() (string, error) { return "", errors.New("no randomness") }); err == nil {
 			t.Error("a failure to make a secret was not reported")
+		}
+	})
+}
+
+// TestTotals counts what is up for review whole: the questions not
+// answered each time asked, the 👎, the people by pseudonym; questions
+// without one, older ones and decided ones are left out.
+func TestTotals(t *testing.T) {
+	each(t, func(t *testing.T, target string) {
+		ctx := context.Background()
+		s := open(t, target)
+		now := time.Now()
+		for _, m := range []struct {
+			q, user string
+			ago     time.Duration
+		}{
+			{"who fixes the coffee machine?", "a", 3 * time.Hour},
+			{"Who fixes the coffee machine", "b", 2 * time.Hour},
+			{"who runs payroll?", "a", time.Hour},
+			{"wifi keeps dropping in building B", "", 30 * time.Minute},
+			{"what was asked long ago", "c", 48 * time.Hour},
+		} {
+			if err := s.RecordMiss(ctx, bot.Miss{Question: m.q, Band: knowledge.BandUnknown, Adapter: "slack", User: m.user, At: now.Add(-m.ago)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i, q := range []string{"who patches chrome?", "Who patches Chrome", "who handles vpn?"} {
+			if err := s.RecordVote(ctx, bot.Vote{Question: q, EntryID: "microsoft/updates", Up: i == 2, Adapter: "teams", Voter: fmt.Sprint("v", i), At: now.Add(-time.Hour)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		totals := func(since time.Duration) ReviewTotals {
+			t.Helper()
+			got, err := s.Totals(ctx, now.Add(-since))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got
+		}
+		for _, tt := range []struct {
+			since time.Duration
+			want  ReviewTotals
+		}{
+			{24 * time.Hour, ReviewTotals{Unanswered: 4, Downvoted: 2, People: 2}},
+			{150 * time.Minute, ReviewTotals{Unanswered: 3, Downvoted: 2, People: 2}},
+			{90 * time.Minute, ReviewTotals{Unanswered: 2, Downvoted: 2, People: 1}},
+			{10 * time.Minute, ReviewTotals{}},
+		} {
+			if got := totals(tt.since); got != tt.want {
+				t.Errorf("since %s ago: %+v, want %+v", tt.since, got, tt.want)
+			}
+		}
+		for _, q := range []string{"who fixes the coffee machine?", "who patches chrome"} {
+			if _, err := s.Decide(ctx, Decision{Question: q, Kind: DecideOutOfScope, By: "ada"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got, want := totals(24*time.Hour), (ReviewTotals{Unanswered: 2, People: 1}); got != want {
+			t.Errorf("once decided: %+v, want %+v", got, want)
 		}
 	})
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/mmdbot/mmdbot/bot"
 	"github.com/mmdbot/mmdbot/outbox"
 )
 
@@ -76,6 +77,18 @@ func (a *Adapter) owePost(ctx context.Context, channel, thread string, msgs []me
 		wire = append(wire, wireMessage{Text: m.Text, Blocks: b})
 	}
 	return a.owe(ctx, kindPost, target{Channel: channel, Thread: thread}, wire, postDeadline)
+}
+
+// Announce owes a message nobody asked for to a channel, as its own
+// message rather than in a thread: the weekly digest to the admins'
+// channel. Like every reply it goes through the outbox, which posts it
+// with chat.postMessage and retries until it goes or its deadline passes;
+// its error says only that it could not be owed.
+func (a *Adapter) Announce(ctx context.Context, channel string, r bot.Reply) error {
+	if channel == "" {
+		return errors.New("slack announcement: no channel")
+	}
+	return a.owePost(ctx, channel, "", render(r, renderOptions{}))
 }
 
 // oweResponses owes responses to a response_url: at most five, the uses

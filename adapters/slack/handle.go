@@ -180,7 +180,7 @@ func (a *Adapter) onInteraction(ctx context.Context, cb slack.InteractionCallbac
 		return true
 	}
 	for _, act := range cb.ActionCallback.BlockActions {
-		if act == nil || act.ActionID == "" || strings.HasPrefix(act.ActionID, actionLearn) {
+		if act == nil || act.ActionID == "" || strings.HasPrefix(act.ActionID, actionLearn) || act.ActionID == actionReview {
 			continue
 		}
 		if err := a.act(ctx, cb, *act); err != nil {

@@ -1,9 +1,13 @@
 package slack
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/mmdbot/mmdbot/bot"
+	"github.com/mmdbot/mmdbot/internal/replytest"
 )
 
 // TestServerErrorRetried: a 500 from the Web API or a response_url is not
@@ -34,5 +38,39 @@ func TestServerErrorRetried(t *testing.T) {
 	settle(t, h.a)
 	if n := len(h.slack.callsTo("/chat.postMessage")); n != 2 {
 		t.Errorf("%d calls to chat.postMessage, want 2 (one failed, one delivered)", n)
+	}
+}
+
+// TestAnnounce: the digest is posted to the admins' channel, not in a
+// thread, by chat.postMessage on slacktest; a 500 on the way is retried,
+// and the message posted once.
+func TestAnnounce(t *testing.T) {
+	h := newHarness(t)
+	h.slack.failing.Store(1)
+	r := bot.NewDigest(bot.Digest{Unanswered: 3, People: 2, URL: "https://mmd.example.com/admin",
+		Top: []bot.DigestRow{{Question: "<!channel> who runs payroll?", Count: 3, People: 2}}})
+	if err := h.a.Announce(t.Context(), "C0ADMINS", r); err != nil {
+		t.Fatal(err)
+	}
+	posts := h.exactly(t, "/chat.postMessage", 2)
+	p := posts[1].Form
+	if p.Get("channel") != "C0ADMINS" || p.Get("thread_ts") != "" || p.Get("text") != r.Text {
+		t.Errorf("posted to %q (thread %q): %q", p.Get("channel"), p.Get("thread_ts"), p.Get("text"))
+	}
+	var blocks []map[string]any
+	if err := json.Unmarshal([]byte(p.Get("blocks")), &blocks); err != nil {
+		t.Fatal(err)
+	}
+	text := replytest.JSONText(t, blocks, "text", "url")
+	for _, want := range []string{bot.DigestTitle, "&lt;!channel&gt; who runs payroll?", "https://mmd.example.com/admin"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the digest lacks %q: %s", want, text)
+		}
+	}
+	if strings.Contains(text, "<!channel>") {
+		t.Errorf("the digest pings the channel: %s", text)
+	}
+	if err := h.a.Announce(t.Context(), "", r); err == nil {
+		t.Error("a digest to no channel was owed")
 	}
 }

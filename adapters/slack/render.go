@@ -44,6 +44,7 @@ const (
 	actionRun     = "mmd_run"       // run a command ("table", "help"): value {c}
 	actionAsk     = "mmd_ask"       // ask a question again: value {c}
 	actionLearn   = "mmd_learn"     // a link to Learn; Slack reports the click, mmdbot ignores it
+	actionReview  = "mmd_review"    // the digest's link to the review page; ignored alike
 )
 
 // actionValue is what a button carries, as JSON in its value.
@@ -197,6 +198,8 @@ func render(r bot.Reply, o renderOptions) []message {
 		return tableMessages(r, o)
 	case bot.KindThanks:
 		return []message{{Text: notification(r), Blocks: []slack.Block{sentence(r.Text, "")}}}
+	case bot.KindDigest:
+		return []message{{Text: notification(r), Blocks: digestBlocks(r)}}
 	default: // KindUnknown, KindError
 		return []message{{Text: notification(r), Blocks: unknownBlocks(r, o)}}
 	}
@@ -527,6 +530,37 @@ func buttons(actions []bot.Action, label func(bot.Action) string, o renderOption
 		out = append(out, shareButton(o))
 	}
 	return out
+}
+
+// maxDigestLine bounds one question of a digest, escaped, so that the
+// bot.MaxDigestRows of them fit in one section.
+const maxDigestLine = (maxSectionText - 100) / bot.MaxDigestRows
+
+// digestBlocks renders the weekly digest: a header, the heading, the
+// period, the questions asked most often as a bulleted list (every word of
+// them escaped: a question is what someone typed), and a button opening
+// the review page.
+func digestBlocks(r bot.Reply) []slack.Block {
+	d := r.Digest
+	blocks := []slack.Block{
+		slack.NewHeaderBlock(plain(bot.DigestTitle, maxHeaderText)),
+		slack.NewSectionBlock(mrkdwn("*"+esc(r.Text, maxSectionText-2)+"*"), nil, nil),
+	}
+	if p := bot.DigestPeriod(d.Since, d.Until); p != "" {
+		blocks = append(blocks, slack.NewContextBlock("", mrkdwn(esc(p, 200))))
+	}
+	if len(d.Top) > 0 {
+		lines := []string{"*" + esc(bot.DigestTopTitle, 80) + "*"}
+		for _, row := range d.Top {
+			lines = append(lines, "• "+esc(row.Line(), maxDigestLine))
+		}
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(strings.Join(lines, "\n")), nil, nil))
+	}
+	if b := linkButton(actionReview, bot.DigestLinkLabel, d.URL); b != nil {
+		b.Style = slack.StylePrimary
+		blocks = append(blocks, slack.NewActionBlock("", b))
+	}
+	return blocks
 }
 
 // helpLines are the commands as mrkdwn lines.

@@ -54,7 +54,7 @@ func golden(t *testing.T, name string, v any) {
 // messages with the golden files, and checks that they say what every
 // renderer says: the bot's sentences and its actions' labels.
 func TestRenderGolden(t *testing.T) {
-	for _, c := range replytest.Cases(t) {
+	for _, c := range append(replytest.Cases(t), replytest.Digests(t)...) {
 		t.Run(c.Name, func(t *testing.T) {
 			msgs := render(c.Reply, renderOptions{})
 			checkLimits(t, c.Name, msgs, maxBlocks)
@@ -105,6 +105,7 @@ func TestEscaping(t *testing.T) {
 			{Kind: bot.KindUnknown, Intent: bot.IntentAsk, Question: q, Text: "There is no entry " + q},
 			{Kind: bot.KindSuggest, Intent: bot.IntentAsk, Question: q, Text: q, Alternatives: []bot.Choice{{ID: "customer/printing", Title: q, Owner: knowledge.OwnerCustomer}}},
 			{Kind: bot.KindHelp, Intent: bot.IntentHelp, Text: q, Commands: bot.Commands()},
+			bot.NewDigest(bot.Digest{Unanswered: 9, Top: []bot.DigestRow{{Question: q, Count: 5}, {Question: "who fixes printers?", Count: 2, Entry: q}}}),
 		} {
 			msgs := render(r, renderOptions{surface: surfaceEphemeral, command: q, question: q})
 			checkLimits(t, "escaping", msgs, maxBlocks)

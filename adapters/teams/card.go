@@ -226,6 +226,8 @@ func renderCards(r bot.Reply, o cardOptions) []Card {
 		return []Card{helpCard(r)}
 	case bot.KindUnknown, bot.KindError:
 		return []Card{unknownCard(r)}
+	case bot.KindDigest:
+		return []Card{digestCard(r)}
 	}
 	return []Card{newCard(plaintext.Render(r), []any{tb(r.Text)})}
 }
@@ -304,6 +306,10 @@ var mdDestination = strings.NewReplacer("(", "%28", ")", "%29", "[", "%5B", "]",
 // mdLinkText escapes what would end a Markdown link's text early or start a
 // link of its own.
 var mdLinkText = strings.NewReplacer(`\`, `\\`, "[", `\[`, "]", `\]`)
+
+// mdText escapes what Teams' Markdown would make bold, italic, code or a
+// link of, in text someone typed.
+var mdText = strings.NewReplacer(`\`, `\\`, "*", `\*`, "_", `\_`, "`", "\\`", "[", `\[`, "]", `\]`)
 
 // mdLink returns a Markdown link to u reading text, or just the text when u
 // is not an http(s) or mailto: address. Brackets in the text cannot make a
@@ -514,4 +520,31 @@ func tableCards(r bot.Reply) []Card {
 		cards = append(cards, newCard(fb.String(), body))
 	}
 	return cards
+}
+
+// digestCard renders the weekly digest: the title, the heading, the
+// period, the questions asked most often (their Markdown escaped: a
+// question is what someone typed) and a button opening the review page.
+func digestCard(r bot.Reply) Card {
+	d := r.Digest
+	body := []any{textBlock{Type: "TextBlock", Text: bot.DigestTitle, Wrap: true, Style: "heading", Size: "Large", Weight: "Bolder"}}
+	if p := bot.DigestPeriod(d.Since, d.Until); p != "" {
+		period := tb(p)
+		period.Size, period.IsSubtle, period.Spacing = "Small", true, "None"
+		body = append(body, period)
+	}
+	body = append(body, textBlock{Type: "TextBlock", Text: r.Text, Wrap: true, Weight: "Bolder"})
+	if len(d.Top) > 0 {
+		body = append(body, tb(bot.DigestTopTitle))
+		for _, row := range d.Top {
+			t := tb("• " + mdText.Replace(row.Line()))
+			t.Spacing = "Small"
+			body = append(body, t)
+		}
+	}
+	var actions []any
+	if u := bot.SafeURL(d.URL, false); u != "" {
+		actions = append(actions, openURL{Type: "Action.OpenUrl", Title: bot.DigestLinkLabel, URL: u})
+	}
+	return newCard(plaintext.Render(r), body, actions...)
 }

@@ -54,7 +54,7 @@ func ask(t *testing.T, b *bot.Bot, q string) bot.Reply {
 // checks too), and checks that they say what every renderer says: the
 // bot's sentences and its actions' labels.
 func TestCardGolden(t *testing.T) {
-	for _, c := range replytest.Cases(t) {
+	for _, c := range append(replytest.Cases(t), replytest.Digests(t)...) {
 		t.Run(c.Name, func(t *testing.T) {
 			cards := RenderCards(c.Reply)
 			for i, card := range cards {
@@ -67,7 +67,7 @@ func TestCardGolden(t *testing.T) {
 				}
 				golden(t, name, marshalIndent(t, card))
 			}
-			text := cardText(t, cards)
+			text := mdUnescape.Replace(cardText(t, cards))
 			replytest.Check(t, c.Name, text, replytest.Says(c.Reply))
 			replytest.Check(t, c.Name, text, replytest.Labels(c.Reply))
 			replytest.Check(t, c.Name, text, []string{c.Reply.Hint})
@@ -93,6 +93,9 @@ func TestCardGolden(t *testing.T) {
 		golden(t, "compose-query.json", marshalIndent(t, a.search(t.Context(), &incoming{}, q)))
 	})
 }
+
+// mdUnescape undoes mdText, for checking what a card says.
+var mdUnescape = strings.NewReplacer(`\\`, `\`, `\*`, "*", `\_`, "_", "\\`", "`", `\[`, "[", `\]`, "]")
 
 // cardText is every text of some cards a person reads (text blocks, facts,
 // button titles), for checking what they say.
@@ -300,6 +303,27 @@ func TestLinkTextCannotMakeALink(t *testing.T) {
 	} {
 		if got := mdLink(tt.text, tt.url); got != tt.want {
 			t.Errorf("mdLink(%q, %q) = %q, want %q", tt.text, tt.url, got, tt.want)
+		}
+	}
+}
+
+// TestDigestCardEscapesQuestions: a question in the digest, whatever was
+// typed, makes no link, no bold and no code in the admins' channel.
+func TestDigestCardEscapesQuestions(t *testing.T) {
+	for _, q := range []string{"[click](https://evil.example/)", "**urgent** `rm -rf` _now_", `\[x\](https://evil.example/)`} {
+		card := RenderCards(bot.NewDigest(bot.Digest{Unanswered: 1, Top: []bot.DigestRow{{Question: q, Count: 1}}}))[0]
+		texts, _ := cardParts(card)
+		row := texts[len(texts)-1]
+		if got := mdUnescape.Replace(row); !strings.Contains(got, q) {
+			t.Errorf("%q: the row says %q", q, got)
+		}
+		for i := 0; i < len(row); i++ {
+			switch row[i] {
+			case '\\':
+				i++ // an escaped character
+			case '[', ']', '*', '_', '`':
+				t.Errorf("%q: %q is not escaped in %q", q, row[i], row)
+			}
 		}
 	}
 }

@@ -92,6 +92,25 @@ func (c Config) Validate() error {
 	return nil
 }
 
+// hostPolicy is where the adapter's replies may go: the Bot Framework's and
+// Teams' hosts, those of ServiceURLAllow, and loopback in development.
+func (c Config) hostPolicy() hostPolicy {
+	var hosts []string
+	for _, h := range c.ServiceURLAllow {
+		hosts = append(hosts, strings.ToLower(strings.Trim(strings.TrimSpace(h), "[]")))
+	}
+	return hostPolicy{extra: hosts, dev: c.Dev}
+}
+
+// AllowsServiceURL says why replies, and the bot's token with them, may
+// not go to serviceURL, or nil when they may: the check every reply
+// passes, for a serviceUrl configured rather than received (the weekly
+// digest's). It does no I/O.
+func (c Config) AllowsServiceURL(serviceURL string) error {
+	_, err := c.hostPolicy().allow(serviceURL)
+	return err
+}
+
 // domainName matches a DNS name of two labels or more, the last starting
 // with a letter: a Microsoft Entra tenant may be named by one of its
 // domains (contoso.onmicrosoft.com, or botframework.com for multi-tenant

@@ -9,6 +9,9 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/infracloudio/msbotbuilder-go/schema"
+
+	"github.com/mmdbot/mmdbot/bot"
 	"github.com/mmdbot/mmdbot/outbox"
 )
 
@@ -60,6 +63,30 @@ func (a *Adapter) owe(ctx context.Context, to target, acts []outgoing) error {
 		return err
 	}
 	return a.outbox.Send(ctx, r)
+}
+
+// Announce owes a proactive message to a conversation, one that answers
+// no activity: the weekly digest to the admins' channel. It is posted to
+// {serviceURL}/v3/conversations/{conversation}/activities through the
+// outbox, tried at once and retried until it goes or its deadline passes.
+// The serviceURL must be one replies may go to (the Bot Framework's and
+// Teams' hosts, or TEAMS_SERVICE_URL_ALLOW): any other is refused before
+// the bot's token leaves. The error says only that it could not be owed.
+func (a *Adapter) Announce(ctx context.Context, serviceURL, conversation string, r bot.Reply) error {
+	if conversation == "" {
+		return errors.New("teams announcement: no conversation")
+	}
+	summary := r.Summary()
+	var msgs []outgoing
+	for _, c := range RenderCards(r) {
+		msgs = append(msgs, outgoing{
+			Type:         string(schema.Message),
+			Conversation: schema.ConversationAccount{ID: conversation},
+			Summary:      summary,
+			Attachments:  []schema.Attachment{{ContentType: CardContentType, Content: c}},
+		})
+	}
+	return a.owe(ctx, target{ServiceURL: serviceURL, Conversation: conversation}, msgs)
 }
 
 // Deliver posts one stored reply's activities from its Progress on.

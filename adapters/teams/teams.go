@@ -36,7 +36,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
@@ -123,11 +122,7 @@ func New(cfg Config, b Bot) (*Adapter, error) {
 		a.own = outbox.NewRunner(st, map[string]outbox.Deliverer{adapterName: a}, outbox.Options{Owner: "teams", Logger: log})
 		a.outbox, a.seen, a.ownStore = a.own, st, st
 	}
-	var hosts []string
-	for _, h := range cfg.ServiceURLAllow {
-		hosts = append(hosts, strings.ToLower(strings.Trim(strings.TrimSpace(h), "[]")))
-	}
-	a.conn = &connector{client: client, hosts: hostPolicy{extra: hosts, dev: cfg.Dev}, now: time.Now}
+	a.conn = &connector{client: client, hosts: cfg.hostPolicy(), now: time.Now}
 	if cfg.AppID != "" && cfg.AppPassword != "" {
 		a.validator = &validator{keys: newKeySet(cfg.metadataURL(), client, time.Now), appID: cfg.AppID, now: time.Now}
 		if !cfg.Dev {

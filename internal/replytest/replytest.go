@@ -101,6 +101,31 @@ func Fresh(t testing.TB) []Case {
 	return cases
 }
 
+// Digests returns the weekly digest to the admins' channel: one with
+// questions not answered and answers voted 👎 (among them a question that
+// tries to ping the channel and to make links and bold text), and one of
+// a week when every question was answered, without the review page's
+// address.
+func Digests(t testing.TB) []Case {
+	t.Helper()
+	since := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	until := since.AddDate(0, 0, 7)
+	return []Case{
+		{"digest", bot.NewDigest(bot.Digest{
+			Since: since, Until: until, Unanswered: 23, People: 11, Downvoted: 4,
+			URL: "https://mmd.example.com/admin",
+			Top: []bot.DigestRow{
+				{Question: "who runs payroll?", Count: 7, People: 5},
+				{Question: "<!channel> who *owns* [the VPN](https://evil.example/) & <@U0123>?", Count: 5, People: 3},
+				{Question: "who fixes printers?", Count: 3, People: 3, Entry: "Printing"},
+				{Question: "who approves BIOS updates", Count: 2, People: 1},
+				{Question: "hardware refresh", Count: 1, People: 1},
+			},
+		})},
+		{"digest-none", bot.NewDigest(bot.Digest{Since: since, Until: until})},
+	}
+}
+
 // Says returns what a rendering of r must say, whatever its platform: the
 // headline, title and side note of each answer, "both have a part", the
 // reply's sentence, the owner all the choices have and the choices, the
@@ -148,6 +173,17 @@ func Says(r bot.Reply) []string {
 			for _, e := range g.Entries {
 				out = append(out, e.Title)
 			}
+		}
+	case bot.KindDigest:
+		out = append(out, bot.DigestTitle, r.Text, bot.DigestPeriod(r.Digest.Since, r.Digest.Until))
+		if len(r.Digest.Top) > 0 {
+			out = append(out, bot.DigestTopTitle)
+		}
+		for _, row := range r.Digest.Top {
+			out = append(out, row.Line())
+		}
+		if r.Digest.URL != "" {
+			out = append(out, bot.DigestLinkLabel)
 		}
 	default:
 		out = append(out, r.Text)
