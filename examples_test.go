@@ -12,13 +12,13 @@ import (
 	"github.com/mmdbot/mmdbot/store"
 )
 
-// mmdbot runs the command with args and returns its exit error, stdout and
-// stderr.
-func mmdbot(t *testing.T, env map[string]string, args ...string) (error, string, string) {
+// mmdbot runs the command with args and returns its stdout, its stderr
+// and its exit error.
+func mmdbot(t *testing.T, env map[string]string, args ...string) (string, string, error) {
 	t.Helper()
 	var out, errw bytes.Buffer
 	err := run(context.Background(), args, func(k string) string { return env[k] }, strings.NewReader(""), &out, &errw)
-	return err, out.String(), errw.String()
+	return out.String(), errw.String(), err
 }
 
 // TestExamplesRoundTrip: decisions exported, checked by kb validate, and
@@ -44,7 +44,7 @@ func TestExamplesRoundTrip(t *testing.T) {
 	want, _ := st.Examples(ctx)
 	st.Close()
 
-	err, yml, stderr := mmdbot(t, nil, "examples", "export", "--data", first)
+	yml, stderr, err := mmdbot(t, nil, "examples", "export", "--data", first)
 	if err != nil {
 		t.Fatalf("export: %v: %s", err, stderr)
 	}
@@ -58,12 +58,12 @@ func TestExamplesRoundTrip(t *testing.T) {
 	}
 	exported := filepath.Join(dir, "admin-examples.yaml")
 	os.WriteFile(exported, []byte(yml), 0o600)
-	if err, out, stderr := mmdbot(t, nil, "kb", "validate", exported); err != nil || !strings.Contains(out, "valid") {
+	if out, stderr, err := mmdbot(t, nil, "kb", "validate", exported); err != nil || !strings.Contains(out, "valid") {
 		t.Errorf("kb validate the export: %v\n%s%s", err, out, stderr)
 	}
 
 	os.WriteFile(second, nil, 0o600)
-	if err, out, stderr := mmdbot(t, nil, "examples", "import", "--by", "carol@example.com", "--data", second, exported); err != nil || !strings.Contains(out, "imported 3 examples (0 in place") {
+	if out, stderr, err := mmdbot(t, nil, "examples", "import", "--by", "carol@example.com", "--data", second, exported); err != nil || !strings.Contains(out, "imported 3 examples (0 in place") {
 		t.Fatalf("import: %v\n%s%s", err, out, stderr)
 	}
 	st, err = store.Open(ctx, second, 0)
@@ -85,12 +85,12 @@ func TestExamplesRoundTrip(t *testing.T) {
 		t.Errorf("imported decision %+v", ds[0])
 	}
 	// Importing again replaces, never doubles.
-	if err, out, _ := mmdbot(t, nil, "examples", "import", "--data", second, exported); err != nil || !strings.Contains(out, "imported 3 examples (3 in place") {
+	if out, _, err := mmdbot(t, nil, "examples", "import", "--data", second, exported); err != nil || !strings.Contains(out, "imported 3 examples (3 in place") {
 		t.Errorf("second import: %v %s", err, out)
 	}
 
 	// JSON, for scripts.
-	if err, out, _ := mmdbot(t, nil, "examples", "export", "--format", "json", "--data", second); err != nil || !strings.Contains(out, `"kind": "out-of-scope"`) {
+	if out, _, err := mmdbot(t, nil, "examples", "export", "--format", "json", "--data", second); err != nil || !strings.Contains(out, `"kind": "out-of-scope"`) {
 		t.Errorf("json export: %v %s", err, out)
 	}
 }
@@ -109,15 +109,15 @@ func TestExamplesImportRefusesGarbage(t *testing.T) {
 	} {
 		f := filepath.Join(dir, "bad.yaml")
 		os.WriteFile(f, []byte(c.file), 0o600)
-		err, _, stderr := mmdbot(t, nil, "examples", "import", "--data", data, f)
+		_, stderr, err := mmdbot(t, nil, "examples", "import", "--data", data, f)
 		if err == nil || !strings.Contains(stderr, c.want) || !strings.Contains(stderr, "nothing imported") {
 			t.Errorf("%s: %v, stderr %q, want %q", name, err, stderr, c.want)
 		}
 	}
-	if err, _, _ := mmdbot(t, nil, "examples", "import", "--data", data, filepath.Join(dir, "missing.yaml")); err == nil {
+	if _, _, err := mmdbot(t, nil, "examples", "import", "--data", data, filepath.Join(dir, "missing.yaml")); err == nil {
 		t.Error("a missing file imported")
 	}
-	if err, _, stderr := mmdbot(t, nil, "examples", "export", "--data", filepath.Join(dir, "none.db")); err == nil || !strings.Contains(stderr, "no data file") {
+	if _, stderr, err := mmdbot(t, nil, "examples", "export", "--data", filepath.Join(dir, "none.db")); err == nil || !strings.Contains(stderr, "no data file") {
 		t.Errorf("export without a data file: %v %q", err, stderr)
 	}
 }

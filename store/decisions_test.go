@@ -12,31 +12,41 @@ import (
 	"github.com/mmdbot/mmdbot/knowledge"
 )
 
-func TestReviewAndDecisions(t *testing.T) {
+// seedReview records three questions to review: one asked three times by
+// two people, one asked on the web, one answer voted 👎 twice.
+func seedReview(t *testing.T, s *Store, now time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	for _, m := range []struct {
+		q, user string
+		ago     time.Duration
+	}{
+		{"who fixes the coffee machine?", "a", 3 * time.Hour},
+		{"Who fixes the coffee machine", "b", 2 * time.Hour},
+		{"who fixes the coffee machine", "a", time.Hour},
+		{"wifi keeps dropping in building B", "", 30 * time.Minute},
+	} {
+		if err := s.RecordMiss(ctx, bot.Miss{Question: m.q, Band: knowledge.BandUnknown, Adapter: "slack", User: m.user, At: now.Add(-m.ago)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, v := range []bot.Vote{
+		{Question: "who patches chrome?", EntryID: "microsoft/updates", Adapter: "teams", Voter: "v1", At: now.Add(-10 * time.Minute)},
+		{Question: "Who patches Chrome", EntryID: "microsoft/updates", Adapter: "slack", Voter: "v2", At: now.Add(-5 * time.Minute)},
+		{Question: "who handles vpn?", EntryID: "customer/network", Up: true, Adapter: "slack", Voter: "v3", At: now},
+	} {
+		if err := s.RecordVote(ctx, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestReview(t *testing.T) {
 	each(t, func(t *testing.T, target string) {
 		ctx := context.Background()
 		s := open(t, target)
 		now := time.Now()
-		miss := func(q, user string, ago time.Duration) {
-			t.Helper()
-			if err := s.RecordMiss(ctx, bot.Miss{Question: q, Band: knowledge.BandUnknown, Adapter: "slack", User: user, At: now.Add(-ago)}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		miss("who fixes the coffee machine?", "a", 3*time.Hour)
-		miss("Who fixes the coffee machine", "b", 2*time.Hour)
-		miss("who fixes the coffee machine", "a", time.Hour)
-		miss("wifi keeps dropping in building B", "", 30*time.Minute)
-		if err := s.RecordVote(ctx, bot.Vote{Question: "who patches chrome?", EntryID: "microsoft/updates", Up: false, Adapter: "teams", Voter: "v1", At: now.Add(-10 * time.Minute)}); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.RecordVote(ctx, bot.Vote{Question: "Who patches Chrome", EntryID: "microsoft/updates", Up: false, Adapter: "slack", Voter: "v2", At: now.Add(-5 * time.Minute)}); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.RecordVote(ctx, bot.Vote{Question: "who handles vpn?", EntryID: "customer/network", Up: true, Adapter: "slack", Voter: "v3", At: now}); err != nil {
-			t.Fatal(err)
-		}
-
+		seedReview(t, s, now)
 		qs, err := s.Review(ctx, now.Add(-24*time.Hour), 10)
 		if err != nil {
 			t.Fatal(err)
@@ -60,7 +70,15 @@ func TestReviewAndDecisions(t *testing.T) {
 		if few, _ := s.Review(ctx, now.Add(-24*time.Hour), 1); len(few) != 1 {
 			t.Errorf("limit 1: %d questions", len(few))
 		}
+	})
+}
 
+func TestDecisions(t *testing.T) {
+	each(t, func(t *testing.T, target string) {
+		ctx := context.Background()
+		s := open(t, target)
+		now := time.Now()
+		seedReview(t, s, now)
 		v0, _ := s.DecisionsVersion(ctx)
 		d, err := s.Decide(ctx, Decision{Question: "wifi keeps dropping in building B", Kind: DecideAnswer, Entries: []string{"customer/network-infrastructure-including-vpn"}, By: "ada@example.com"})
 		if err != nil {
@@ -83,17 +101,10 @@ func TestReviewAndDecisions(t *testing.T) {
 		if v1 == v0 {
 			t.Error("the version did not change with decisions")
 		}
-		exs, err := s.Examples(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := []knowledge.Example{
-			{Q: "wifi keeps dropping in building B", Expect: []string{"customer/network-infrastructure-including-vpn"}, Set: "admin"},
-			{Q: "who fixes the coffee machine?", Expect: []string{}, Set: "admin"},
-		}
-		if len(exs) != 2 || exs[0].Q != want[0].Q || !slices.Equal(exs[0].Expect, want[0].Expect) || exs[1].Q != want[1].Q || exs[1].Expect == nil || len(exs[1].Expect) != 0 {
-			t.Errorf("examples %+v, want %+v", exs, want)
-		}
+		checkExamples(t, s, []knowledge.Example{
+			{Q: "wifi keeps dropping in building B", Expect: []string{"customer/network-infrastructure-including-vpn"}},
+			{Q: "who fixes the coffee machine?", Expect: []string{}},
+		})
 
 		// A new decision on the same question replaces the old one.
 		again, err := s.Decide(ctx, Decision{Question: "WHO fixes the coffee machine", Kind: DecideAnswer, Entries: []string{"customer/operations-support"}, By: "bob@example.com", At: now.Add(time.Second)})
@@ -103,21 +114,14 @@ func TestReviewAndDecisions(t *testing.T) {
 		if again.ID != oos.ID {
 			t.Errorf("a new decision on the same question has id %d, the old one %d", again.ID, oos.ID)
 		}
-		ds, err := s.Decisions(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(ds) != 3 || ds[0].By != "bob@example.com" || ds[0].Kind != DecideAnswer {
-			t.Errorf("decisions %+v", ds)
+		if ds, err := s.Decisions(ctx); err != nil || len(ds) != 3 || ds[0].By != "bob@example.com" || ds[0].Kind != DecideAnswer {
+			t.Errorf("decisions %+v (%v)", ds, err)
 		}
 
 		// Undo brings the question back to the review.
 		undone, err := s.Undo(ctx, d.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if undone.Question != d.Question || undone.Kind != DecideAnswer {
-			t.Errorf("undone %+v", undone)
+		if err != nil || undone.Question != d.Question || undone.Kind != DecideAnswer {
+			t.Errorf("undone %+v (%v)", undone, err)
 		}
 		if _, err := s.Undo(ctx, d.ID); !errors.Is(err, ErrNotFound) {
 			t.Errorf("second undo: %v, want ErrNotFound", err)
@@ -128,13 +132,30 @@ func TestReviewAndDecisions(t *testing.T) {
 		if v2, _ := s.DecisionsVersion(ctx); v2 == v1 {
 			t.Error("the version did not change with an undo")
 		}
-
 		for _, bad := range []Decision{{Question: " ", Kind: DecideDismiss}, {Question: "x", Kind: "maybe"}, {Question: "x", Kind: DecideAnswer}} {
 			if _, err := s.Decide(ctx, bad); err == nil {
 				t.Errorf("decision %+v accepted", bad)
 			}
 		}
 	})
+}
+
+// checkExamples checks the store's examples: questions and answers, oldest
+// first, from the set "admin".
+func checkExamples(t *testing.T, s *Store, want []knowledge.Example) {
+	t.Helper()
+	exs, err := s.Examples(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(exs) != len(want) {
+		t.Fatalf("examples %+v, want %+v", exs, want)
+	}
+	for i, ex := range exs {
+		if ex.Q != want[i].Q || ex.Expect == nil || !slices.Equal(ex.Expect, want[i].Expect) || ex.Set != "admin" {
+			t.Errorf("example %d: %+v, want %+v", i, ex, want[i])
+		}
+	}
 }
 
 func sorted(s []string) []string { s = slices.Clone(s); slices.Sort(s); return s }
