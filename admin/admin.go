@@ -13,7 +13,10 @@
 // code flow with PKCE and a nonce; the ID token is verified with go-oidc:
 // signature, issuer, audience, expiry). Who may review is a list of user
 // principal names, object ids, "role:NAME" (an app role in the token's
-// roles claim) or "group:ID" (a group in its groups claim). Scripts, and
+// roles claim) or "group:ID" (a group in its groups claim). Object ids and
+// app roles are the sturdier choice: a user principal name can be renamed
+// or reused, and Entra ID leaves the groups claim out of a token for
+// someone in more than 200 groups. Scripts, and
 // installations without Entra ID, use a static token instead: sent as
 // "Authorization: Bearer <token>", or typed once into the sign-in page.
 // Discovery happens on the first sign-in and is tried again after a
