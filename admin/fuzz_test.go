@@ -28,6 +28,16 @@ func fuzzMux(f *testing.F) *http.ServeMux {
 	return mux
 }
 
+// postAsScript posts the body with the bearer token.
+func postAsScript(mux *http.ServeMux, path, ctype, body string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest("POST", path, strings.NewReader(body))
+	req.Header.Set("Content-Type", ctype)
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, req)
+	return rec
+}
+
 // checkRefusal fails unless a request was taken or refused with a clear
 // message: never a 500, never an empty refusal.
 func checkRefusal(t *testing.T, rec *httptest.ResponseRecorder, ok int) {
@@ -61,11 +71,7 @@ func FuzzDecisionForm(f *testing.F) {
 	}
 	mux := fuzzMux(f)
 	f.Fuzz(func(t *testing.T, body string) {
-		req := httptest.NewRequest("POST", "/admin/decide", strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Authorization", "Bearer "+testToken)
-		rec := httptest.NewRecorder()
-		mux.ServeHTTP(rec, req)
+		rec := postAsScript(mux, "/admin/decide", "application/x-www-form-urlencoded", body)
 		checkRefusal(t, rec, http.StatusSeeOther)
 	})
 }
@@ -87,11 +93,7 @@ func FuzzDecisionJSON(f *testing.F) {
 	}
 	mux := fuzzMux(f)
 	f.Fuzz(func(t *testing.T, body string) {
-		req := httptest.NewRequest("POST", "/admin/api/decisions", strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+testToken)
-		rec := httptest.NewRecorder()
-		mux.ServeHTTP(rec, req)
+		rec := postAsScript(mux, "/admin/api/decisions", "application/json", body)
 		checkRefusal(t, rec, http.StatusCreated)
 		if rec.Code == http.StatusBadRequest && !strings.HasPrefix(rec.Body.String(), `{"error":`) {
 			t.Errorf("a refusal that is not a JSON error: %s", rec.Body)
