@@ -61,7 +61,7 @@ func TestReviewAndDecide(t *testing.T) {
 	if strings.Contains(r.body, `name="q" value="who fixes my printer"`) {
 		t.Error("a decided question is still up for review")
 	}
-	if !strings.Contains(r.body, "→ <strong>“"+e.Title+"”</strong>") {
+	if !strings.Contains(r.body, "</span> → <strong>“"+e.Title+"”</strong></p>") {
 		t.Error("the examples do not list the decision")
 	}
 

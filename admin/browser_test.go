@@ -1,0 +1,157 @@
+package admin
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/chromedp"
+
+	"github.com/mmdbot/mmdbot/bot"
+	"github.com/mmdbot/mmdbot/internal/skips"
+	"github.com/mmdbot/mmdbot/knowledge"
+	"github.com/mmdbot/mmdbot/web"
+)
+
+// TestMain runs the tests and then names those skipped for want of
+// Chromium.
+func TestMain(m *testing.M) { skips.Main(m) }
+
+// TestBrowser: in Chromium on a phone's screen, an admin signs in with the
+// test provider, answers a group with its closest entry, and undoes it;
+// the page fits the screen and breaks none of its own policy.
+func TestBrowser(t *testing.T) {
+	path := skips.Chromium(t)
+	h := newHarness(t)
+	h.seed()
+	// The page links the web page's stylesheet, served as serve does.
+	site := web.New(bot.New(knowledge.Default(), bot.Options{}), web.Options{})
+	h.srvMux().Handle("GET /static/", site.Static())
+
+	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
+	defer cancel()
+	dir := t.TempDir()
+	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox,
+		chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(filepath.Join(dir, "profile")),
+		chromedp.Flag("disable-dev-shm-usage", true), chromedp.Flag("disable-background-networking", true))
+	defer cancelAlloc()
+	tab, cancelTab := chromedp.NewContext(alloc)
+	defer cancelTab()
+	if err := chromedp.Do(tab); err != nil {
+		t.Fatalf("start Chromium (%s): %v", path, err)
+	}
+	var mu sync.Mutex
+	var violations []string
+	if err := chromedp.Listen(tab, func(ev any) {
+		if s, ok := consoleText(ev); ok && strings.Contains(s, "Content Security Policy") {
+			mu.Lock()
+			violations = append(violations, s)
+			mu.Unlock()
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	run := func(step string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(tab, actions...); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(tab, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("read %s: %v", sel, err)
+		}
+		return strings.TrimSpace(s)
+	}
+	width := func() int {
+		t.Helper()
+		w, err := chromedp.Run(tab, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+		if err != nil {
+			t.Fatalf("measure: %v", err)
+		}
+		return w
+	}
+	h.p.SignInAs(ada)
+	run("open the page on a phone", chromedp.EmulateViewport(375, 812, chromedp.EmulateScale(2)),
+		chromedp.Navigate(h.srv.URL+"/admin"), chromedp.WaitVisible(chromedp.CSS(`a.button`)))
+	run("sign in", chromedp.Click(chromedp.CSS(`a.button`)), chromedp.WaitVisible(chromedp.CSS(`.review-group`)))
+	if got := text("header.site .account span"); !strings.Contains(got, "Ada Lovelace") {
+		t.Errorf("the header says %q", got)
+	}
+	if w := width(); w != 375 {
+		t.Errorf("on a 375 px screen the review page is %d px wide", w)
+	}
+	color, err := chromedp.Run(tab, chromedp.Evaluate[string](`getComputedStyle(document.querySelector('.decide button')).backgroundColor`))
+	if err != nil || color == "" || color == "rgba(0, 0, 0, 0)" || color == "rgb(239, 239, 239)" {
+		t.Errorf("the web page's stylesheet is not applied: the button's background is %q", color)
+	}
+	shot(t, tab, "admin-phone")
+
+	run("answer the printer group", chromedp.Click(chromedp.Search(`//section[.//span[@class="q" and text()="who fixes my printer"]]//button[@value="answer"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.notice`)))
+	if got := text(".notice p"); !strings.HasPrefix(got, "Saved: mmdbot answers “") || !strings.Contains(got, "Printing") {
+		t.Errorf("the notice says %q", got)
+	}
+	if h.decisions() != 3 {
+		t.Errorf("%d decisions after answering the printer group, want 3", h.decisions())
+	}
+	if w := width(); w != 375 {
+		t.Errorf("with a notice and examples the page is %d px wide", w)
+	}
+	shot(t, tab, "admin-phone-saved")
+	if os.Getenv("MMD_SCREENSHOTS") != "" {
+		run("scroll to the examples", chromedp.Evaluate[chromedp.Void](`document.getElementById('examples').scrollIntoView()`))
+		shot(t, tab, "admin-phone-examples")
+		run("scroll back", chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
+	}
+	run("undo", chromedp.Click(chromedp.CSS(`.notice button`)), chromedp.WaitVisible(chromedp.Search(`//div[@class="notice"]/p[starts-with(text(), "Undone")]`)))
+	if got := text(".notice p"); !strings.HasPrefix(got, "Undone:") {
+		t.Errorf("after undo the notice says %q", got)
+	}
+	if h.decisions() != 0 {
+		t.Errorf("%d decisions after undo", h.decisions())
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(violations) > 0 {
+		t.Errorf("the page breaks its Content-Security-Policy: %q", violations)
+	}
+}
+
+// shot saves what the screen shows and the whole page, as PNG, under
+// $MMD_SCREENSHOTS when it is set.
+func shot(t *testing.T, tab context.Context, name string) {
+	dir := os.Getenv("MMD_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	for suffix, action := range map[string]chromedp.Action[[]byte]{"-top.png": chromedp.CaptureScreenshot(), "-full.png": chromedp.FullScreenshot(100)} {
+		png, err := chromedp.Run(tab, action)
+		if err != nil {
+			t.Errorf("screenshot: %v", err)
+			return
+		}
+		if err := os.WriteFile(filepath.Join(dir, name+suffix), png, 0o644); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// srvMux is the mux the harness's server serves.
+func (h *harness) srvMux() *http.ServeMux { return h.srv.Config.Handler.(*http.ServeMux) }
+
+// consoleText is the text of a message of the browser's log.
+func consoleText(ev any) (string, bool) {
+	if e, ok := ev.(*cdplog.EventEntryAdded); ok && e.Entry != nil {
+		return e.Entry.Text, true
+	}
+	return "", false
+}
