@@ -32,7 +32,10 @@
 // the page answers 401 with only a sign-in button (never a redirect), an
 // account not allowed gets 403, and the API answers 401 with
 // WWW-Authenticate: Bearer. Every response is no-store, framed by nobody,
-// and under a Content-Security-Policy that allows no script at all.
+// and under a Content-Security-Policy that allows no script at all. Each
+// refused request is logged with its reason (never its content) and
+// counted through Options.Telemetry; each failure is logged with its
+// cause and changes nothing.
 //
 // Routes mounts the handlers; this is the route table:
 //
@@ -79,6 +82,16 @@ type Store interface {
 	Decisions(ctx context.Context) ([]store.Decision, error)
 }
 
+// Adapter names the review page in metrics and logs.
+const Adapter = "admin"
+
+// Telemetry counts the requests the review page refuses, by reason
+// ("unauthenticated", "not-allowed", "csrf", "cross-origin", "state",
+// "id-token", …); *metrics.Metrics implements it.
+type Telemetry interface {
+	Refused(adapter, reason string)
+}
+
 // Options configure the review page. Store, Knowledge, SessionKey and
 // either the four OpenID Connect settings or Token are required.
 type Options struct {
@@ -88,6 +101,8 @@ type Options struct {
 	Knowledge func() *knowledge.Base
 	// Changed, if set, is called after every decision and undo.
 	Changed func()
+	// Telemetry, if set, counts refused requests.
+	Telemetry Telemetry
 
 	// Issuer ("https://login.microsoftonline.com/<tenant>/v2.0"),
 	// ClientID, ClientSecret and RedirectURL (this server's
@@ -133,6 +148,7 @@ type Admin struct {
 	store     Store
 	knowledge func() *knowledge.Base
 	changed   func()
+	telemetry Telemetry
 	log       *slog.Logger
 	now       func() time.Time
 	window    time.Duration
@@ -162,7 +178,7 @@ func New(opts Options) (*Admin, error) {
 		return nil, err
 	}
 	a := &Admin{
-		store: opts.Store, knowledge: func() *knowledge.Base { return knowledgeOf(opts.Knowledge) }, changed: opts.Changed,
+		store: opts.Store, knowledge: func() *knowledge.Base { return knowledgeOf(opts.Knowledge) }, changed: opts.Changed, telemetry: opts.Telemetry,
 		log: opts.Logger, now: opts.Now, window: opts.Window,
 		oidc: opts.Issuer != "", issuer: opts.Issuer, clientID: opts.ClientID, secret: opts.ClientSecret,
 		redirect: opts.RedirectURL, client: opts.HTTPClient, ttl: opts.SessionTTL,
@@ -171,7 +187,7 @@ func New(opts Options) (*Admin, error) {
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
-	a.log = a.log.With(slog.String("adapter", "admin"))
+	a.log = a.log.With(slog.String("adapter", Adapter))
 	if a.now == nil {
 		a.now = time.Now
 	}
@@ -314,8 +330,12 @@ func secured(h http.Handler) http.Handler {
 	})
 }
 
-// refused logs a refused request with its reason, never its content.
+// refused counts and logs a refused request with its reason, never its
+// content.
 func (a *Admin) refused(r *http.Request, reason string) {
+	if a.telemetry != nil {
+		a.telemetry.Refused(Adapter, reason)
+	}
 	a.log.LogAttrs(r.Context(), slog.LevelInfo, "refused admin request",
 		slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("reason", reason))
 }

@@ -265,6 +265,9 @@ func TestCSRF(t *testing.T) {
 	if h.decisions() != 0 || h.changed.Load() != 0 {
 		t.Fatal("a request without the form token changed something")
 	}
+	if h.refusals("csrf") != 5 || h.refusals("cross-origin") != 2 {
+		t.Errorf("counted %d refusals for the form token and %d for another site, want 5 and 2", h.refusals("csrf"), h.refusals("cross-origin"))
+	}
 	req, _ = http.NewRequest("POST", h.srv.URL+"/admin/api/decisions", strings.NewReader(body))
 	req.Header.Set("X-CSRF-Token", token)
 	if r := h.do(c, req); r.status != http.StatusCreated {
@@ -337,6 +340,11 @@ func TestRefusedSignIns(t *testing.T) {
 	}
 	if h.decisions() != 0 {
 		t.Error("a refused sign-in changed something")
+	}
+	for reason, want := range map[string]int{"id-token": 5, "state": 1, "login-cookie": 1, "idp-denied": 1} {
+		if got := h.refusals(reason); got != want {
+			t.Errorf("counted %d refusals for %s, want %d", got, reason, want)
+		}
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/mmdbot/mmdbot/bot"
 	"github.com/mmdbot/mmdbot/internal/oidctest"
 	"github.com/mmdbot/mmdbot/knowledge"
+	"github.com/mmdbot/mmdbot/metrics"
 	"github.com/mmdbot/mmdbot/store"
 )
 
@@ -45,13 +46,14 @@ type harness struct {
 	a       *Admin
 	srv     *httptest.Server
 	changed atomic.Int32
+	metrics *metrics.Metrics
 	// skew moves the page's clock forward.
 	skew atomic.Int64
 }
 
 func newHarness(t *testing.T, mods ...func(*Options)) *harness {
 	t.Helper()
-	h := &harness{t: t, p: oidctest.New(t)}
+	h := &harness{t: t, p: oidctest.New(t), metrics: metrics.New()}
 	st, err := store.Open(t.Context(), store.Memory, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -64,7 +66,7 @@ func newHarness(t *testing.T, mods ...func(*Options)) *harness {
 	redirect := h.srv.URL + callbackPath
 	h.p.AddClient(oidctest.Client{ID: testClientID, Secret: testSecret, RedirectURL: redirect})
 	opts := Options{
-		Store: st, Knowledge: knowledge.Default, Changed: func() { h.changed.Add(1) },
+		Store: st, Knowledge: knowledge.Default, Changed: func() { h.changed.Add(1) }, Telemetry: h.metrics,
 		Issuer: h.p.Issuer(), ClientID: testClientID, ClientSecret: testSecret, RedirectURL: redirect,
 		Allow: []string{"ada@contoso.example", erin.OID, "role:" + testRole, "group:" + testGroup},
 		Token: testToken, SessionKey: []byte(strings.Repeat("k", 32)), HTTPClient: h.p.HTTPClient(),
@@ -113,6 +115,32 @@ func (h *harness) decisions() int {
 		h.t.Fatal(err)
 	}
 	return len(ds)
+}
+
+// refusals is how many requests the metrics count as refused for the
+// reason.
+func (h *harness) refusals(reason string) int {
+	h.t.Helper()
+	families, err := h.metrics.Registry().Gather()
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	n := 0
+	for _, f := range families {
+		if f.GetName() != metrics.Namespace+"_refused_requests_total" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["adapter"] == Adapter && labels["reason"] == reason {
+				n += int(m.GetCounter().GetValue())
+			}
+		}
+	}
+	return n
 }
 
 // browser is a browser: a client with a cookie jar that follows redirects.
