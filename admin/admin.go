@@ -134,8 +134,10 @@ const (
 	MaxQuestion = 2000
 	// MaxQuestions is the most questions one decision takes.
 	MaxQuestions = 200
-	// MaxReview is the most questions the review lists.
+	// MaxReview is the most questions the review reads.
 	MaxReview = 500
+	// MaxGroups is the most groups the page shows at once.
+	MaxGroups = 100
 	// maxBody bounds a form or JSON body: 200 questions of 2000
 	// characters, percent-encoded, fit.
 	maxBody = 8 << 20
@@ -273,9 +275,23 @@ func checkURLs(issuer, redirect string) []error {
 			errs = append(errs, fmt.Errorf("the %s %q must use https (http is for localhost only)", c.what, c.u))
 		case c.path != "" && u.Path != c.path:
 			errs = append(errs, fmt.Errorf("the %s %q must end in %s", c.what, c.u, c.path))
+		case c.path == "" && sharedAuthority(u.Path):
+			errs = append(errs, fmt.Errorf("the %s %q is shared by every tenant: use your tenant's, https://login.microsoftonline.com/<tenant id>/v2.0", c.what, c.u))
 		}
 	}
 	return errs
+}
+
+// sharedAuthority reports whether an Entra ID issuer path is one of the
+// multi-tenant authorities, whose tokens name each tenant as their issuer
+// rather than the authority's: discovery and verification would fail.
+func sharedAuthority(path string) bool {
+	first, _, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+	switch strings.ToLower(first) {
+	case "common", "organizations", "consumers":
+		return true
+	}
+	return false
 }
 
 // loopback reports whether a host name is this machine.

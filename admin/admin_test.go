@@ -2,6 +2,7 @@ package admin
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mmdbot/mmdbot/bot"
 	"github.com/mmdbot/mmdbot/internal/oidctest"
 	"github.com/mmdbot/mmdbot/knowledge"
 	"github.com/mmdbot/mmdbot/store"
@@ -539,6 +541,7 @@ func TestNew(t *testing.T) {
 		{"http issuer", func(o *Options) { o.Issuer = "http://login.example/t" }, "must use https"},
 		{"redirect path", func(o *Options) { o.RedirectURL = "https://mmdbot.example/cb" }, "must end in /admin/callback"},
 		{"not a URL", func(o *Options) { o.Issuer = "login" }, "not an http(s) URL"},
+		{"common", func(o *Options) { o.Issuer = "https://login.microsoftonline.com/common/v2.0" }, "shared by every tenant"},
 		{"no allow", func(o *Options) { o.Allow = nil }, "allow list is empty"},
 		{"empty role", func(o *Options) { o.Allow = []string{"role:"} }, "names no role"},
 		{"short key", func(o *Options) { o.SessionKey = make([]byte, 16) }, "at least 32 bytes"},
@@ -563,5 +566,43 @@ func TestNew(t *testing.T) {
 	ok.RedirectURL = "http://127.0.0.1:8080/admin/callback"
 	if a, _ := New(ok); a.secure {
 		t.Error("a loopback http redirect URL gives Secure cookies, which the browser would not send back")
+	}
+}
+
+// TestLargeReview: a group of more questions than one decision takes
+// offers the first MaxQuestions and says how many wait; the page shows at
+// most MaxGroups groups and says so.
+func TestLargeReview(t *testing.T) {
+	h := newHarness(t)
+	now := time.Now()
+	var misses []bot.Miss
+	for i := range MaxQuestions + 50 {
+		misses = append(misses, bot.Miss{Question: fmt.Sprintf("who fixes printer number %d", i), Adapter: "web", At: now.Add(-time.Duration(i) * time.Second)})
+	}
+	for i := range MaxGroups + 20 {
+		misses = append(misses, bot.Miss{Question: fmt.Sprintf("zq%dx kv%dy", i, i), Adapter: "web", At: now.Add(-time.Hour - time.Duration(i)*time.Second)})
+	}
+	for _, m := range misses {
+		if err := h.st.RecordMiss(t.Context(), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, page := h.signedIn()
+	if !strings.Contains(page.body, fmt.Sprintf("%d groups of questions", MaxGroups+21)) || !strings.Contains(page.body, fmt.Sprintf("the first %d shown", MaxGroups)) {
+		t.Errorf("the page does not say it shows %d groups of %d", MaxGroups, MaxGroups+21)
+	}
+	if n := len(forms(page.body)); n != MaxGroups {
+		t.Errorf("%d forms, want %d", n, MaxGroups)
+	}
+	f := formWith(t, page.body, "who fixes printer number 0")
+	if len(f.questions) != MaxQuestions || !strings.Contains(page.body, "and 50 more, left for the next decision") {
+		t.Fatalf("the printer group's form takes %d questions, want %d, and says 50 more wait", len(f.questions), MaxQuestions)
+	}
+	r := h.post(c, "/admin/decide", f.values(csrf(t, page.body), "dismiss"))
+	if r.status != http.StatusOK || h.decisions() != MaxQuestions || !strings.Contains(r.body, fmt.Sprintf("and %d similar questions", MaxQuestions-1)) {
+		t.Fatalf("deciding on %d questions: status %d, %d decisions", MaxQuestions, r.status, h.decisions())
+	}
+	if f := formWith(t, r.body, "who fixes printer number 249"); len(f.questions) != 50 {
+		t.Errorf("the rest of the group: %d questions, want 50", len(f.questions))
 	}
 }

@@ -92,6 +92,7 @@ type reviewView struct {
 	Undo      []int64
 	Days      int
 	Groups    []groupView
+	Total     int // groups, shown or not
 	Questions int
 	Examples  []decisionView
 	Dismissed []decisionView
@@ -99,7 +100,10 @@ type reviewView struct {
 
 type groupView struct {
 	Group
+	// Rows are the questions a decision on the group takes: at most
+	// MaxQuestions; More counts the others, left for the next decision.
 	Rows []questionView
+	More int
 	ID   string
 }
 
@@ -209,9 +213,11 @@ func (a *Admin) review(w http.ResponseWriter, r *http.Request, c caller) (*revie
 		}
 		a.clearCookie(w, flashCookie)
 	}
-	for i, g := range groupQuestions(qs, kb) {
-		gv := groupView{Group: g, ID: "g" + strconv.Itoa(i+1)}
-		for _, q := range g.Questions {
+	groups := groupQuestions(qs, kb)
+	v.Total = len(groups)
+	for i, g := range groups[:min(len(groups), MaxGroups)] {
+		gv := groupView{Group: g, ID: "g" + strconv.Itoa(i+1), More: max(0, len(g.Questions)-MaxQuestions)}
+		for _, q := range g.Questions[:min(len(g.Questions), MaxQuestions)] {
 			why := "Not answered"
 			if q.Reason == store.ReasonDownvoted {
 				why = "👎 on " + titles([]string{q.Entry}, kb)
