@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/chromedp"
 
@@ -27,25 +28,7 @@ func TestMain(m *testing.M) { skips.Main(m) }
 // test provider, answers a group with its closest entry, and undoes it;
 // the page fits the screen and breaks none of its own policy.
 func TestBrowser(t *testing.T) {
-	path := skips.Chromium(t)
-	h := newHarness(t)
-	h.seed()
-	// The page links the web page's stylesheet, served as serve does.
-	site := web.New(bot.New(knowledge.Default(), bot.Options{}), web.Options{})
-	h.srvMux().Handle("GET /static/", site.Static())
-
-	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
-	defer cancel()
-	dir := t.TempDir()
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox,
-		chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(filepath.Join(dir, "profile")),
-		chromedp.Flag("disable-dev-shm-usage", true), chromedp.Flag("disable-background-networking", true))
-	defer cancelAlloc()
-	tab, cancelTab := chromedp.NewContext(alloc)
-	defer cancelTab()
-	if err := chromedp.Do(tab); err != nil {
-		t.Fatalf("start Chromium (%s): %v", path, err)
-	}
+	h, tab := browse(t)
 	var mu sync.Mutex
 	var violations []string
 	if err := chromedp.Listen(tab, func(ev any) {
@@ -124,6 +107,110 @@ func TestBrowser(t *testing.T) {
 	if len(violations) > 0 {
 		t.Errorf("the page breaks its Content-Security-Policy: %q", violations)
 	}
+}
+
+// browse starts the review page, with the web page's stylesheet served as
+// serve does, and a headless Chromium; it returns the harness and the
+// browser's tab, both ending with the test.
+func browse(t *testing.T) (*harness, context.Context) {
+	t.Helper()
+	path := skips.Chromium(t)
+	h := newHarness(t)
+	h.seed()
+	site := web.New(bot.New(knowledge.Default(), bot.Options{}), web.Options{})
+	h.srvMux().Handle("GET /static/", site.Static())
+
+	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
+	t.Cleanup(cancel)
+	dir, err := os.MkdirTemp("", "mmdbot-admin-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		// Chromium's helpers can still write in the profile for a moment
+		// after the browser ends.
+		for range 50 {
+			if os.RemoveAll(dir) == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox,
+		chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(dir),
+		chromedp.Flag("disable-dev-shm-usage", true), chromedp.Flag("disable-background-networking", true))
+	t.Cleanup(cancelAlloc)
+	tab, cancelTab := chromedp.NewContext(alloc)
+	t.Cleanup(cancelTab)
+	if err := chromedp.Do(tab); err != nil {
+		t.Fatalf("start Chromium (%s): %v", path, err)
+	}
+	return h, tab
+}
+
+// TestAccessibility audits every page of the review with axe-core, in
+// light and dark colours: the sign-in page, a problem, the review with a
+// notice, examples and dismissed questions, the refused page. axe-core is
+// axe.min.js from $MMD_AXE, or from the web page's testdata once `npm ci`
+// has run there (CI runs it); without it the test is skipped, unless
+// MMD_REQUIRE_AXE=1.
+func TestAccessibility(t *testing.T) {
+	path := os.Getenv("MMD_AXE")
+	if path == "" {
+		path = filepath.Join("..", "web", "testdata", "axe", "node_modules", "axe-core", "axe.min.js")
+	}
+	axe, err := os.ReadFile(path)
+	if err != nil {
+		msg := "axe-core is not installed: run `npm ci` in web/testdata/axe, or set MMD_AXE to its axe.min.js"
+		if os.Getenv("MMD_REQUIRE_AXE") == "1" {
+			t.Fatalf("%s (%v); MMD_REQUIRE_AXE=1 requires it", msg, err)
+		}
+		skips.Skip(t, msg)
+	}
+	h, tab := browse(t)
+	run := func(step string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(tab, actions...); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+	}
+	audit := func(page string) {
+		t.Helper()
+		run(page+": load axe-core", chromedp.Evaluate[chromedp.Void](string(axe)+";document.querySelectorAll('details').forEach(d => d.open = true)"))
+		for _, scheme := range []string{"light", "dark"} {
+			if _, err := chromedp.Call(tab, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+				Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
+			}); err != nil {
+				t.Fatalf("emulate %s colours: %v", scheme, err)
+			}
+			violations, err := chromedp.Run(tab, chromedp.Evaluate[string](`axe.run(document, {resultTypes: ['violations']}).then(r =>
+				JSON.stringify(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))}))))`,
+				chromedp.EvalAwaitPromise))
+			if err != nil {
+				t.Fatalf("%s: run axe-core: %v", page, err)
+			}
+			if violations != "[]" {
+				t.Errorf("%s in %s colours: %s", page, scheme, violations)
+			}
+		}
+	}
+	base := h.srv.URL
+	run("the sign-in page", chromedp.Navigate(base+"/admin"), chromedp.WaitVisible(chromedp.CSS("a.button")))
+	audit("the sign-in page")
+	run("a problem", chromedp.Navigate(base+"/admin/callback?state=x&code=y"), chromedp.WaitVisible(chromedp.CSS(".problem")))
+	audit("a problem")
+	h.p.SignInAs(ada)
+	run("sign in", chromedp.Navigate(base+"/admin/login"), chromedp.WaitVisible(chromedp.CSS(".review-group")))
+	run("dismiss the weather", chromedp.Click(chromedp.Search(`//section[.//span[@class="q" and text()="what is the weather in paris"]]//button[@value="dismiss"]`)),
+		chromedp.WaitVisible(chromedp.CSS(".notice")))
+	run("answer the printers", chromedp.Click(chromedp.Search(`//section[.//span[@class="q" and text()="who fixes my printer"]]//button[@value="answer"]`)),
+		chromedp.WaitVisible(chromedp.CSS(".decisions")), chromedp.WaitVisible(chromedp.CSS(".dismissed")))
+	audit("the review with a notice, examples and a dismissal")
+	run("sign out", chromedp.Click(chromedp.CSS("header.site button.link")), chromedp.WaitVisible(chromedp.CSS("a.button")))
+	audit("the sign-in page after signing out")
+	h.p.SignInAs(bob)
+	run("sign in as someone not allowed", chromedp.Navigate(base+"/admin/login"), chromedp.WaitVisible(chromedp.CSS(".problem")))
+	audit("the refused page")
 }
 
 // shot saves what the screen shows and the whole page, as PNG, under
