@@ -99,7 +99,10 @@ type Options struct {
 	// Knowledge returns the knowledge answering now: it groups the
 	// questions, ranks the closest entries and checks entry ids.
 	Knowledge func() *knowledge.Base
-	// Changed, if set, is called after every decision and undo.
+	// Changed, if set, is called after every decision and undo, before
+	// the response is sent: the page then says the decision is in
+	// effect, so Changed should apply the decisions before it returns
+	// (and retrain the model in the background).
 	Changed func()
 	// Telemetry, if set, counts refused requests.
 	Telemetry Telemetry
