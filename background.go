@@ -6,7 +6,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/mmdbot/mmdbot/bot"
 	"github.com/mmdbot/mmdbot/kbfile"
 	"github.com/mmdbot/mmdbot/knowledge"
 	"github.com/mmdbot/mmdbot/metrics"
@@ -49,14 +48,14 @@ func logLoadError(ctx context.Context, log *slog.Logger, path string, err error)
 // reloader returns what a server does with each reload of its knowledge
 // file: a file that loads answers at once; one that does not is refused,
 // and the knowledge loaded before goes on answering.
-func reloader(path string, b *bot.Bot, m *metrics.Metrics, log *slog.Logger, h hooks) func(kbfile.Reload) {
+func reloader(path string, t *teacher, m *metrics.Metrics, log *slog.Logger, h hooks) func(kbfile.Reload) {
 	return func(r kbfile.Reload) {
 		if r.Err != nil {
 			m.Reloaded(false, 0)
 			logLoadError(context.Background(), log, path, r.Err)
 			log.Error("knowledge reload refused: still answering from the knowledge loaded before", "file", path, "trigger", r.Trigger)
 		} else {
-			b.SetKnowledge(r.KB)
+			t.reloaded(context.Background(), r.KB)
 			m.Reloaded(true, len(r.KB.Entries()))
 			log.Info("knowledge reloaded", "file", path, "trigger", r.Trigger, "entries", len(r.KB.Entries()))
 		}

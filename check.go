@@ -30,6 +30,7 @@ func checkConfig(e env, cfg config, cfgErr error) error {
 	for _, s := range adapterStates(cfg) {
 		fmt.Fprintln(e.stdout, s)
 	}
+	fmt.Fprintln(e.stdout, cfg.Admin.state())
 	var problems []string
 	if cfgErr != nil {
 		problems = strings.Split(cfgErr.Error(), "\n")

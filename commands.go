@@ -28,6 +28,7 @@ func commands() []command {
 	return []command{
 		{"ask", "ask [--json] [--explain] [--kb FILE] [--data FILE] QUESTION...", "answer one question", cmdAsk},
 		{"eval", "eval [--json] [--cross-validate] [--kb FILE] FILE...", "measure the answers on question sets (cross-validated: each set by a model that never saw it)", cmdEval},
+		{"examples", examplesUsage, "write the examples admins decided on the review page as a knowledge file (to keep under version control), or load such a file into the data store", cmdExamples},
 		{"healthcheck", "healthcheck [--url URL] [--timeout DURATION]", "probe a running server's /healthz and exit 0 when it is alive (for Docker's HEALTHCHECK: no shell, no curl)", cmdHealthcheck},
 		{"kb", "kb validate FILE\n" +
 			"kb diff [--json] OLD NEW\n" +

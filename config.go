@@ -28,7 +28,7 @@ type config struct {
 	Data            string
 	DatabaseURL     string
 	Retention       time.Duration
-	RecordUsers     bool
+	DataSalt        string
 	LogFormat       string
 	LogLevel        slog.Level
 	ShutdownTimeout time.Duration
@@ -38,6 +38,8 @@ type config struct {
 	// loggers; an adapter is off when none of its credentials is set.
 	Slack slack.Config
 	Teams teams.Config
+	// Admin is the review page and the digest.
+	Admin adminConfig
 
 	// shown is every setting as --check prints it: value masked, source.
 	shown []shownSetting
@@ -88,8 +90,9 @@ func configFrom(e env, fs *flag.FlagSet, texts map[string]*string) (config, erro
 	c.KBUpstreamEvery = dur("--kb-upstream-every")
 	c.Data = get("--data")
 	c.DatabaseURL = get("MMD_DATABASE_URL")
-	c.Retention = dur("--retention")
-	c.RecordUsers = boolean("--record-users")
+	c.Retention = dur("--journal-retention")
+	c.DataSalt = get("MMD_DATA_SALT")
+	c.Admin = adminConfigFrom(get)
 	c.LogFormat = get("--log-format")
 	_ = c.LogLevel.UnmarshalText([]byte(get("--log-level")))
 	c.ShutdownTimeout = dur("--shutdown-timeout")
@@ -131,9 +134,10 @@ func configFrom(e env, fs *flag.FlagSet, texts map[string]*string) (config, erro
 	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
 		errs = append(errs, errors.New("MMD_DATABASE_URL is not a PostgreSQL URL: want postgres://user:password@host:5432/database"))
 	}
-	if c.Retention <= 0 && !bad["--retention"] {
-		errs = append(errs, fmt.Errorf("%s must be more than zero, such as 720h", name["--retention"]))
+	if c.Retention <= 0 && !bad["--journal-retention"] {
+		errs = append(errs, fmt.Errorf("%s must be more than zero, such as 720h", name["--journal-retention"]))
 	}
+	errs = append(errs, c.Admin.check()...)
 	errs = append(errs, checkUpstream(c, name, bad)...)
 	errs = append(errs, checkAdapters(c)...)
 	return c, errors.Join(errs...)

@@ -65,8 +65,20 @@ func TestCheck(t *testing.T) {
 		{"bad knowledge file", []string{"--kb", kbBad}, nil, true, []string{
 			"knowledge: " + kbBad + ": not valid", "problem: " + kbBad + ":5:",
 		}},
-		{"environment settings", nil, map[string]string{"MMD_LOG_FORMAT": "json", "MMD_RECORD_USERS": "true", "MMD_DATA": "/tmp/x.db"}, false, []string{
-			"MMD_LOG_FORMAT", "json", "MMD_RECORD_USERS", "true", "data: /tmp/x.db",
+		{"environment settings", nil, map[string]string{"MMD_LOG_FORMAT": "json", "MMD_JOURNAL_RETENTION": "720h", "MMD_DATA": "/tmp/x.db"}, false, []string{
+			"MMD_LOG_FORMAT", "json", "MMD_JOURNAL_RETENTION", "720h", "data: /tmp/x.db",
+		}},
+		{"review page off", nil, nil, false, []string{
+			"admin: off (set MMD_ADMIN_OIDC_ISSUER, MMD_ADMIN_CLIENT_ID, MMD_ADMIN_CLIENT_SECRET, MMD_ADMIN_REDIRECT_URL and MMD_ADMIN_ALLOW",
+		}},
+		{"review page with sign-in", nil, map[string]string{
+			"MMD_ADMIN_OIDC_ISSUER": "https://login.microsoftonline.com/tenant/v2.0", "MMD_ADMIN_CLIENT_ID": "client",
+			"MMD_ADMIN_CLIENT_SECRET": "client-secretvalue", "MMD_ADMIN_REDIRECT_URL": "https://mmdbot.example.com/admin/callback",
+			"MMD_ADMIN_ALLOW": "role:Reviewer", "MMD_DATA_SALT": "salt-secretvalue",
+		}, false, []string{"admin: on (the review page at /admin: sign-in with https://login.microsoftonline.com/tenant/v2.0)", "MMD_ADMIN_CLIENT_SECRET       ********"}},
+		{"review page half configured", nil, map[string]string{"MMD_ADMIN_CLIENT_ID": "client", "MMD_ADMIN_TOKEN": "short-secretvalue"}, true, []string{
+			"problem: MMD_ADMIN_CLIENT_ID is set, but MMD_ADMIN_OIDC_ISSUER, MMD_ADMIN_CLIENT_SECRET, MMD_ADMIN_REDIRECT_URL are not",
+			"problem: MMD_ADMIN_TOKEN is too short",
 		}},
 		{"knowledge checks", []string{"--kb-upstream", "https://mirror.example/roles.md", "--kb-upstream-every", "12h"}, nil, false, []string{
 			"--kb-upstream", "https://mirror.example/roles.md", "--kb-upstream-every", "12h",
@@ -151,6 +163,7 @@ func configurationDoc(doc string) string {
 	var b strings.Builder
 	groups := []struct{ group, title string }{
 		{"server", "Server"}, {"slack", "Slack (on when `SLACK_BOT_TOKEN` is set)"}, {"teams", "Microsoft Teams (on when `MICROSOFT_APP_ID` and `MICROSOFT_APP_PASSWORD` are set, or `--teams-dev`)"},
+		{"admin", "Review page and digest (on when the four sign-in settings, or `MMD_ADMIN_TOKEN`, are set: docs/admin.md)"},
 	}
 	b.WriteString(docBegin)
 	for _, g := range groups {

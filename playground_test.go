@@ -360,7 +360,7 @@ func TestPlayground(t *testing.T) {
 		}
 	})
 
-	srv := runServer(t, []string{"--teams-dev", "--record-users"}, nil)
+	srv := runServer(t, []string{"--teams-dev"}, nil)
 	client := startPlayground(t, ctx, srv.URL+"/api/messages")
 
 	profile := t.TempDir()

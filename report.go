@@ -33,17 +33,7 @@ func cmdReport(ctx context.Context, e env, usage string, args []string) error {
 		fmt.Fprintf(e.stderr, "mmdbot report: unknown --format %q (want text, csv or json)\n", *format)
 		return exitCode(2)
 	}
-	// The PostgreSQL of the replicas, when MMD_DATABASE_URL says so, as
-	// for mmdbot serve; else the SQLite file.
-	target := e.getenv("MMD_DATABASE_URL")
-	if target == "" {
-		if _, err := os.Stat(*data); err != nil {
-			fmt.Fprintf(e.stderr, "mmdbot report: no data file %s (%v): give the file mmdbot serve records to, with --data or MMD_DATA (or MMD_DATABASE_URL for PostgreSQL)\n", *data, errors.Unwrap(err))
-			return exitCode(1)
-		}
-		target = *data
-	}
-	st, err := store.Open(ctx, target, 0)
+	st, err := openData(ctx, e, "report", *data)
 	if err != nil {
 		return err
 	}
@@ -99,6 +89,21 @@ func cmdReport(ctx context.Context, e env, usage string, args []string) error {
 		return writeFeedback(e.stdout, "text", fb)
 	}
 	return nil
+}
+
+// openData opens the data store mmdbot serve records to, for a command:
+// the PostgreSQL of the replicas, when MMD_DATABASE_URL says so, as for
+// mmdbot serve; else the SQLite file, which must exist.
+func openData(ctx context.Context, e env, cmd, data string) (*store.Store, error) {
+	target := e.getenv("MMD_DATABASE_URL")
+	if target == "" {
+		if _, err := os.Stat(data); err != nil {
+			fmt.Fprintf(e.stderr, "mmdbot %s: no data file %s (%v): give the file mmdbot serve records to, with --data or MMD_DATA (or MMD_DATABASE_URL for PostgreSQL)\n", cmd, data, errors.Unwrap(err))
+			return nil, exitCode(1)
+		}
+		target = data
+	}
+	return store.Open(ctx, target, 0)
 }
 
 // csvSafe keeps a cell typed by a chat user from being read as a formula by

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/mmdbot/mmdbot/admin"
 	"github.com/mmdbot/mmdbot/bot"
 	"github.com/mmdbot/mmdbot/internal/jsonout"
 	"github.com/mmdbot/mmdbot/metrics"
@@ -30,6 +31,8 @@ type deps struct {
 	// upstream checks the knowledge against the published page; nil when
 	// it is not checked.
 	upstream *upstream.Checker
+	// admin is the review page; nil when it is off.
+	admin *admin.Admin
 }
 
 // newHandler returns the HTTP handler of mmdbot serve: the route table
@@ -50,6 +53,7 @@ func newHandler(d deps) http.Handler {
 //	slack  POST /slack/events, /slack/commands, /slack/interactions
 //	       (when its signing secret is set; Socket Mode needs none)
 //	teams  POST /api/messages
+//	admin  /admin and /admin/… (when configured: see package admin)
 func addRoutes(mux *http.ServeMux, d deps) {
 	// Operations: liveness, readiness, metrics.
 	mux.Handle("GET /healthz", handleHealthz())
@@ -60,6 +64,9 @@ func addRoutes(mux *http.ServeMux, d deps) {
 		if r, ok := a.(router); ok {
 			r.Routes(mux)
 		}
+	}
+	if d.admin != nil {
+		d.admin.Routes(mux)
 	}
 }
 

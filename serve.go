@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -64,6 +66,9 @@ type hooks struct {
 	started func(adapters []adapter)
 	// failed is called when an adapter's loop stops by itself.
 	failed func(adapter string)
+	// learned is called each time a model trained on the admins'
+	// decisions answers, with how many it learnt from.
+	learned func(n int)
 	// checked is called after each check of the published page.
 	checked func(upstream.Status)
 	// draining is called once /readyz answers 503 at shutdown, and closed
@@ -89,12 +94,17 @@ func serve(ctx context.Context, e env, cfg config) error {
 	m := metrics.New()
 	m.Loaded(len(kb.Entries()))
 
-	opts := bot.Options{Telemetry: m, Logger: log, RecordUsers: cfg.RecordUsers}
+	opts := bot.Options{Telemetry: m, Logger: log}
 	st, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	salt, err := pseudonymSalt(ctx, cfg, st)
+	if err != nil {
+		return err
+	}
+	opts.Pseudonym = bot.Salted(salt)
 	m.StoreWriteFailures(st.FailedWrites)
 	if recording(cfg) {
 		opts.Journal = st
@@ -105,9 +115,11 @@ func serve(ctx context.Context, e env, cfg config) error {
 		opts.Freshness = freshnessOf(check)
 	}
 	b = bot.New(kb, opts)
+	teach := newTeacher(b, st, log, e.hooks.learned)
+	teach.apply(ctx)
 	out := outbox.NewRunner(st, nil, outbox.Options{Owner: replicaName(), Workers: deliveryWorkers, Lease: cfg.OutboxLease, Telemetry: m, Logger: log})
 
-	records := web.Records{On: recording(cfg), Retention: cfg.Retention, Users: cfg.RecordUsers}
+	records := web.Records{On: recording(cfg), Retention: cfg.Retention}
 	ads, err := newAdapters(cfg, b, log, records, out, st)
 	if err != nil {
 		return err
@@ -126,9 +138,14 @@ func serve(ctx context.Context, e env, cfg config) error {
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 
+	adm, err := newAdmin(ctx, cfg, st, b, teach, log)
+	if err != nil {
+		return err
+	}
+
 	run := &running{adapters: ads}
 	var draining atomic.Bool
-	d := deps{log: log, bot: b, metrics: m, store: st, recording: recording(cfg), adapters: run, off: offAdapters(cfg), draining: &draining, upstream: check}
+	d := deps{log: log, bot: b, metrics: m, store: st, recording: recording(cfg), adapters: run, off: offAdapters(cfg), draining: &draining, upstream: check, admin: adm}
 	srv, ln, err := listen(ctx, cfg, log, newHandler(d), e.hooks)
 	if err != nil {
 		return err
@@ -153,11 +170,12 @@ func serve(ctx context.Context, e env, cfg config) error {
 		e.hooks.started(ads)
 	}
 	if file != nil {
-		file.Watch(runCtx, hup, log, reloader(file.Path(), b, m, log, e.hooks))
+		file.Watch(runCtx, hup, log, reloader(file.Path(), teach, m, log, e.hooks))
 	} else {
 		go ignoreHUP(runCtx, hup, log)
 	}
 	go prune(runCtx, st, m, log)
+	go teach.watch(runCtx, pollDecisions)
 	if check != nil {
 		go check.Run(runCtx)
 	}
@@ -202,18 +220,41 @@ func openStore(ctx context.Context, cfg config, log *slog.Logger) (*store.Store,
 		if err != nil {
 			return nil, fmt.Errorf("%w: check MMD_DATABASE_URL, and that PostgreSQL answers there", err)
 		}
-		log.Info("data store open: PostgreSQL, shared by every replica", "retention", cfg.Retention, "record_users", cfg.RecordUsers)
+		log.Info("data store open: PostgreSQL, shared by every replica", "journal_retention", cfg.Retention)
 		return st, nil
 	case cfg.Data != "":
 		st, err := store.OpenWith(ctx, cfg.Data, o)
 		if err != nil {
 			return nil, fmt.Errorf("%w: set --data or MMD_DATA to a file mmdbot can create and write, or --data= to record nothing", err)
 		}
-		log.Info("data store open", "file", cfg.Data, "retention", cfg.Retention, "record_users", cfg.RecordUsers)
+		log.Info("data store open", "file", cfg.Data, "journal_retention", cfg.Retention)
 		return st, nil
 	}
 	log.Info("data store off: unanswered questions and feedback are not recorded, and replies owed are kept in memory only; set --data or MMD_DATA to a file to record them")
 	return store.OpenWith(ctx, store.Memory, o)
+}
+
+// pseudonymSalt is the salt of the pseudonyms the journal keeps instead of
+// user ids: MMD_DATA_SALT, or one made once and kept in the store, the same
+// for every replica sharing it.
+func pseudonymSalt(ctx context.Context, cfg config, st *store.Store) ([]byte, error) {
+	if cfg.DataSalt != "" {
+		return []byte(cfg.DataSalt), nil
+	}
+	s, err := st.Secret(ctx, "pseudonym-salt", randomHex)
+	if err != nil {
+		return nil, fmt.Errorf("the salt of user pseudonyms: %w (or set MMD_DATA_SALT)", err)
+	}
+	return []byte(s), nil
+}
+
+// randomHex is 32 random bytes, in hex.
+func randomHex() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b), nil
 }
 
 // replicaName names this process in the outbox's leases: host and pid.

@@ -155,7 +155,7 @@ func TestServeMetricsAndLogs(t *testing.T) {
 }
 
 func TestServeRecordsUnanswered(t *testing.T) {
-	s := runServer(t, []string{"--record-users"}, nil)
+	s := runServer(t, nil, nil)
 	get(t, "GET", s.URL+"/api/ask?q="+url.QueryEscape("who feeds the office goldfish?"))
 	un := s.stopAndReadJournal(t)
 	if len(un) != 1 || !strings.Contains(un[0].Question, "goldfish") || !slices.Equal(un[0].Adapters, []string{"web"}) {
@@ -209,7 +209,7 @@ func TestServeStartErrors(t *testing.T) {
 		{"log level from the environment", nil, map[string]string{"MMD_LOG_LEVEL": "loud"}, []string{`MMD_LOG_LEVEL "loud" is not a log level`}},
 		{"shutdown timeout", []string{"--shutdown-timeout", "soon"}, nil, []string{`--shutdown-timeout "soon" is not a duration`}},
 		{"address", []string{"--addr", "8080"}, nil, []string{`--addr "8080" is not an address`}},
-		{"retention", []string{"--retention", "0s"}, nil, []string{"--retention must be more than zero"}},
+		{"retention", []string{"--journal-retention", "0s"}, nil, []string{"--journal-retention must be more than zero"}},
 		{"bad knowledge file", []string{"--kb", bad}, nil, []string{"bad.yaml", "line=5", "unknown side"}},
 		{"missing knowledge file", []string{"--kb", filepath.Join(dir, "none.yaml")}, nil, []string{"read knowledge file", "none.yaml"}},
 		{"data store", []string{"--data", filepath.Join(dir, "no", "such", "dir", "d.db")}, nil, []string{"open data store", "set --data or MMD_DATA"}},

@@ -59,10 +59,10 @@ var settings = []setting{
 		doc: "SQLite file recording unanswered questions and feedback (`mmdbot report`), the ids handled and the replies owed; `--data=` records nothing and keeps the replies owed in memory"},
 	{env: "MMD_DATABASE_URL", kind: kindURL, secret: true, group: "server",
 		doc: "PostgreSQL URL (postgres://user:password@host/db): the journal, the ids handled and the replies owed live there, shared by every replica, instead of in --data"},
-	{flag: "retention", env: "MMD_RETENTION", def: "2160h", kind: kindDuration, group: "server",
-		doc: "how long unanswered questions and feedback are kept (2160h is 90 days)"},
-	{flag: "record-users", env: "MMD_RECORD_USERS", def: "false", kind: kindBool, group: "server",
-		doc: "keep the user id with unanswered questions and votes (off: they are recorded without it)"},
+	{flag: "journal-retention", env: "MMD_JOURNAL_RETENTION", def: "2160h", kind: kindDuration, group: "server",
+		doc: "how long unanswered questions and feedback are kept (2160h is 90 days); older ones are deleted once a day. Admins' decisions are knowledge and stay"},
+	{env: "MMD_DATA_SALT", secret: true, group: "server",
+		doc: "salt of the pseudonyms the journal keeps instead of user ids (an HMAC-SHA256 of the platform and user id), so that how many people asked can be counted and who asked cannot; empty: one is generated and kept in the data store once, shared by every replica"},
 	{flag: "log-format", env: "MMD_LOG_FORMAT", def: "text", group: "server",
 		doc: "log format: text or json"},
 	{flag: "log-level", env: "MMD_LOG_LEVEL", def: "info", kind: kindLevel, group: "server",
@@ -73,6 +73,28 @@ var settings = []setting{
 		doc: "how long a replica holds a reply it is delivering: if the replica dies, another takes the reply over once this has passed (each attempt gets at most half of it)"},
 	{flag: "shutdown-delay", env: "MMD_SHUTDOWN_DELAY", def: "0s", kind: kindDuration, group: "server",
 		doc: "on SIGINT or SIGTERM, how long to keep serving while /readyz already answers 503, so that a load balancer stops sending requests first (such as 5s in Kubernetes)"},
+	{env: "MMD_ADMIN_OIDC_ISSUER", kind: kindURL, group: "admin",
+		doc: "OpenID Connect issuer admins sign in with: for Microsoft Entra ID https://login.microsoftonline.com/<tenant id>/v2.0; with the three settings after it, it turns the review page /admin on (docs/admin.md)"},
+	{env: "MMD_ADMIN_CLIENT_ID", group: "admin",
+		doc: "application (client) id of the app registration admins sign in through"},
+	{env: "MMD_ADMIN_CLIENT_SECRET", secret: true, group: "admin",
+		doc: "client secret of that app registration"},
+	{env: "MMD_ADMIN_REDIRECT_URL", kind: kindURL, group: "admin",
+		doc: "the review page's sign-in callback as registered in Entra ID: https://<your host>/admin/callback"},
+	{env: "MMD_ADMIN_ALLOW", kind: kindList, group: "admin",
+		doc: "comma-separated list of who may review: user principal names (ada@contoso.com), object ids, role:<app role> or group:<group object id>; needed with sign-in"},
+	{env: "MMD_ADMIN_TOKEN", secret: true, group: "admin",
+		doc: "static bearer token for /admin and its API (Authorization: Bearer …), for scripts and small installations; alone, it turns /admin on without sign-in (at least 32 characters)"},
+	{env: "MMD_ADMIN_CHANNEL_SLACK", group: "admin",
+		doc: "Slack channel id (C…) the weekly digest of unanswered questions goes to; the bot must be a member"},
+	{env: "MMD_ADMIN_CONVERSATION_TEAMS", group: "admin",
+		doc: "Teams conversation id (19:…@thread.tacv2) the weekly digest goes to; the bot must be installed in its team"},
+	{env: "MMD_ADMIN_TEAMS_SERVICE_URL", kind: kindURL, def: "https://smba.trafficmanager.net/teams/", group: "admin",
+		doc: "Bot Framework service URL of that conversation's region (its activities carry it as serviceUrl)"},
+	{env: "MMD_ADMIN_DIGEST_AT", def: "Monday 09:00", group: "admin",
+		doc: "when the weekly digest is sent: a day and a time of the server's time zone (TZ)"},
+	{env: "MMD_ADMIN_URL", kind: kindURL, group: "admin",
+		doc: "the review page's public address for the digest's link (https://<your host>/admin); default: from MMD_ADMIN_REDIRECT_URL"},
 	{env: "SLACK_BOT_TOKEN", secret: true, prefix: "xoxb-", group: "slack",
 		doc: "Slack bot token (xoxb-…); with SLACK_APP_TOKEN or SLACK_SIGNING_SECRET it turns the Slack adapter on"},
 	{env: "SLACK_APP_TOKEN", secret: true, prefix: "xapp-", group: "slack",
@@ -100,7 +122,7 @@ var settings = []setting{
 }
 
 // textValue is a flag.Value holding a setting's text; bool settings take
-// no argument (--record-users), like flag.Bool.
+// no argument (--teams-dev), like flag.Bool.
 type textValue struct {
 	s    *string
 	bool bool

@@ -65,8 +65,11 @@ type Options struct {
 	Telemetry Telemetry
 	// Logger receives one line per answered question.
 	Logger *slog.Logger
-	// RecordUsers keeps the user id with unanswered questions and votes.
-	RecordUsers bool
+	// Pseudonym turns a user id into what the journal keeps of the person
+	// with unanswered questions and votes: a one-way, salted digest, so
+	// that how many people asked can be counted and who asked cannot be
+	// read back. Nil: Voter, unsalted.
+	Pseudonym func(adapter, user string) string
 	// Now tells the time (tests set it).
 	Now func() time.Time
 	// Freshness, if set, tells how current the knowledge is against its
@@ -94,6 +97,9 @@ func New(kb *knowledge.Base, opts Options) *Bot {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Pseudonym == nil {
+		opts.Pseudonym = Voter
 	}
 	b := &Bot{opts: opts}
 	b.kb.Store(kb)
@@ -321,11 +327,11 @@ func (b *Bot) Feedback(ctx context.Context, v Vote) error {
 	if v.At.IsZero() {
 		v.At = b.opts.Now()
 	}
-	if v.Voter == "" && v.User != "" {
-		v.Voter = Voter(v.Adapter, v.User)
-	}
-	if !b.opts.RecordUsers {
-		v.User = ""
+	if v.User != "" {
+		v.User = b.opts.Pseudonym(v.Adapter, v.User)
+		if v.Voter == "" {
+			v.Voter = v.User
+		}
 	}
 	if !v.Undo {
 		b.opts.Telemetry.Vote(v.Adapter, v.Up)

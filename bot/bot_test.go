@@ -208,19 +208,31 @@ func TestJournalFailureNeverStopsAnAnswer(t *testing.T) {
 	}
 }
 
-func TestRecordUsers(t *testing.T) {
+// TestPseudonyms: the journal never gets a user id, only its pseudonym,
+// the same for a question and a vote, different with another salt.
+func TestPseudonyms(t *testing.T) {
 	j := &journal{}
-	b := New(knowledge.Default(), Options{Journal: j, RecordUsers: true})
-	b.Handle(context.Background(), Message{Text: "asdfgh", User: "U1"})
-	b.Feedback(context.Background(), Vote{EntryID: "customer/printing", User: "U1"})
-	if j.misses[0].User != "U1" || j.votes[0].User != "U1" {
-		t.Errorf("users not recorded: %+v %+v", j.misses, j.votes)
+	b := New(knowledge.Default(), Options{Journal: j, Pseudonym: Salted([]byte("salt one"))})
+	b.Handle(context.Background(), Message{Text: "asdfgh", User: "U1", Adapter: "slack"})
+	b.Feedback(context.Background(), Vote{EntryID: "customer/printing", User: "U1", Adapter: "slack"})
+	b.Handle(context.Background(), Message{Text: "qwerty", Adapter: "web"})
+	p := Salted([]byte("salt one"))("slack", "U1")
+	if j.misses[0].User != p || j.votes[0].User != p || j.votes[0].Voter != p {
+		t.Errorf("pseudonyms: miss %q, vote %q, voter %q; want %q", j.misses[0].User, j.votes[0].User, j.votes[0].Voter, p)
+	}
+	if strings.Contains(p, "U1") || len(p) != 32 {
+		t.Errorf("pseudonym %q", p)
+	}
+	if j.misses[1].User != "" {
+		t.Errorf("a question from no one has user %q", j.misses[1].User)
+	}
+	if p == Salted([]byte("salt two"))("slack", "U1") || p == Voter("slack", "U1") || p == Salted([]byte("salt one"))("teams", "U1") {
+		t.Error("pseudonyms do not depend on the salt and the adapter")
 	}
 	j2 := &journal{}
-	b2 := New(knowledge.Default(), Options{Journal: j2})
-	b2.Feedback(context.Background(), Vote{EntryID: "customer/printing", User: "U1"})
-	if j2.votes[0].User != "" {
-		t.Error("user recorded without RecordUsers")
+	New(knowledge.Default(), Options{Journal: j2}).Feedback(context.Background(), Vote{EntryID: "customer/printing", User: "U1", Adapter: "slack"})
+	if j2.votes[0].User != Voter("slack", "U1") {
+		t.Errorf("unsalted pseudonym %q", j2.votes[0].User)
 	}
 }
 

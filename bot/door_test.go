@@ -15,7 +15,7 @@ import (
 func TestAct(t *testing.T) {
 	ctx := context.Background()
 	j, c := &journal{}, &counts{}
-	b := New(knowledge.Default().Train(nil), Options{Journal: j, Telemetry: c, RecordUsers: true})
+	b := New(knowledge.Default().Train(nil), Options{Journal: j, Telemetry: c})
 	m := Message{User: "U1", Via: ViaButton, Adapter: "test"}
 	tests := []struct {
 		name  string
@@ -62,7 +62,7 @@ func TestAct(t *testing.T) {
 			}
 		})
 	}
-	if len(j.votes) != 3 || j.votes[0].Up || j.votes[0].EntryID != "customer/printing" || j.votes[0].User != "U1" || j.votes[0].Adapter != "test" ||
+	if len(j.votes) != 3 || j.votes[0].Up || j.votes[0].EntryID != "customer/printing" || j.votes[0].User != Voter("test", "U1") || j.votes[0].Adapter != "test" ||
 		j.votes[0].Voter != Voter("test", "U1") || !j.votes[1].Undo || j.votes[1].Voter != j.votes[0].Voter {
 		t.Errorf("votes %+v", j.votes)
 	}

@@ -1,7 +1,9 @@
 package bot
 
 import (
+	"bytes"
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"time"
@@ -18,8 +20,10 @@ type Miss struct {
 	// mean anything.
 	Candidates []string
 	Adapter    string
-	User       string // empty unless users are recorded
-	At         time.Time
+	// User is the pseudonym of who asked (Options.Pseudonym), never the
+	// id itself; empty when the adapter knows no one.
+	User string
+	At   time.Time
 }
 
 // Vote is a 👍 or 👎 on an answer: the entry given to a question. A
@@ -32,20 +36,33 @@ type Vote struct {
 	// Undo takes back the voter's vote on the answer, and records none.
 	Undo    bool
 	Adapter string
-	User    string // empty unless users are recorded
-	// Voter stands for the person who voted, whether or not users are
-	// recorded: a one-way digest of adapter and user id (see Voter), or
-	// "" when the adapter knows no one (each vote then stands alone).
+	// User is the user id as the adapter gives it; the bot records only
+	// its pseudonym (Options.Pseudonym).
+	User string
+	// Voter stands for the person who voted: their pseudonym, or "" when
+	// the adapter knows no one (each vote then stands alone).
 	Voter string
 	At    time.Time
 }
 
-// Voter is the pseudonym that keeps one vote per person per answer: a
-// SHA-256 digest of the adapter and the user id, from which the id cannot
-// be read back.
+// Voter is the unsalted pseudonym of a person, for a bot given no other
+// (Options.Pseudonym): a SHA-256 digest of the adapter and the user id.
+// mmdbot serve salts it (a known id could otherwise be tried against it).
 func Voter(adapter, user string) string {
 	sum := sha256.Sum256([]byte(adapter + "\x00" + user))
 	return hex.EncodeToString(sum[:16])
+}
+
+// Salted returns the pseudonym function of a salt: an HMAC-SHA256 of the
+// adapter and the user id keyed by the salt, so that an id cannot be
+// tried against it without the salt.
+func Salted(salt []byte) func(adapter, user string) string {
+	salt = bytes.Clone(salt)
+	return func(adapter, user string) string {
+		mac := hmac.New(sha256.New, salt)
+		mac.Write([]byte(adapter + "\x00" + user))
+		return hex.EncodeToString(mac.Sum(nil)[:16])
+	}
 }
 
 // Journal records what the bot could not answer and what people thought of

@@ -34,8 +34,8 @@ func (b *Bot) errorReply(kb *knowledge.Base, text string) Reply {
 
 func (b *Bot) recordMiss(ctx context.Context, m Message, r Reply) {
 	miss := Miss{Question: r.Question, Band: r.Band, Adapter: m.Adapter, At: b.opts.Now()}
-	if b.opts.RecordUsers {
-		miss.User = m.User
+	if m.User != "" {
+		miss.User = b.opts.Pseudonym(m.Adapter, m.User)
 	}
 	for _, c := range r.Alternatives {
 		miss.Candidates = append(miss.Candidates, c.ID)

@@ -50,6 +50,9 @@ type Base struct {
 	bands    Bands
 	pos      map[string]int // entry id → index in entries
 	learnt   *learning      // the examples observed, shared by copies made by Without
+	// taught are the questions answered as admins decided, word for word
+	// (folded), whatever the model says: see Teach.
+	taught map[string]Example
 }
 
 // Page returns the facts of the source page.

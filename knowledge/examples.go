@@ -97,7 +97,7 @@ func examplesOf(name string, root *yaml.Node) ([]Example, error) {
 		case key == "":
 			bad(n, "an example needs a question (q)")
 			continue
-		case ex.Expect == nil && valueNode(n, "expect") == nil:
+		case !hasKey(n, "expect"):
 			bad(n, "example %q needs expect: the ids of its right answers, or [] for out of scope", ex.Q)
 			continue
 		case ex.Side != "" && ex.Side != "microsoft" && ex.Side != "customer" && ex.Side != "both":
@@ -120,6 +120,16 @@ func examplesOf(name string, root *yaml.Node) ([]Example, error) {
 }
 
 var exampleKeys = []string{"q", "expect", "side", "tags"}
+
+// hasKey reports whether a YAML mapping has the key.
+func hasKey(n *yaml.Node, key string) bool {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return true
+		}
+	}
+	return false
+}
 
 // normalQuestion is a question folded for comparison: lower case, spaces
 // collapsed.
@@ -252,6 +262,9 @@ func (b *Base) fit(l *learning, exs []Example) (entries, sides *model) {
 		}
 		if o.targets == nil || o.yields(named) {
 			continue
+		}
+		if _, ok := b.taught[Fold(ex.Q)]; ok {
+			o.weight = taughtWeight
 		}
 		obs = append(obs, o)
 	}

@@ -29,7 +29,9 @@ const (
 	// derivedWeight is how much an example the knowledge derives from
 	// itself counts against one written as people ask.
 	derivedWeight = 3
-	minUses       = 3 // examples a feature must occur in to get a weight
+	// taughtWeight is what an example an admin decided counts (Learn).
+	taughtWeight = 10
+	minUses      = 3 // examples a feature must occur in to get a weight
 	// trainWorkers is fixed, so that sums are added in the same order on
 	// every machine.
 	trainWorkers = 4

@@ -81,6 +81,9 @@ type Result struct {
 	// synonyms; Corrections maps a typed word to the word it was read as.
 	Words       []string
 	Corrections map[string]string
+	// Taught is true when the question is one an admin decided the answer
+	// of (see Base.Teach): the verdict is theirs, not the model's.
+	Taught bool
 	// Covered counts the ideas of the question (a phrase, or a word on its
 	// own) that the lexically best entry explains;
 	// Known those the knowledge knows but that entry does not explain;
@@ -140,6 +143,16 @@ func (b *Base) Explain(question string) (Result, Explanation) {
 }
 
 func (b *Base) search(question string, trace bool) (Result, Explanation) {
+	r, ex := b.judged(question, trace)
+	if len(b.taught) > 0 {
+		if t, ok := b.taught[Fold(question)]; ok {
+			r = b.teach(r, t)
+		}
+	}
+	return r, ex
+}
+
+func (b *Base) judged(question string, trace bool) (Result, Explanation) {
 	a := b.analyse(question)
 	lx := b.match(&a, trace)
 	defer b.index.release(lx.scores)

@@ -80,8 +80,6 @@ type Records struct {
 	On bool
 	// Retention is how long they are kept.
 	Retention time.Duration
-	// Users is true when they are kept with the user's id.
-	Users bool
 }
 
 // Bot is what the site asks of mmdbot's bot: questions and entries shown

@@ -254,7 +254,7 @@ func startHarness(t *testing.T, f *fakeSlack, opts ...option) *harness {
 	tel := &telemetry{}
 	logs := &syncWriter{w: &bytes.Buffer{}}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	b := bot.New(knowledge.Default(), bot.Options{Journal: st, Telemetry: tel, RecordUsers: true})
+	b := bot.New(knowledge.Default(), bot.Options{Journal: st, Telemetry: tel})
 	cfg := Config{BotToken: testBotToken, SigningSecret: testSecret, APIURL: f.GetAPIURL(), Workers: 2, Logger: logger}
 	for _, o := range opts {
 		o(&cfg)
