@@ -127,12 +127,11 @@ func (a *Admin) callback(w http.ResponseWriter, r *http.Request) {
 		a.signInProblem(w, r, status, msg)
 		return
 	}
-	s, v, err := a.newSession(s)
+	s, err = a.startSession(w, s)
 	if err != nil {
 		a.fail(w, r, "seal session", err)
 		return
 	}
-	a.setCookie(w, sessionCookie, v, time.Unix(s.Exp, 0))
 	a.log.LogAttrs(r.Context(), slog.LevelInfo, "admin signed in", slog.String("user", s.by()), slog.Bool("allowed", a.allowed(&s)))
 	http.Redirect(w, r, basePath, http.StatusSeeOther)
 }
@@ -207,12 +206,10 @@ func (a *Admin) tokenSignIn(w http.ResponseWriter, r *http.Request) {
 		a.render(w, r, "signin", a.signInView(nil, "That token is not the admin token."), http.StatusUnauthorized)
 		return
 	}
-	s, v, err := a.newSession(session{Token: a.tokenTag})
-	if err != nil {
+	if _, err := a.startSession(w, session{Token: a.tokenTag}); err != nil {
 		a.fail(w, r, "seal session", err)
 		return
 	}
-	a.setCookie(w, sessionCookie, v, time.Unix(s.Exp, 0))
 	http.Redirect(w, r, basePath, http.StatusSeeOther)
 }
 
