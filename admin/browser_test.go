@@ -204,7 +204,7 @@ func TestAccessibility(t *testing.T) {
 	run("dismiss the weather", chromedp.Click(chromedp.Search(`//section[.//span[@class="q" and text()="what is the weather in paris"]]//button[@value="dismiss"]`)),
 		chromedp.WaitVisible(chromedp.CSS(".notice")))
 	run("answer the printers", chromedp.Click(chromedp.Search(`//section[.//span[@class="q" and text()="who fixes my printer"]]//button[@value="answer"]`)),
-		chromedp.WaitVisible(chromedp.CSS(".decisions")), chromedp.WaitVisible(chromedp.CSS(".dismissed")))
+		chromedp.WaitVisible(chromedp.Search(`//div[@class="notice"]/p[starts-with(text(), "Saved:")]`)))
 	audit("the review with a notice, examples and a dismissal")
 	run("sign out", chromedp.Click(chromedp.CSS("header.site button.link")), chromedp.WaitVisible(chromedp.CSS("a.button")))
 	audit("the sign-in page after signing out")
