@@ -40,6 +40,7 @@
 // Routes mounts the handlers; this is the route table:
 //
 //	GET    /admin                        the review page and the decisions made (401 sign-in page, 403 refused page)
+//	GET    /admin/                       301 to /admin
 //	POST   /admin/decide                 form: q (one per question), kind, entry, csrf → 303 /admin
 //	POST   /admin/undo                   form: id (one per decision), csrf → 303 /admin
 //	GET    /admin/login                  302 to Entra ID's authorization endpoint
@@ -319,6 +320,7 @@ func (a *Admin) Routes(mux *http.ServeMux) {
 	reading := func(h http.HandlerFunc) http.Handler { return secured(h) }
 
 	mux.Handle("GET "+basePath, reading(a.page))
+	mux.Handle("GET "+basePath+"/{$}", secured(http.RedirectHandler(basePath, http.StatusMovedPermanently)))
 	mux.Handle("POST "+basePath+"/decide", mutating(a.decide))
 	mux.Handle("POST "+basePath+"/undo", mutating(a.undo))
 	mux.Handle("GET "+basePath+"/login", reading(a.login))

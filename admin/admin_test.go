@@ -40,8 +40,13 @@ func TestReviewAndDecide(t *testing.T) {
 	if len(weather.questions) != 1 {
 		t.Errorf("the weather group has %q", weather.questions)
 	}
-	if !strings.Contains(page.body, "👎 on") {
-		t.Error("the answer voted down is not shown")
+	// The answer voted down is shown, and not offered first.
+	down := knowledge.Default().Search("who resets my password").Matches[0].Entry
+	if !strings.Contains(page.body, "👎 on “"+down.Title+"”") || !strings.Contains(page.body, down.Title+" ("+down.Owner.Label()+"): got the 👎</option>") {
+		t.Error("the answer voted down is not shown as such")
+	}
+	if f := formWith(t, page.body, "who resets my password"); f.entries[0] != down.ID || f.selected == "" || f.selected == down.ID {
+		t.Errorf("the group voted down offers %q first, %q chosen; want the closest entry that did not get the 👎", f.entries[0], f.selected)
 	}
 	token := csrf(t, page.body)
 
@@ -92,6 +97,9 @@ func TestReviewAndDecide(t *testing.T) {
 	// Undoing it again finds nothing, and changes nothing.
 	if r := h.post(c, "/admin/undo", url.Values{"csrf": {token}, "id": {ids[0][1]}}); r.status != http.StatusNotFound {
 		t.Errorf("undoing twice: status %d", r.status)
+	}
+	if r := h.get(c, "/admin/"); r.status != http.StatusOK || r.url.Path != "/admin" {
+		t.Errorf("/admin/: status %d at %s", r.status, r.url)
 	}
 	// The notice is shown once.
 	if r := h.get(c, "/admin"); strings.Contains(r.body, "Undone:") {

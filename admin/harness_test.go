@@ -102,7 +102,9 @@ func (h *harness) seed() {
 			h.t.Fatal(err)
 		}
 	}
-	if err := h.st.RecordVote(ctx, bot.Vote{Question: "who resets my password", EntryID: knowledge.Default().Entries()[0].ID, Adapter: "teams", Voter: "v1", At: now.Add(-time.Hour)}); err != nil {
+	// The bot's answer got the 👎.
+	answer := knowledge.Default().Search("who resets my password").Matches[0].Entry.ID
+	if err := h.st.RecordVote(ctx, bot.Vote{Question: "who resets my password", EntryID: answer, Adapter: "teams", Voter: "v1", At: now.Add(-time.Hour)}); err != nil {
 		h.t.Fatal(err)
 	}
 }
@@ -213,7 +215,7 @@ var (
 	csrfMeta   = regexp.MustCompile(`<meta name="csrf-token" content="([^"]+)">`)
 	decideForm = regexp.MustCompile(`(?s)<form method="post" action="/admin/decide" class="decide">(.*?)</form>`)
 	hiddenQ    = regexp.MustCompile(`name="q" value="([^"]*)"`)
-	option     = regexp.MustCompile(`<option value="([^"]*)">`)
+	option     = regexp.MustCompile(`<option value="([^"]*)"( selected)?>`)
 	undoIDs    = regexp.MustCompile(`(?s)<div class="notice" role="status">.*?</div>`)
 	hiddenID   = regexp.MustCompile(`name="id" value="([^"]*)"`)
 )
@@ -232,6 +234,7 @@ func csrf(t *testing.T, page string) string {
 type form struct {
 	questions []string
 	entries   []string
+	selected  string // the entry chosen when the page opens
 }
 
 // forms reads the page's decision forms.
@@ -244,6 +247,9 @@ func forms(page string) []form {
 		}
 		for _, o := range option.FindAllStringSubmatch(m[1], -1) {
 			f.entries = append(f.entries, html.UnescapeString(o[1]))
+			if o[2] != "" {
+				f.selected = html.UnescapeString(o[1])
+			}
 		}
 		out = append(out, f)
 	}
@@ -267,7 +273,10 @@ func formWith(t *testing.T, page, q string) form {
 // values is the decision form as a browser submits it with one button.
 func (f form) values(csrf, kind string) url.Values {
 	v := url.Values{"csrf": {csrf}, "q": f.questions, "kind": {kind}}
-	if len(f.entries) > 0 {
+	switch {
+	case f.selected != "":
+		v.Set("entry", f.selected)
+	case len(f.entries) > 0:
 		v.Set("entry", f.entries[0])
 	}
 	return v

@@ -105,6 +105,10 @@ type groupView struct {
 	Rows []questionView
 	More int
 	ID   string
+	// Down are the entries whose answers to the group got a 👎; Selected
+	// is the choice offered first: the closest entry that did not.
+	Down     map[string]bool
+	Selected string
 }
 
 // questionView is one question of a group.
@@ -217,12 +221,20 @@ func (a *Admin) review(w http.ResponseWriter, r *http.Request, c caller) (*revie
 	v.Total = len(groups)
 	for i, g := range groups[:min(len(groups), MaxGroups)] {
 		gv := groupView{Group: g, ID: "g" + strconv.Itoa(i+1), More: max(0, len(g.Questions)-MaxQuestions)}
+		gv.Down = map[string]bool{}
 		for _, q := range g.Questions[:min(len(g.Questions), MaxQuestions)] {
 			why := "Not answered"
 			if q.Reason == store.ReasonDownvoted {
 				why = "👎 on " + titles([]string{q.Entry}, kb)
+				gv.Down[q.Entry] = true
 			}
 			gv.Rows = append(gv.Rows, questionView{Text: q.Question, Count: q.Count, Adapters: q.Adapters, Last: q.Last, Why: why})
+		}
+		for _, e := range g.Choices {
+			if !gv.Down[e.ID] {
+				gv.Selected = e.ID
+				break
+			}
 		}
 		v.Groups = append(v.Groups, gv)
 	}
