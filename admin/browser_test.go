@@ -174,8 +174,9 @@ func TestAccessibility(t *testing.T) {
 			t.Fatalf("%s: %v", step, err)
 		}
 	}
-	audit := func(page string) {
+	audit := func(page, screenshot string) {
 		t.Helper()
+		shot(t, tab, screenshot)
 		run(page+": load axe-core", chromedp.Evaluate[chromedp.Void](string(axe)+";document.querySelectorAll('details').forEach(d => d.open = true)"))
 		for _, scheme := range []string{"light", "dark"} {
 			if _, err := chromedp.Call(tab, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
@@ -196,21 +197,21 @@ func TestAccessibility(t *testing.T) {
 	}
 	base := h.srv.URL
 	run("the sign-in page", chromedp.Navigate(base+"/admin"), chromedp.WaitVisible(chromedp.CSS("a.button")))
-	audit("the sign-in page")
+	audit("the sign-in page", "admin-signin")
 	run("a problem", chromedp.Navigate(base+"/admin/callback?state=x&code=y"), chromedp.WaitVisible(chromedp.CSS(".problem")))
-	audit("a problem")
+	audit("a problem", "admin-problem")
 	h.p.SignInAs(ada)
 	run("sign in", chromedp.Navigate(base+"/admin/login"), chromedp.WaitVisible(chromedp.CSS(".review-group")))
 	run("dismiss the weather", chromedp.Click(chromedp.Search(`//section[.//span[@class="q" and text()="what is the weather in paris"]]//button[@value="dismiss"]`)),
 		chromedp.WaitVisible(chromedp.CSS(".notice")))
 	run("answer the printers", chromedp.Click(chromedp.Search(`//section[.//span[@class="q" and text()="who fixes my printer"]]//button[@value="answer"]`)),
 		chromedp.WaitVisible(chromedp.Search(`//div[@class="notice"]/p[starts-with(text(), "Saved:")]`)))
-	audit("the review with a notice, examples and a dismissal")
+	audit("the review with a notice, examples and a dismissal", "admin-review")
 	run("sign out", chromedp.Click(chromedp.CSS("header.site button.link")), chromedp.WaitVisible(chromedp.CSS("a.button")))
-	audit("the sign-in page after signing out")
+	audit("the sign-in page after signing out", "admin-signed-out")
 	h.p.SignInAs(bob)
 	run("sign in as someone not allowed", chromedp.Navigate(base+"/admin/login"), chromedp.WaitVisible(chromedp.CSS(".problem")))
-	audit("the refused page")
+	audit("the refused page", "admin-refused")
 }
 
 // shot saves what the screen shows and the whole page, as PNG, under

@@ -65,7 +65,9 @@ type base struct {
 type signInView struct {
 	base
 	OIDC, Token bool
-	Message     string
+	// Message says what went wrong; Notice, what went well ("You have
+	// signed out.").
+	Message, Notice string
 }
 
 func (a *Admin) signInView(_ *session, msg string) *signInView {
@@ -183,11 +185,11 @@ func (a *Admin) authorizePage(w http.ResponseWriter, r *http.Request) (caller, b
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			a.refused(r, "unauthenticated")
 		}
-		msg := ""
+		v := a.signInView(nil, "")
 		if r.URL.Query().Has("signed-out") {
-			msg = "You have signed out."
+			v.Notice = "You have signed out."
 		}
-		a.render(w, r, "signin", a.signInView(nil, msg), http.StatusUnauthorized)
+		a.render(w, r, "signin", v, http.StatusUnauthorized)
 	}
 	return caller{}, false
 }
