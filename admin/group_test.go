@@ -2,10 +2,13 @@ package admin
 
 import (
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/mmdbot/mmdbot/bot"
 	"github.com/mmdbot/mmdbot/knowledge"
 	"github.com/mmdbot/mmdbot/store"
 )
@@ -125,4 +128,40 @@ func BenchmarkGroup(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(qs)), "ns/question")
 	b.ReportMetric(float64(groups), "groups")
+}
+
+// BenchmarkReviewPage renders the review page of a full review: 500
+// questions read from the store, grouped, and written as HTML.
+func BenchmarkReviewPage(b *testing.B) {
+	st, err := store.Open(b.Context(), store.Memory, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	stems := []string{"who fixes my printer", "vpn does not connect", "reset my password", "windows update failed", "teams will not start"}
+	now := time.Now()
+	for i := range MaxReview {
+		if err := st.RecordMiss(b.Context(), bot.Miss{Question: fmt.Sprintf("%s %d please", stems[i%len(stems)], i), Adapter: "web", At: now.Add(-time.Duration(i) * time.Second)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	a, err := New(Options{Store: st, Knowledge: knowledge.Default, Token: "a-token-for-the-benchmark", SessionKey: make([]byte, 32)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	a.Routes(mux)
+	var size int
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest("GET", "/admin", nil)
+		req.Header.Set("Authorization", "Bearer a-token-for-the-benchmark")
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("status %d", rec.Code)
+		}
+		size = rec.Body.Len()
+	}
+	b.ReportMetric(float64(size)/1024, "KiB/page")
 }
