@@ -15,15 +15,15 @@ import (
 	"github.com/mmdbot/mmdbot/store"
 )
 
-// failingStore is the real store whose Decide fails from the nth call on,
-// as a database does when its disk fills up mid-way.
+// failingStore is the real store whose nth Decide fails, as a database
+// does when a write meets a passing fault.
 type failingStore struct {
 	*store.Store
-	calls, failFrom atomic.Int32
+	calls, failAt atomic.Int32
 }
 
 func (f *failingStore) Decide(ctx context.Context, d store.Decision) (store.Decision, error) {
-	if n := f.calls.Add(1); f.failFrom.Load() > 0 && n >= f.failFrom.Load() {
+	if n := f.calls.Add(1); n == f.failAt.Load() {
 		return store.Decision{}, errors.New("disk I/O error")
 	}
 	return f.Store.Decide(ctx, d)
@@ -63,22 +63,31 @@ func TestFailures(t *testing.T) {
 	token := csrf(t, page.body)
 	f := formWith(t, page.body, "who fixes my printer")
 
+	// An earlier decision on one of the questions, made by a script while
+	// the page was open.
+	earlier, err := fs.Store.Decide(t.Context(), store.Decision{Question: "who can fix the printer?", Kind: store.DecideOutOfScope, By: "token"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	fs.calls.Store(0)
-	fs.failFrom.Store(3) // the third question of three fails
+	fs.failAt.Store(3) // the third question of three fails, after the earlier decision was replaced
 	r := h.post(c, "/admin/decide", f.values(token, "answer"))
 	if r.status != http.StatusInternalServerError || !strings.Contains(r.body, "nothing was changed") {
 		t.Errorf("a decision failing part-way: status %d", r.status)
 	}
-	if h.decisions() != 0 || h.changed.Load() != 0 {
-		t.Errorf("a decision failing part-way left %d decisions, Changed called %d times", h.decisions(), h.changed.Load())
+	ds, _ := fs.Decisions(t.Context())
+	if len(ds) != 1 || ds[0].Kind != earlier.Kind || ds[0].By != "token" || !ds[0].At.Equal(earlier.At) || h.changed.Load() != 0 {
+		t.Errorf("a decision failing part-way left %+v, Changed called %d times; want only the earlier decision, as it was", ds, h.changed.Load())
 	}
+	fs.calls.Store(0)
+	fs.failAt.Store(1)
 	body := `{"questions":["what is the weather in paris"],"kind":"dismiss"}`
 	req, _ := http.NewRequest("POST", h.srv.URL+"/admin/api/decisions", strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+testToken)
 	if r := h.do(http.DefaultClient, req); r.status != http.StatusInternalServerError || !strings.Contains(r.body, `"error"`) {
 		t.Errorf("the API when the store fails: status %d %s", r.status, r.body)
 	}
-	fs.failFrom.Store(0)
+	fs.failAt.Store(0)
 
 	// The store closes: the page says something went wrong, and no more.
 	fs.Close()
