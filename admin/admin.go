@@ -16,9 +16,9 @@
 // roles claim) or "group:ID" (a group in its groups claim). Object ids and
 // app roles are the sturdier choice: a user principal name can be renamed
 // or reused, and Entra ID leaves the groups claim out of a token for
-// someone in more than 200 groups. Scripts, and
-// installations without Entra ID, use a static token instead: sent as
-// "Authorization: Bearer <token>", or typed once into the sign-in page.
+// someone in more than 200 groups. Scripts, and installations without
+// Entra ID, use a static token instead: sent as "Authorization: Bearer
+// <token>", or typed once into the sign-in page.
 // Discovery happens on the first sign-in and is tried again after a
 // failure, so the server starts even when Entra ID cannot be reached.
 //
@@ -35,7 +35,11 @@
 // and under a Content-Security-Policy that allows no script at all. Each
 // refused request is logged with its reason (never its content) and
 // counted through Options.Telemetry; each failure is logged with its
-// cause and changes nothing.
+// cause and changes nothing: a decision that fails part-way is taken back
+// whole.
+//
+// The page links the web page's stylesheet and icon (web.AssetURL), so
+// the server serves the web page's /static/ too.
 //
 // Routes mounts the handlers; this is the route table:
 //
