@@ -614,3 +614,44 @@ func TestLargeReview(t *testing.T) {
 		t.Errorf("the rest of the group: %d questions, want 50", len(f.questions))
 	}
 }
+
+// TestSharedSide: the form's side is kept for a shared entry, said in the
+// notice and the examples, and left out for an entry that is not shared.
+func TestSharedSide(t *testing.T) {
+	h := newHarness(t)
+	var shared *knowledge.Entry
+	for _, e := range knowledge.Default().Entries() {
+		if e.Owner == knowledge.OwnerShared {
+			shared = e
+			break
+		}
+	}
+	if shared == nil {
+		t.Fatal("the knowledge has no shared entry")
+	}
+	auth := []string{"Authorization", "Bearer " + testToken}
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	decide := func(q, entry, side string) response {
+		return h.post(c, "/admin/decide", url.Values{"q": {q}, "kind": {"answer"}, "entry": {entry}, "side": {side}}, auth...)
+	}
+	if r := decide("who approves our changes", shared.ID, "customer"); r.status != http.StatusSeeOther {
+		t.Fatalf("a shared entry with a side: status %d\n%s", r.status, r.body)
+	}
+	if r := decide("who fixes printers", "customer/printing", "customer"); r.status != http.StatusSeeOther {
+		t.Fatalf("an entry not shared, with a side: status %d\n%s", r.status, r.body)
+	}
+	if r := decide("who approves", shared.ID, "left"); r.status != http.StatusBadRequest || !strings.Contains(r.body, "There is no side &#34;left&#34;") {
+		t.Errorf("a side that does not exist: status %d\n%s", r.status, r.body)
+	}
+	ds, _ := h.st.Decisions(t.Context())
+	sides := map[string]string{}
+	for _, d := range ds {
+		sides[d.Question] = d.Side
+	}
+	if len(ds) != 2 || sides["who approves our changes"] != "customer" || sides["who fixes printers"] != "" {
+		t.Errorf("decisions: %+v", ds)
+	}
+	if r := h.get(c, "/admin", auth...); !strings.Contains(r.body, "“"+shared.Title+"” (your organisation&#39;s part)</strong>") {
+		t.Errorf("the examples do not say the part:\n%s", r.body)
+	}
+}

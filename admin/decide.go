@@ -40,7 +40,8 @@ const maxEcho = 40
 func echo(s string) string { return strconv.Quote(clip(strings.ToValidUTF8(s, "\uFFFD"), maxEcho)) }
 
 // parseDecisionForm reads the review page's decision form: q once per
-// question, kind, and entry (read for an answer only).
+// question, kind, and for an answer entry and side. The side, which the
+// form offers for every entry, is kept for a shared entry only.
 func parseDecisionForm(form url.Values, kb *knowledge.Base) (decisionRequest, error) {
 	req := decisionRequest{Questions: form["q"], Kind: form.Get("kind")}
 	if len(form["kind"]) > 1 {
@@ -52,6 +53,9 @@ func parseDecisionForm(form url.Values, kb *knowledge.Base) (decisionRequest, er
 			return decisionRequest{}, badRequest("Choose the entry that answers these questions.")
 		}
 		req.Entries = []string{e}
+		if entry, ok := kb.Entry(e); ok && entry.Owner == knowledge.OwnerShared {
+			req.Side = form.Get("side")
+		}
 	}
 	return checkDecision(req, kb)
 }
@@ -264,7 +268,7 @@ func savedNotice(ds []store.Decision, kb *knowledge.Base) string {
 	qs := quoted(ds)
 	switch ds[0].Kind {
 	case store.DecideAnswer:
-		return "Saved: mmdbot answers " + qs + " with " + titles(ds[0].Entries, kb) + " from now on; similar questions follow once the model has retrained."
+		return "Saved: mmdbot answers " + qs + " with " + titles(ds[0].Entries, kb) + sidePart(ds[0].Side) + " from now on; similar questions follow once the model has retrained."
 	case store.DecideOutOfScope:
 		return "Saved: mmdbot says it does not know " + qs + " from now on, as out of scope; similar questions follow once the model has retrained."
 	}
@@ -287,6 +291,20 @@ func quoted(ds []store.Decision) string {
 		return s + " and 1 similar question"
 	}
 	return fmt.Sprintf("%s and %d similar questions", s, len(ds)-1)
+}
+
+// sidePart names the part of a shared entry an answer gives: "
+// (your organisation's part)"; "" for none.
+func sidePart(side string) string {
+	switch side {
+	case "microsoft":
+		return " (Microsoft's part)"
+	case "customer":
+		return " (your organisation's part)"
+	case "both":
+		return " (both parts)"
+	}
+	return ""
 }
 
 // titles names entries by their titles: "“VPN” and “Proxy”".

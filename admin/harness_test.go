@@ -215,6 +215,7 @@ var (
 	csrfMeta   = regexp.MustCompile(`<meta name="csrf-token" content="([^"]+)">`)
 	decideForm = regexp.MustCompile(`(?s)<form method="post" action="/admin/decide" class="decide">(.*?)</form>`)
 	hiddenQ    = regexp.MustCompile(`name="q" value="([^"]*)"`)
+	entrySel   = regexp.MustCompile(`(?s)<select id="g\d+-entry" name="entry">(.*?)</select>`)
 	option     = regexp.MustCompile(`<option value="([^"]*)"( selected)?>`)
 	undoIDs    = regexp.MustCompile(`(?s)<div class="notice" role="status">.*?</div>`)
 	hiddenID   = regexp.MustCompile(`name="id" value="([^"]*)"`)
@@ -245,7 +246,7 @@ func forms(page string) []form {
 		for _, q := range hiddenQ.FindAllStringSubmatch(m[1], -1) {
 			f.questions = append(f.questions, html.UnescapeString(q[1]))
 		}
-		for _, o := range option.FindAllStringSubmatch(m[1], -1) {
+		for _, o := range option.FindAllStringSubmatch(entrySel.FindString(m[1]), -1) {
 			f.entries = append(f.entries, html.UnescapeString(o[1]))
 			if o[2] != "" {
 				f.selected = html.UnescapeString(o[1])
@@ -272,7 +273,7 @@ func formWith(t *testing.T, page, q string) form {
 
 // values is the decision form as a browser submits it with one button.
 func (f form) values(csrf, kind string) url.Values {
-	v := url.Values{"csrf": {csrf}, "q": f.questions, "kind": {kind}}
+	v := url.Values{"csrf": {csrf}, "q": f.questions, "kind": {kind}, "side": {""}}
 	switch {
 	case f.selected != "":
 		v.Set("entry", f.selected)

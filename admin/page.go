@@ -244,10 +244,7 @@ func (a *Admin) review(w http.ResponseWriter, r *http.Request, c caller) (*revie
 		dv := decisionView{Decision: d}
 		switch d.Kind {
 		case store.DecideAnswer:
-			dv.Answer = titles(d.Entries, kb)
-			if d.Side != "" {
-				dv.Answer += " (" + d.Side + ")"
-			}
+			dv.Answer = titles(d.Entries, kb) + sidePart(d.Side)
 			v.Examples = append(v.Examples, dv)
 		case store.DecideOutOfScope:
 			dv.Answer = "Out of scope"
