@@ -13,9 +13,12 @@
 // code flow with PKCE and a nonce; the ID token is verified with go-oidc:
 // signature, issuer, audience, expiry). Who may review is a list of user
 // principal names, object ids, "role:NAME" (an app role in the token's
-// roles claim) or "group:ID" (a group in its groups claim). Scripts, and
-// installations without Entra ID, use a static token instead: sent as
-// "Authorization: Bearer <token>", or typed once into the sign-in page.
+// roles claim) or "group:ID" (a group in its groups claim). Object ids and
+// app roles are the sturdier choice: a user principal name can be renamed
+// or reused, and Entra ID leaves the groups claim out of a token for
+// someone in more than 200 groups. Scripts, and installations without
+// Entra ID, use a static token instead: sent as "Authorization: Bearer
+// <token>", or typed once into the sign-in page.
 // Discovery happens on the first sign-in and is tried again after a
 // failure, so the server starts even when Entra ID cannot be reached.
 //
@@ -29,11 +32,19 @@
 // the page answers 401 with only a sign-in button (never a redirect), an
 // account not allowed gets 403, and the API answers 401 with
 // WWW-Authenticate: Bearer. Every response is no-store, framed by nobody,
-// and under a Content-Security-Policy that allows no script at all.
+// and under a Content-Security-Policy that allows no script at all. Each
+// refused request is logged with its reason (never its content) and
+// counted through Options.Telemetry; each failure is logged with its
+// cause and changes nothing: a decision that fails part-way is taken back
+// whole.
+//
+// The page links the web page's stylesheet and icon (web.AssetURL), so
+// the server serves the web page's /static/ too.
 //
 // Routes mounts the handlers; this is the route table:
 //
 //	GET    /admin                        the review page and the decisions made (401 sign-in page, 403 refused page)
+//	GET    /admin/                       301 to /admin
 //	POST   /admin/decide                 form: q (one per question), kind, entry, csrf → 303 /admin
 //	POST   /admin/undo                   form: id (one per decision), csrf → 303 /admin
 //	GET    /admin/login                  302 to Entra ID's authorization endpoint
@@ -76,6 +87,16 @@ type Store interface {
 	Decisions(ctx context.Context) ([]store.Decision, error)
 }
 
+// Adapter names the review page in metrics and logs.
+const Adapter = "admin"
+
+// Telemetry counts the requests the review page refuses, by reason
+// ("unauthenticated", "not-allowed", "csrf", "cross-origin", "state",
+// "id-token", …); *metrics.Metrics implements it.
+type Telemetry interface {
+	Refused(adapter, reason string)
+}
+
 // Options configure the review page. Store, Knowledge, SessionKey and
 // either the four OpenID Connect settings or Token are required.
 type Options struct {
@@ -83,8 +104,13 @@ type Options struct {
 	// Knowledge returns the knowledge answering now: it groups the
 	// questions, ranks the closest entries and checks entry ids.
 	Knowledge func() *knowledge.Base
-	// Changed, if set, is called after every decision and undo.
+	// Changed, if set, is called after every decision and undo, before
+	// the response is sent: the page then says the decision is in
+	// effect, so Changed should apply the decisions before it returns
+	// (and retrain the model in the background).
 	Changed func()
+	// Telemetry, if set, counts refused requests.
+	Telemetry Telemetry
 
 	// Issuer ("https://login.microsoftonline.com/<tenant>/v2.0"),
 	// ClientID, ClientSecret and RedirectURL (this server's
@@ -116,8 +142,10 @@ const (
 	MaxQuestion = 2000
 	// MaxQuestions is the most questions one decision takes.
 	MaxQuestions = 200
-	// MaxReview is the most questions the review lists.
+	// MaxReview is the most questions the review reads.
 	MaxReview = 500
+	// MaxGroups is the most groups the page shows at once.
+	MaxGroups = 100
 	// maxBody bounds a form or JSON body: 200 questions of 2000
 	// characters, percent-encoded, fit.
 	maxBody = 8 << 20
@@ -130,6 +158,7 @@ type Admin struct {
 	store     Store
 	knowledge func() *knowledge.Base
 	changed   func()
+	telemetry Telemetry
 	log       *slog.Logger
 	now       func() time.Time
 	window    time.Duration
@@ -159,7 +188,7 @@ func New(opts Options) (*Admin, error) {
 		return nil, err
 	}
 	a := &Admin{
-		store: opts.Store, knowledge: func() *knowledge.Base { return knowledgeOf(opts.Knowledge) }, changed: opts.Changed,
+		store: opts.Store, knowledge: func() *knowledge.Base { return knowledgeOf(opts.Knowledge) }, changed: opts.Changed, telemetry: opts.Telemetry,
 		log: opts.Logger, now: opts.Now, window: opts.Window,
 		oidc: opts.Issuer != "", issuer: opts.Issuer, clientID: opts.ClientID, secret: opts.ClientSecret,
 		redirect: opts.RedirectURL, client: opts.HTTPClient, ttl: opts.SessionTTL,
@@ -168,7 +197,7 @@ func New(opts Options) (*Admin, error) {
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
-	a.log = a.log.With(slog.String("adapter", "admin"))
+	a.log = a.log.With(slog.String("adapter", Adapter))
 	if a.now == nil {
 		a.now = time.Now
 	}
@@ -254,9 +283,23 @@ func checkURLs(issuer, redirect string) []error {
 			errs = append(errs, fmt.Errorf("the %s %q must use https (http is for localhost only)", c.what, c.u))
 		case c.path != "" && u.Path != c.path:
 			errs = append(errs, fmt.Errorf("the %s %q must end in %s", c.what, c.u, c.path))
+		case c.path == "" && sharedAuthority(u.Path):
+			errs = append(errs, fmt.Errorf("the %s %q is shared by every tenant: use your tenant's, https://login.microsoftonline.com/<tenant id>/v2.0", c.what, c.u))
 		}
 	}
 	return errs
+}
+
+// sharedAuthority reports whether an Entra ID issuer path is one of the
+// multi-tenant authorities, whose tokens name each tenant as their issuer
+// rather than the authority's: discovery and verification would fail.
+func sharedAuthority(path string) bool {
+	first, _, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+	switch strings.ToLower(first) {
+	case "common", "organizations", "consumers":
+		return true
+	}
+	return false
 }
 
 // loopback reports whether a host name is this machine.
@@ -281,6 +324,7 @@ func (a *Admin) Routes(mux *http.ServeMux) {
 	reading := func(h http.HandlerFunc) http.Handler { return secured(h) }
 
 	mux.Handle("GET "+basePath, reading(a.page))
+	mux.Handle("GET "+basePath+"/{$}", secured(http.RedirectHandler(basePath, http.StatusMovedPermanently)))
 	mux.Handle("POST "+basePath+"/decide", mutating(a.decide))
 	mux.Handle("POST "+basePath+"/undo", mutating(a.undo))
 	mux.Handle("GET "+basePath+"/login", reading(a.login))
@@ -311,8 +355,12 @@ func secured(h http.Handler) http.Handler {
 	})
 }
 
-// refused logs a refused request with its reason, never its content.
+// refused counts and logs a refused request with its reason, never its
+// content.
 func (a *Admin) refused(r *http.Request, reason string) {
+	if a.telemetry != nil {
+		a.telemetry.Refused(Adapter, reason)
+	}
 	a.log.LogAttrs(r.Context(), slog.LevelInfo, "refused admin request",
 		slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("reason", reason))
 }

@@ -2,6 +2,7 @@ package admin
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mmdbot/mmdbot/bot"
 	"github.com/mmdbot/mmdbot/internal/oidctest"
 	"github.com/mmdbot/mmdbot/knowledge"
 	"github.com/mmdbot/mmdbot/store"
@@ -38,8 +40,13 @@ func TestReviewAndDecide(t *testing.T) {
 	if len(weather.questions) != 1 {
 		t.Errorf("the weather group has %q", weather.questions)
 	}
-	if !strings.Contains(page.body, "👎 on") {
-		t.Error("the answer voted down is not shown")
+	// The answer voted down is shown, and not offered first.
+	down := knowledge.Default().Search("who resets my password").Matches[0].Entry
+	if !strings.Contains(page.body, "👎 on “"+down.Title+"”") || !strings.Contains(page.body, down.Title+" ("+down.Owner.Label()+"): got the 👎</option>") {
+		t.Error("the answer voted down is not shown as such")
+	}
+	if f := formWith(t, page.body, "who resets my password"); f.entries[0] != down.ID || f.selected == "" || f.selected == down.ID {
+		t.Errorf("the group voted down offers %q first, %q chosen; want the closest entry that did not get the 👎", f.entries[0], f.selected)
 	}
 	token := csrf(t, page.body)
 
@@ -61,7 +68,7 @@ func TestReviewAndDecide(t *testing.T) {
 	if strings.Contains(r.body, `name="q" value="who fixes my printer"`) {
 		t.Error("a decided question is still up for review")
 	}
-	if !strings.Contains(r.body, "→ <strong>“"+e.Title+"”</strong>") {
+	if !strings.Contains(r.body, "</span> → <strong>“"+e.Title+"”</strong></p>") {
 		t.Error("the examples do not list the decision")
 	}
 
@@ -90,6 +97,9 @@ func TestReviewAndDecide(t *testing.T) {
 	// Undoing it again finds nothing, and changes nothing.
 	if r := h.post(c, "/admin/undo", url.Values{"csrf": {token}, "id": {ids[0][1]}}); r.status != http.StatusNotFound {
 		t.Errorf("undoing twice: status %d", r.status)
+	}
+	if r := h.get(c, "/admin/"); r.status != http.StatusOK || r.url.Path != "/admin" {
+		t.Errorf("/admin/: status %d at %s", r.status, r.url)
 	}
 	// The notice is shown once.
 	if r := h.get(c, "/admin"); strings.Contains(r.body, "Undone:") {
@@ -265,6 +275,9 @@ func TestCSRF(t *testing.T) {
 	if h.decisions() != 0 || h.changed.Load() != 0 {
 		t.Fatal("a request without the form token changed something")
 	}
+	if h.refusals("csrf") != 5 || h.refusals("cross-origin") != 2 {
+		t.Errorf("counted %d refusals for the form token and %d for another site, want 5 and 2", h.refusals("csrf"), h.refusals("cross-origin"))
+	}
 	req, _ = http.NewRequest("POST", h.srv.URL+"/admin/api/decisions", strings.NewReader(body))
 	req.Header.Set("X-CSRF-Token", token)
 	if r := h.do(c, req); r.status != http.StatusCreated {
@@ -337,6 +350,11 @@ func TestRefusedSignIns(t *testing.T) {
 	}
 	if h.decisions() != 0 {
 		t.Error("a refused sign-in changed something")
+	}
+	for reason, want := range map[string]int{"id-token": 5, "state": 1, "login-cookie": 1, "idp-denied": 1} {
+		if got := h.refusals(reason); got != want {
+			t.Errorf("counted %d refusals for %s, want %d", got, reason, want)
+		}
 	}
 }
 
@@ -531,6 +549,7 @@ func TestNew(t *testing.T) {
 		{"http issuer", func(o *Options) { o.Issuer = "http://login.example/t" }, "must use https"},
 		{"redirect path", func(o *Options) { o.RedirectURL = "https://mmdbot.example/cb" }, "must end in /admin/callback"},
 		{"not a URL", func(o *Options) { o.Issuer = "login" }, "not an http(s) URL"},
+		{"common", func(o *Options) { o.Issuer = "https://login.microsoftonline.com/common/v2.0" }, "shared by every tenant"},
 		{"no allow", func(o *Options) { o.Allow = nil }, "allow list is empty"},
 		{"empty role", func(o *Options) { o.Allow = []string{"role:"} }, "names no role"},
 		{"short key", func(o *Options) { o.SessionKey = make([]byte, 16) }, "at least 32 bytes"},
@@ -555,5 +574,84 @@ func TestNew(t *testing.T) {
 	ok.RedirectURL = "http://127.0.0.1:8080/admin/callback"
 	if a, _ := New(ok); a.secure {
 		t.Error("a loopback http redirect URL gives Secure cookies, which the browser would not send back")
+	}
+}
+
+// TestLargeReview: a group of more questions than one decision takes
+// offers the first MaxQuestions and says how many wait; the page shows at
+// most MaxGroups groups and says so.
+func TestLargeReview(t *testing.T) {
+	h := newHarness(t)
+	now := time.Now()
+	var misses []bot.Miss
+	for i := range MaxQuestions + 50 {
+		misses = append(misses, bot.Miss{Question: fmt.Sprintf("who fixes printer number %d", i), Adapter: "web", At: now.Add(-time.Duration(i) * time.Second)})
+	}
+	for i := range MaxGroups + 20 {
+		misses = append(misses, bot.Miss{Question: fmt.Sprintf("zq%dx kv%dy", i, i), Adapter: "web", At: now.Add(-time.Hour - time.Duration(i)*time.Second)})
+	}
+	for _, m := range misses {
+		if err := h.st.RecordMiss(t.Context(), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, page := h.signedIn()
+	if !strings.Contains(page.body, fmt.Sprintf("%d groups of questions", MaxGroups+21)) || !strings.Contains(page.body, fmt.Sprintf("the first %d shown", MaxGroups)) {
+		t.Errorf("the page does not say it shows %d groups of %d", MaxGroups, MaxGroups+21)
+	}
+	if n := len(forms(page.body)); n != MaxGroups {
+		t.Errorf("%d forms, want %d", n, MaxGroups)
+	}
+	f := formWith(t, page.body, "who fixes printer number 0")
+	if len(f.questions) != MaxQuestions || !strings.Contains(page.body, "and 50 more, left for the next decision") {
+		t.Fatalf("the printer group's form takes %d questions, want %d, and says 50 more wait", len(f.questions), MaxQuestions)
+	}
+	r := h.post(c, "/admin/decide", f.values(csrf(t, page.body), "dismiss"))
+	if r.status != http.StatusOK || h.decisions() != MaxQuestions || !strings.Contains(r.body, fmt.Sprintf("and %d similar questions", MaxQuestions-1)) {
+		t.Fatalf("deciding on %d questions: status %d, %d decisions", MaxQuestions, r.status, h.decisions())
+	}
+	if f := formWith(t, r.body, "who fixes printer number 249"); len(f.questions) != 50 {
+		t.Errorf("the rest of the group: %d questions, want 50", len(f.questions))
+	}
+}
+
+// TestSharedSide: the form's side is kept for a shared entry, said in the
+// notice and the examples, and left out for an entry that is not shared.
+func TestSharedSide(t *testing.T) {
+	h := newHarness(t)
+	var shared *knowledge.Entry
+	for _, e := range knowledge.Default().Entries() {
+		if e.Owner == knowledge.OwnerShared {
+			shared = e
+			break
+		}
+	}
+	if shared == nil {
+		t.Fatal("the knowledge has no shared entry")
+	}
+	auth := []string{"Authorization", "Bearer " + testToken}
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	decide := func(q, entry, side string) response {
+		return h.post(c, "/admin/decide", url.Values{"q": {q}, "kind": {"answer"}, "entry": {entry}, "side": {side}}, auth...)
+	}
+	if r := decide("who approves our changes", shared.ID, "customer"); r.status != http.StatusSeeOther {
+		t.Fatalf("a shared entry with a side: status %d\n%s", r.status, r.body)
+	}
+	if r := decide("who fixes printers", "customer/printing", "customer"); r.status != http.StatusSeeOther {
+		t.Fatalf("an entry not shared, with a side: status %d\n%s", r.status, r.body)
+	}
+	if r := decide("who approves", shared.ID, "left"); r.status != http.StatusBadRequest || !strings.Contains(r.body, "There is no side &#34;left&#34;") {
+		t.Errorf("a side that does not exist: status %d\n%s", r.status, r.body)
+	}
+	ds, _ := h.st.Decisions(t.Context())
+	sides := map[string]string{}
+	for _, d := range ds {
+		sides[d.Question] = d.Side
+	}
+	if len(ds) != 2 || sides["who approves our changes"] != "customer" || sides["who fixes printers"] != "" {
+		t.Errorf("decisions: %+v", ds)
+	}
+	if r := h.get(c, "/admin", auth...); !strings.Contains(r.body, "“"+shared.Title+"” (your organisation&#39;s part)</strong>") {
+		t.Errorf("the examples do not say the part:\n%s", r.body)
 	}
 }

@@ -151,12 +151,18 @@ func (s *session) by() string {
 	return s.OID
 }
 
-// newSession starts a session for the account.
-func (a *Admin) newSession(s session) (session, string, error) {
+// startSession starts a session for the account: it sets the session
+// cookie, until the session's end.
+func (a *Admin) startSession(w http.ResponseWriter, s session) (session, error) {
 	s.ID = randomString(18)
-	s.Exp = a.now().Add(a.ttl).Unix()
+	exp := a.now().Add(a.ttl)
+	s.Exp = exp.Unix()
 	v, err := seal(a.keys.session, s)
-	return s, v, err
+	if err != nil {
+		return session{}, err
+	}
+	a.setCookie(w, sessionCookie, v, exp)
+	return s, nil
 }
 
 // allowed reports whether the session's account may review now.

@@ -40,7 +40,8 @@ const maxEcho = 40
 func echo(s string) string { return strconv.Quote(clip(strings.ToValidUTF8(s, "\uFFFD"), maxEcho)) }
 
 // parseDecisionForm reads the review page's decision form: q once per
-// question, kind, and entry (read for an answer only).
+// question, kind, and for an answer entry and side. The side, which the
+// form offers for every entry, is kept for a shared entry only.
 func parseDecisionForm(form url.Values, kb *knowledge.Base) (decisionRequest, error) {
 	req := decisionRequest{Questions: form["q"], Kind: form.Get("kind")}
 	if len(form["kind"]) > 1 {
@@ -52,6 +53,9 @@ func parseDecisionForm(form url.Values, kb *knowledge.Base) (decisionRequest, er
 			return decisionRequest{}, badRequest("Choose the entry that answers these questions.")
 		}
 		req.Entries = []string{e}
+		if entry, ok := kb.Entry(e); ok && entry.Owner == knowledge.OwnerShared {
+			req.Side = form.Get("side")
+		}
 	}
 	return checkDecision(req, kb)
 }
@@ -168,18 +172,23 @@ func checkQuestions(in []string) ([]string, error) {
 	return out, nil
 }
 
-// apply records the decision on each question; if one fails, it undoes
-// those already recorded, so that a decision is made whole or not at all.
+// apply records the decision on each question; if one fails, it takes
+// back those already recorded (restoring any decision they replaced), so
+// that a decision is made whole or not at all.
 func (a *Admin) apply(ctx context.Context, by string, req decisionRequest) ([]store.Decision, error) {
+	earlier, err := a.store.Decisions(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("record decision: %w", err)
+	}
+	replaced := map[string]store.Decision{}
+	for _, d := range earlier {
+		replaced[d.Norm] = d
+	}
 	out := make([]store.Decision, 0, len(req.Questions))
 	for _, q := range req.Questions {
 		d, err := a.store.Decide(ctx, store.Decision{Question: q, Kind: req.Kind, Entries: req.Entries, Side: req.Side, By: by, At: a.now(), Source: store.SourceReview})
 		if err != nil {
-			for _, done := range out {
-				if _, uerr := a.store.Undo(context.WithoutCancel(ctx), done.ID); uerr != nil {
-					a.log.LogAttrs(ctx, slog.LevelError, "take back a partial decision", slog.Int64("decision", done.ID), slog.String("error", uerr.Error()))
-				}
-			}
+			a.takeBack(ctx, out, replaced)
 			return nil, fmt.Errorf("record decision: %w", err)
 		}
 		out = append(out, d)
@@ -188,6 +197,23 @@ func (a *Admin) apply(ctx context.Context, by string, req decisionRequest) ([]st
 		slog.Int("questions", len(out)), slog.String("entries", strings.Join(req.Entries, " ")))
 	a.notify()
 	return out, nil
+}
+
+// takeBack undoes the decisions of a decision that failed part-way, and
+// restores those they replaced.
+func (a *Admin) takeBack(ctx context.Context, done []store.Decision, replaced map[string]store.Decision) {
+	ctx = context.WithoutCancel(ctx)
+	for _, d := range done {
+		var err error
+		if old, ok := replaced[d.Norm]; ok {
+			_, err = a.store.Decide(ctx, old)
+		} else {
+			_, err = a.store.Undo(ctx, d.ID)
+		}
+		if err != nil {
+			a.log.LogAttrs(ctx, slog.LevelError, "take back a partial decision", slog.Int64("decision", d.ID), slog.String("error", err.Error()))
+		}
+	}
 }
 
 // undoAll undoes the decisions with those ids; it returns those undone.
@@ -242,7 +268,7 @@ func savedNotice(ds []store.Decision, kb *knowledge.Base) string {
 	qs := quoted(ds)
 	switch ds[0].Kind {
 	case store.DecideAnswer:
-		return "Saved: mmdbot answers " + qs + " with " + titles(ds[0].Entries, kb) + " from now on; similar questions follow once the model has retrained."
+		return "Saved: mmdbot answers " + qs + " with " + titles(ds[0].Entries, kb) + sidePart(ds[0].Side) + " from now on; similar questions follow once the model has retrained."
 	case store.DecideOutOfScope:
 		return "Saved: mmdbot says it does not know " + qs + " from now on, as out of scope; similar questions follow once the model has retrained."
 	}
@@ -265,6 +291,20 @@ func quoted(ds []store.Decision) string {
 		return s + " and 1 similar question"
 	}
 	return fmt.Sprintf("%s and %d similar questions", s, len(ds)-1)
+}
+
+// sidePart names the part of a shared entry an answer gives: "
+// (your organisation's part)"; "" for none.
+func sidePart(side string) string {
+	switch side {
+	case "microsoft":
+		return " (Microsoft's part)"
+	case "customer":
+		return " (your organisation's part)"
+	case "both":
+		return " (both parts)"
+	}
+	return ""
 }
 
 // titles names entries by their titles: "“VPN” and “Proxy”".

@@ -17,6 +17,7 @@ import (
 	"github.com/mmdbot/mmdbot/bot"
 	"github.com/mmdbot/mmdbot/internal/oidctest"
 	"github.com/mmdbot/mmdbot/knowledge"
+	"github.com/mmdbot/mmdbot/metrics"
 	"github.com/mmdbot/mmdbot/store"
 )
 
@@ -45,13 +46,14 @@ type harness struct {
 	a       *Admin
 	srv     *httptest.Server
 	changed atomic.Int32
+	metrics *metrics.Metrics
 	// skew moves the page's clock forward.
 	skew atomic.Int64
 }
 
 func newHarness(t *testing.T, mods ...func(*Options)) *harness {
 	t.Helper()
-	h := &harness{t: t, p: oidctest.New(t)}
+	h := &harness{t: t, p: oidctest.New(t), metrics: metrics.New()}
 	st, err := store.Open(t.Context(), store.Memory, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -64,7 +66,7 @@ func newHarness(t *testing.T, mods ...func(*Options)) *harness {
 	redirect := h.srv.URL + callbackPath
 	h.p.AddClient(oidctest.Client{ID: testClientID, Secret: testSecret, RedirectURL: redirect})
 	opts := Options{
-		Store: st, Knowledge: knowledge.Default, Changed: func() { h.changed.Add(1) },
+		Store: st, Knowledge: knowledge.Default, Changed: func() { h.changed.Add(1) }, Telemetry: h.metrics,
 		Issuer: h.p.Issuer(), ClientID: testClientID, ClientSecret: testSecret, RedirectURL: redirect,
 		Allow: []string{"ada@contoso.example", erin.OID, "role:" + testRole, "group:" + testGroup},
 		Token: testToken, SessionKey: []byte(strings.Repeat("k", 32)), HTTPClient: h.p.HTTPClient(),
@@ -100,7 +102,9 @@ func (h *harness) seed() {
 			h.t.Fatal(err)
 		}
 	}
-	if err := h.st.RecordVote(ctx, bot.Vote{Question: "who resets my password", EntryID: knowledge.Default().Entries()[0].ID, Adapter: "teams", Voter: "v1", At: now.Add(-time.Hour)}); err != nil {
+	// The bot's answer got the 👎.
+	answer := knowledge.Default().Search("who resets my password").Matches[0].Entry.ID
+	if err := h.st.RecordVote(ctx, bot.Vote{Question: "who resets my password", EntryID: answer, Adapter: "teams", Voter: "v1", At: now.Add(-time.Hour)}); err != nil {
 		h.t.Fatal(err)
 	}
 }
@@ -113,6 +117,32 @@ func (h *harness) decisions() int {
 		h.t.Fatal(err)
 	}
 	return len(ds)
+}
+
+// refusals is how many requests the metrics count as refused for the
+// reason.
+func (h *harness) refusals(reason string) int {
+	h.t.Helper()
+	families, err := h.metrics.Registry().Gather()
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	n := 0
+	for _, f := range families {
+		if f.GetName() != metrics.Namespace+"_refused_requests_total" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["adapter"] == Adapter && labels["reason"] == reason {
+				n += int(m.GetCounter().GetValue())
+			}
+		}
+	}
+	return n
 }
 
 // browser is a browser: a client with a cookie jar that follows redirects.
@@ -185,7 +215,8 @@ var (
 	csrfMeta   = regexp.MustCompile(`<meta name="csrf-token" content="([^"]+)">`)
 	decideForm = regexp.MustCompile(`(?s)<form method="post" action="/admin/decide" class="decide">(.*?)</form>`)
 	hiddenQ    = regexp.MustCompile(`name="q" value="([^"]*)"`)
-	option     = regexp.MustCompile(`<option value="([^"]*)">`)
+	entrySel   = regexp.MustCompile(`(?s)<select id="g\d+-entry" name="entry">(.*?)</select>`)
+	option     = regexp.MustCompile(`<option value="([^"]*)"( selected)?>`)
 	undoIDs    = regexp.MustCompile(`(?s)<div class="notice" role="status">.*?</div>`)
 	hiddenID   = regexp.MustCompile(`name="id" value="([^"]*)"`)
 )
@@ -204,6 +235,7 @@ func csrf(t *testing.T, page string) string {
 type form struct {
 	questions []string
 	entries   []string
+	selected  string // the entry chosen when the page opens
 }
 
 // forms reads the page's decision forms.
@@ -214,8 +246,11 @@ func forms(page string) []form {
 		for _, q := range hiddenQ.FindAllStringSubmatch(m[1], -1) {
 			f.questions = append(f.questions, html.UnescapeString(q[1]))
 		}
-		for _, o := range option.FindAllStringSubmatch(m[1], -1) {
+		for _, o := range option.FindAllStringSubmatch(entrySel.FindString(m[1]), -1) {
 			f.entries = append(f.entries, html.UnescapeString(o[1]))
+			if o[2] != "" {
+				f.selected = html.UnescapeString(o[1])
+			}
 		}
 		out = append(out, f)
 	}
@@ -238,8 +273,11 @@ func formWith(t *testing.T, page, q string) form {
 
 // values is the decision form as a browser submits it with one button.
 func (f form) values(csrf, kind string) url.Values {
-	v := url.Values{"csrf": {csrf}, "q": f.questions, "kind": {kind}}
-	if len(f.entries) > 0 {
+	v := url.Values{"csrf": {csrf}, "q": f.questions, "kind": {kind}, "side": {""}}
+	switch {
+	case f.selected != "":
+		v.Set("entry", f.selected)
+	case len(f.entries) > 0:
 		v.Set("entry", f.entries[0])
 	}
 	return v

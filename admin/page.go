@@ -65,7 +65,9 @@ type base struct {
 type signInView struct {
 	base
 	OIDC, Token bool
-	Message     string
+	// Message says what went wrong; Notice, what went well ("You have
+	// signed out.").
+	Message, Notice string
 }
 
 func (a *Admin) signInView(_ *session, msg string) *signInView {
@@ -92,6 +94,7 @@ type reviewView struct {
 	Undo      []int64
 	Days      int
 	Groups    []groupView
+	Total     int // groups, shown or not
 	Questions int
 	Examples  []decisionView
 	Dismissed []decisionView
@@ -99,8 +102,15 @@ type reviewView struct {
 
 type groupView struct {
 	Group
+	// Rows are the questions a decision on the group takes: at most
+	// MaxQuestions; More counts the others, left for the next decision.
 	Rows []questionView
+	More int
 	ID   string
+	// Down are the entries whose answers to the group got a 👎; Selected
+	// is the choice offered first: the closest entry that did not.
+	Down     map[string]bool
+	Selected string
 }
 
 // questionView is one question of a group.
@@ -175,11 +185,11 @@ func (a *Admin) authorizePage(w http.ResponseWriter, r *http.Request) (caller, b
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			a.refused(r, "unauthenticated")
 		}
-		msg := ""
+		v := a.signInView(nil, "")
 		if r.URL.Query().Has("signed-out") {
-			msg = "You have signed out."
+			v.Notice = "You have signed out."
 		}
-		a.render(w, r, "signin", a.signInView(nil, msg), http.StatusUnauthorized)
+		a.render(w, r, "signin", v, http.StatusUnauthorized)
 	}
 	return caller{}, false
 }
@@ -209,14 +219,24 @@ func (a *Admin) review(w http.ResponseWriter, r *http.Request, c caller) (*revie
 		}
 		a.clearCookie(w, flashCookie)
 	}
-	for i, g := range groupQuestions(qs, kb) {
-		gv := groupView{Group: g, ID: "g" + strconv.Itoa(i+1)}
-		for _, q := range g.Questions {
+	groups := groupQuestions(qs, kb)
+	v.Total = len(groups)
+	for i, g := range groups[:min(len(groups), MaxGroups)] {
+		gv := groupView{Group: g, ID: "g" + strconv.Itoa(i+1), More: max(0, len(g.Questions)-MaxQuestions)}
+		gv.Down = map[string]bool{}
+		for _, q := range g.Questions[:min(len(g.Questions), MaxQuestions)] {
 			why := "Not answered"
 			if q.Reason == store.ReasonDownvoted {
 				why = "👎 on " + titles([]string{q.Entry}, kb)
+				gv.Down[q.Entry] = true
 			}
 			gv.Rows = append(gv.Rows, questionView{Text: q.Question, Count: q.Count, Adapters: q.Adapters, Last: q.Last, Why: why})
+		}
+		for _, e := range g.Choices {
+			if !gv.Down[e.ID] {
+				gv.Selected = e.ID
+				break
+			}
 		}
 		v.Groups = append(v.Groups, gv)
 	}
@@ -224,10 +244,7 @@ func (a *Admin) review(w http.ResponseWriter, r *http.Request, c caller) (*revie
 		dv := decisionView{Decision: d}
 		switch d.Kind {
 		case store.DecideAnswer:
-			dv.Answer = titles(d.Entries, kb)
-			if d.Side != "" {
-				dv.Answer += " (" + d.Side + ")"
-			}
+			dv.Answer = titles(d.Entries, kb) + sidePart(d.Side)
 			v.Examples = append(v.Examples, dv)
 		case store.DecideOutOfScope:
 			dv.Answer = "Out of scope"

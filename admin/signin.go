@@ -107,11 +107,11 @@ func (a *Admin) callback(w http.ResponseWriter, r *http.Request) {
 		a.signInProblem(w, r, http.StatusBadRequest, "This sign-in does not match the one this browser started.")
 		return
 	case q.Get("error") != "":
-		a.refused(r, "idp-"+clip(q.Get("error"), 40))
-		status, msg := http.StatusBadRequest, "Microsoft sign-in failed: "+clip(q.Get("error_description"), 300)
+		reason, status, msg := "idp-error", http.StatusBadRequest, "Microsoft sign-in failed: "+clip(strings.ToValidUTF8(q.Get("error_description"), "\uFFFD"), 300)
 		if q.Get("error") == "access_denied" {
-			status, msg = http.StatusForbidden, "Microsoft sign-in did not let you in (access denied): the sign-in was cancelled, or this app was not granted access."
+			reason, status, msg = "idp-denied", http.StatusForbidden, "Microsoft sign-in did not let you in (access denied): the sign-in was cancelled, or this app was not granted access."
 		}
+		a.refused(r, reason)
 		a.signInProblem(w, r, status, msg)
 		return
 	case q.Get("code") == "":
@@ -120,16 +120,18 @@ func (a *Admin) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s, status, msg := a.exchange(r.Context(), q.Get("code"), &pd)
+	if status == http.StatusUnauthorized {
+		a.refused(r, "id-token")
+	}
 	if status != 0 {
 		a.signInProblem(w, r, status, msg)
 		return
 	}
-	s, v, err := a.newSession(s)
+	s, err = a.startSession(w, s)
 	if err != nil {
 		a.fail(w, r, "seal session", err)
 		return
 	}
-	a.setCookie(w, sessionCookie, v, time.Unix(s.Exp, 0))
 	a.log.LogAttrs(r.Context(), slog.LevelInfo, "admin signed in", slog.String("user", s.by()), slog.Bool("allowed", a.allowed(&s)))
 	http.Redirect(w, r, basePath, http.StatusSeeOther)
 }
@@ -204,12 +206,10 @@ func (a *Admin) tokenSignIn(w http.ResponseWriter, r *http.Request) {
 		a.render(w, r, "signin", a.signInView(nil, "That token is not the admin token."), http.StatusUnauthorized)
 		return
 	}
-	s, v, err := a.newSession(session{Token: a.tokenTag})
-	if err != nil {
+	if _, err := a.startSession(w, session{Token: a.tokenTag}); err != nil {
 		a.fail(w, r, "seal session", err)
 		return
 	}
-	a.setCookie(w, sessionCookie, v, time.Unix(s.Exp, 0))
 	http.Redirect(w, r, basePath, http.StatusSeeOther)
 }
 

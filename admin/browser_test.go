@@ -1,0 +1,245 @@
+package admin
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/chromedp"
+
+	"github.com/mmdbot/mmdbot/bot"
+	"github.com/mmdbot/mmdbot/internal/skips"
+	"github.com/mmdbot/mmdbot/knowledge"
+	"github.com/mmdbot/mmdbot/web"
+)
+
+// TestMain runs the tests and then names those skipped for want of
+// Chromium.
+func TestMain(m *testing.M) { skips.Main(m) }
+
+// TestBrowser: in Chromium on a phone's screen, an admin signs in with the
+// test provider, answers a group with its closest entry, and undoes it;
+// the page fits the screen and breaks none of its own policy.
+func TestBrowser(t *testing.T) {
+	h, tab := browse(t)
+	var mu sync.Mutex
+	var violations []string
+	if err := chromedp.Listen(tab, func(ev any) {
+		if s, ok := consoleText(ev); ok && strings.Contains(s, "Content Security Policy") {
+			mu.Lock()
+			violations = append(violations, s)
+			mu.Unlock()
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	run := func(step string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(tab, actions...); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(tab, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("read %s: %v", sel, err)
+		}
+		return strings.TrimSpace(s)
+	}
+	width := func() int {
+		t.Helper()
+		w, err := chromedp.Run(tab, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+		if err != nil {
+			t.Fatalf("measure: %v", err)
+		}
+		return w
+	}
+	h.p.SignInAs(ada)
+	run("open the page on a phone", chromedp.EmulateViewport(375, 812, chromedp.EmulateScale(2)),
+		chromedp.Navigate(h.srv.URL+"/admin"), chromedp.WaitVisible(chromedp.CSS(`a.button`)))
+	run("sign in", chromedp.Click(chromedp.CSS(`a.button`)), chromedp.WaitVisible(chromedp.CSS(`.review-group`)))
+	if got := text("header.site .account span"); !strings.Contains(got, "Ada Lovelace") {
+		t.Errorf("the header says %q", got)
+	}
+	if w := width(); w != 375 {
+		t.Errorf("on a 375 px screen the review page is %d px wide", w)
+	}
+	color, err := chromedp.Run(tab, chromedp.Evaluate[string](`getComputedStyle(document.querySelector('.decide button')).backgroundColor`))
+	if err != nil || color == "" || color == "rgba(0, 0, 0, 0)" || color == "rgb(239, 239, 239)" {
+		t.Errorf("the web page's stylesheet is not applied: the button's background is %q", color)
+	}
+	shot(t, tab, "admin-phone")
+
+	run("answer the printer group", chromedp.Click(chromedp.Search(`//section[.//span[@class="q" and text()="who fixes my printer"]]//button[@value="answer"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.notice`)))
+	if got := text(".notice p"); !strings.HasPrefix(got, "Saved: mmdbot answers “") || !strings.Contains(got, "Printing") {
+		t.Errorf("the notice says %q", got)
+	}
+	if h.decisions() != 3 {
+		t.Errorf("%d decisions after answering the printer group, want 3", h.decisions())
+	}
+	if w := width(); w != 375 {
+		t.Errorf("with a notice and examples the page is %d px wide", w)
+	}
+	shot(t, tab, "admin-phone-saved")
+	if os.Getenv("MMD_SCREENSHOTS") != "" {
+		run("scroll to the examples", chromedp.Evaluate[chromedp.Void](`document.getElementById('examples').scrollIntoView()`))
+		shot(t, tab, "admin-phone-examples")
+		run("scroll back", chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
+	}
+	run("undo", chromedp.Click(chromedp.CSS(`.notice button`)), chromedp.WaitVisible(chromedp.Search(`//div[@class="notice"]/p[starts-with(text(), "Undone")]`)))
+	if got := text(".notice p"); !strings.HasPrefix(got, "Undone:") {
+		t.Errorf("after undo the notice says %q", got)
+	}
+	if h.decisions() != 0 {
+		t.Errorf("%d decisions after undo", h.decisions())
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(violations) > 0 {
+		t.Errorf("the page breaks its Content-Security-Policy: %q", violations)
+	}
+}
+
+// browse starts the review page, with the web page's stylesheet served as
+// serve does, and a headless Chromium; it returns the harness and the
+// browser's tab, both ending with the test.
+func browse(t *testing.T) (*harness, context.Context) {
+	t.Helper()
+	path := skips.Chromium(t)
+	h := newHarness(t)
+	h.seed()
+	site := web.New(bot.New(knowledge.Default(), bot.Options{}), web.Options{})
+	h.srvMux().Handle("GET /static/", site.Static())
+
+	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
+	t.Cleanup(cancel)
+	dir, err := os.MkdirTemp("", "mmdbot-admin-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		// Chromium's helpers can still write in the profile for a moment
+		// after the browser ends.
+		for range 50 {
+			if os.RemoveAll(dir) == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox,
+		chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(dir),
+		chromedp.Flag("disable-dev-shm-usage", true), chromedp.Flag("disable-background-networking", true))
+	t.Cleanup(cancelAlloc)
+	tab, cancelTab := chromedp.NewContext(alloc)
+	t.Cleanup(cancelTab)
+	if err := chromedp.Do(tab); err != nil {
+		t.Fatalf("start Chromium (%s): %v", path, err)
+	}
+	return h, tab
+}
+
+// TestAccessibility audits every page of the review with axe-core, in
+// light and dark colours: the sign-in page, a problem, the review with a
+// notice, examples and dismissed questions, the refused page. axe-core is
+// axe.min.js from $MMD_AXE, or from the web page's testdata once `npm ci`
+// has run there (CI runs it); without it the test is skipped, unless
+// MMD_REQUIRE_AXE=1.
+func TestAccessibility(t *testing.T) {
+	path := os.Getenv("MMD_AXE")
+	if path == "" {
+		path = filepath.Join("..", "web", "testdata", "axe", "node_modules", "axe-core", "axe.min.js")
+	}
+	axe, err := os.ReadFile(path)
+	if err != nil {
+		msg := "axe-core is not installed: run `npm ci` in web/testdata/axe, or set MMD_AXE to its axe.min.js"
+		if os.Getenv("MMD_REQUIRE_AXE") == "1" {
+			t.Fatalf("%s (%v); MMD_REQUIRE_AXE=1 requires it", msg, err)
+		}
+		skips.Skip(t, msg)
+	}
+	h, tab := browse(t)
+	run := func(step string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(tab, actions...); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+	}
+	audit := func(page, screenshot string) {
+		t.Helper()
+		shot(t, tab, screenshot)
+		run(page+": load axe-core", chromedp.Evaluate[chromedp.Void](string(axe)+";document.querySelectorAll('details').forEach(d => d.open = true)"))
+		for _, scheme := range []string{"light", "dark"} {
+			if _, err := chromedp.Call(tab, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+				Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
+			}); err != nil {
+				t.Fatalf("emulate %s colours: %v", scheme, err)
+			}
+			violations, err := chromedp.Run(tab, chromedp.Evaluate[string](`axe.run(document, {resultTypes: ['violations']}).then(r =>
+				JSON.stringify(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))}))))`,
+				chromedp.EvalAwaitPromise))
+			if err != nil {
+				t.Fatalf("%s: run axe-core: %v", page, err)
+			}
+			if violations != "[]" {
+				t.Errorf("%s in %s colours: %s", page, scheme, violations)
+			}
+		}
+	}
+	base := h.srv.URL
+	run("the sign-in page", chromedp.Navigate(base+"/admin"), chromedp.WaitVisible(chromedp.CSS("a.button")))
+	audit("the sign-in page", "admin-signin")
+	run("a problem", chromedp.Navigate(base+"/admin/callback?state=x&code=y"), chromedp.WaitVisible(chromedp.CSS(".problem")))
+	audit("a problem", "admin-problem")
+	h.p.SignInAs(ada)
+	run("sign in", chromedp.Navigate(base+"/admin/login"), chromedp.WaitVisible(chromedp.CSS(".review-group")))
+	run("dismiss the weather", chromedp.Click(chromedp.Search(`//section[.//span[@class="q" and text()="what is the weather in paris"]]//button[@value="dismiss"]`)),
+		chromedp.WaitVisible(chromedp.CSS(".notice")))
+	run("answer the printers", chromedp.Click(chromedp.Search(`//section[.//span[@class="q" and text()="who fixes my printer"]]//button[@value="answer"]`)),
+		chromedp.WaitVisible(chromedp.Search(`//div[@class="notice"]/p[starts-with(text(), "Saved:")]`)))
+	audit("the review with a notice, examples and a dismissal", "admin-review")
+	run("sign out", chromedp.Click(chromedp.CSS("header.site button.link")), chromedp.WaitVisible(chromedp.CSS("a.button")))
+	audit("the sign-in page after signing out", "admin-signed-out")
+	h.p.SignInAs(bob)
+	run("sign in as someone not allowed", chromedp.Navigate(base+"/admin/login"), chromedp.WaitVisible(chromedp.CSS(".problem")))
+	audit("the refused page", "admin-refused")
+}
+
+// shot saves what the screen shows and the whole page, as PNG, under
+// $MMD_SCREENSHOTS when it is set.
+func shot(t *testing.T, tab context.Context, name string) {
+	dir := os.Getenv("MMD_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	for suffix, action := range map[string]chromedp.Action[[]byte]{"-top.png": chromedp.CaptureScreenshot(), "-full.png": chromedp.FullScreenshot(100)} {
+		png, err := chromedp.Run(tab, action)
+		if err != nil {
+			t.Errorf("screenshot: %v", err)
+			return
+		}
+		if err := os.WriteFile(filepath.Join(dir, name+suffix), png, 0o644); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// srvMux is the mux the harness's server serves.
+func (h *harness) srvMux() *http.ServeMux { return h.srv.Config.Handler.(*http.ServeMux) }
+
+// consoleText is the text of a message of the browser's log.
+func consoleText(ev any) (string, bool) {
+	if e, ok := ev.(*cdplog.EventEntryAdded); ok && e.Entry != nil {
+		return e.Entry.Text, true
+	}
+	return "", false
+}
