@@ -12,6 +12,7 @@ import (
 
 	"github.com/mmdbot/mmdbot/admin"
 	"github.com/mmdbot/mmdbot/bot"
+	"github.com/mmdbot/mmdbot/metrics"
 	"github.com/mmdbot/mmdbot/store"
 )
 
@@ -176,7 +177,7 @@ const idpTimeout = 15 * time.Second
 // off. Its decisions are applied by the teacher at once. The key signing
 // sessions is kept in the data store, so that a session is good on every
 // replica sharing it.
-func newAdmin(ctx context.Context, cfg config, st *store.Store, b *bot.Bot, t *teacher, log *slog.Logger) (*admin.Admin, error) {
+func newAdmin(ctx context.Context, cfg config, st *store.Store, b *bot.Bot, t *teacher, m *metrics.Metrics, log *slog.Logger) (*admin.Admin, error) {
 	a := cfg.Admin
 	if !a.on() {
 		return nil, nil
@@ -189,7 +190,7 @@ func newAdmin(ctx context.Context, cfg config, st *store.Store, b *bot.Bot, t *t
 		Store: st, Knowledge: b.Knowledge, Changed: func() { t.apply(context.WithoutCancel(ctx)) },
 		Issuer: a.Issuer, ClientID: a.ClientID, ClientSecret: a.ClientSecret, RedirectURL: a.RedirectURL,
 		Allow: a.Allow, Token: a.Token, SessionKey: []byte(key),
-		HTTPClient: &http.Client{Timeout: idpTimeout}, Logger: log,
+		HTTPClient: &http.Client{Timeout: idpTimeout}, Logger: log, Telemetry: m,
 	})
 	if err != nil {
 		return nil, err
