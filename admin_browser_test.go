@@ -2,15 +2,13 @@ package main
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/mmdbot/mmdbot/internal/browsertest"
 	"github.com/mmdbot/mmdbot/internal/oidctest"
 	"github.com/mmdbot/mmdbot/internal/skips"
 )
@@ -22,7 +20,7 @@ const phoneWidth = 375
 // with the OpenID provider, answers an unanswered question with an entry,
 // and the question asked on the public page then gets that entry.
 func TestAdminBrowser(t *testing.T) {
-	chrome := skips.Chromium(t)
+	skips.Chromium(t)
 	s := startAdminServer(t)
 	const q = "problem with my laptop"
 	if band, _ := askAPI(t, s.URL, q); band == "answer" {
@@ -32,25 +30,7 @@ func TestAdminBrowser(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(t.Context(), patience)
 	defer cancel()
-	profile, err := os.MkdirTemp("", "mmdbot-admin-chromium-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		for range 50 {
-			if os.RemoveAll(profile) == nil {
-				return
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	})
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, chromedp.ExecPath(chrome), chromedp.Headless, chromedp.NoSandbox,
-		chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.WindowSize(phoneWidth, 800),
-		chromedp.Flag("disable-dev-shm-usage", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.UserDataDir(profile))
-	defer cancelAlloc()
-	tab, cancelTab := chromedp.NewContext(alloc)
-	defer cancelTab()
+	tab := browsertest.Start(t, ctx, chromedp.WindowSize(phoneWidth, 800))
 
 	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
@@ -66,21 +46,7 @@ func TestAdminBrowser(t *testing.T) {
 		}
 		return strings.TrimSpace(v)
 	}
-	// With MMD_ARTIFACTS set, each page seen is kept as a screenshot.
-	shot := func(name string) {
-		t.Helper()
-		dir := os.Getenv("MMD_ARTIFACTS")
-		if dir == "" {
-			return
-		}
-		png, err := chromedp.Run(tab, chromedp.FullScreenshot(100))
-		if err == nil {
-			err = os.WriteFile(filepath.Join(dir, "admin-"+name+".png"), png, 0o644)
-		}
-		if err != nil {
-			t.Errorf("screenshot %s: %v", name, err)
-		}
-	}
+	shot := func(name string) { browsertest.Shot(t, tab, "admin-e2e-"+name) }
 	fitsThePhone := func(page string) {
 		t.Helper()
 		wide, err := chromedp.Run(tab, chromedp.Evaluate[bool](`document.documentElement.scrollWidth <= window.innerWidth`))

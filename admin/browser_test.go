@@ -3,18 +3,17 @@ package admin
 import (
 	"context"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/emulation"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/chromedp"
 
 	"github.com/mmdbot/mmdbot/bot"
+	"github.com/mmdbot/mmdbot/internal/browsertest"
 	"github.com/mmdbot/mmdbot/internal/skips"
 	"github.com/mmdbot/mmdbot/knowledge"
 	"github.com/mmdbot/mmdbot/web"
@@ -76,7 +75,7 @@ func TestBrowser(t *testing.T) {
 	if err != nil || color == "" || color == "rgba(0, 0, 0, 0)" || color == "rgb(239, 239, 239)" {
 		t.Errorf("the web page's stylesheet is not applied: the button's background is %q", color)
 	}
-	shot(t, tab, "admin-phone")
+	browsertest.Shot(t, tab, "admin-phone")
 
 	run("answer the printer group", chromedp.Click(chromedp.Search(`//section[.//span[@class="q" and text()="who fixes my printer"]]//button[@value="answer"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.notice`)))
@@ -89,12 +88,7 @@ func TestBrowser(t *testing.T) {
 	if w := width(); w != 375 {
 		t.Errorf("with a notice and examples the page is %d px wide", w)
 	}
-	shot(t, tab, "admin-phone-saved")
-	if os.Getenv("MMD_SCREENSHOTS") != "" {
-		run("scroll to the examples", chromedp.Evaluate[chromedp.Void](`document.getElementById('examples').scrollIntoView()`))
-		shot(t, tab, "admin-phone-examples")
-		run("scroll back", chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
-	}
+	browsertest.Shot(t, tab, "admin-phone-saved")
 	run("undo", chromedp.Click(chromedp.CSS(`.notice button`)), chromedp.WaitVisible(chromedp.Search(`//div[@class="notice"]/p[starts-with(text(), "Undone")]`)))
 	if got := text(".notice p"); !strings.HasPrefix(got, "Undone:") {
 		t.Errorf("after undo the notice says %q", got)
@@ -114,7 +108,7 @@ func TestBrowser(t *testing.T) {
 // browser's tab, both ending with the test.
 func browse(t *testing.T) (*harness, context.Context) {
 	t.Helper()
-	path := skips.Chromium(t)
+	skips.Chromium(t)
 	h := newHarness(t)
 	h.seed()
 	site := web.New(bot.New(knowledge.Default(), bot.Options{}), web.Options{})
@@ -122,29 +116,7 @@ func browse(t *testing.T) (*harness, context.Context) {
 
 	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
 	t.Cleanup(cancel)
-	dir, err := os.MkdirTemp("", "mmdbot-admin-chromium-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		// Chromium's helpers can still write in the profile for a moment
-		// after the browser ends.
-		for range 50 {
-			if os.RemoveAll(dir) == nil {
-				return
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	})
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox,
-		chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(dir),
-		chromedp.Flag("disable-dev-shm-usage", true), chromedp.Flag("disable-background-networking", true))
-	t.Cleanup(cancelAlloc)
-	tab, cancelTab := chromedp.NewContext(alloc)
-	t.Cleanup(cancelTab)
-	if err := chromedp.Do(tab); err != nil {
-		t.Fatalf("start Chromium (%s): %v", path, err)
-	}
+	tab := browsertest.Start(t, ctx)
 	return h, tab
 }
 
@@ -155,18 +127,7 @@ func browse(t *testing.T) (*harness, context.Context) {
 // has run there (CI runs it); without it the test is skipped, unless
 // MMD_REQUIRE_AXE=1.
 func TestAccessibility(t *testing.T) {
-	path := os.Getenv("MMD_AXE")
-	if path == "" {
-		path = filepath.Join("..", "web", "testdata", "axe", "node_modules", "axe-core", "axe.min.js")
-	}
-	axe, err := os.ReadFile(path)
-	if err != nil {
-		msg := "axe-core is not installed: run `npm ci` in web/testdata/axe, or set MMD_AXE to its axe.min.js"
-		if os.Getenv("MMD_REQUIRE_AXE") == "1" {
-			t.Fatalf("%s (%v); MMD_REQUIRE_AXE=1 requires it", msg, err)
-		}
-		skips.Skip(t, msg)
-	}
+	axe := browsertest.Axe(t, filepath.Join("..", "web", "testdata", "axe"))
 	h, tab := browse(t)
 	run := func(step string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
@@ -176,24 +137,8 @@ func TestAccessibility(t *testing.T) {
 	}
 	audit := func(page, screenshot string) {
 		t.Helper()
-		shot(t, tab, screenshot)
-		run(page+": load axe-core", chromedp.Evaluate[chromedp.Void](string(axe)+";document.querySelectorAll('details').forEach(d => d.open = true)"))
-		for _, scheme := range []string{"light", "dark"} {
-			if _, err := chromedp.Call(tab, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
-				Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
-			}); err != nil {
-				t.Fatalf("emulate %s colours: %v", scheme, err)
-			}
-			violations, err := chromedp.Run(tab, chromedp.Evaluate[string](`axe.run(document, {resultTypes: ['violations']}).then(r =>
-				JSON.stringify(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))}))))`,
-				chromedp.EvalAwaitPromise))
-			if err != nil {
-				t.Fatalf("%s: run axe-core: %v", page, err)
-			}
-			if violations != "[]" {
-				t.Errorf("%s in %s colours: %s", page, scheme, violations)
-			}
-		}
+		browsertest.Shot(t, tab, screenshot)
+		browsertest.Audit(t, tab, axe, page)
 	}
 	base := h.srv.URL
 	run("the sign-in page", chromedp.Navigate(base+"/admin"), chromedp.WaitVisible(chromedp.CSS("a.button")))
@@ -212,25 +157,6 @@ func TestAccessibility(t *testing.T) {
 	h.p.SignInAs(bob)
 	run("sign in as someone not allowed", chromedp.Navigate(base+"/admin/login"), chromedp.WaitVisible(chromedp.CSS(".problem")))
 	audit("the refused page", "admin-refused")
-}
-
-// shot saves what the screen shows and the whole page, as PNG, under
-// $MMD_SCREENSHOTS when it is set.
-func shot(t *testing.T, tab context.Context, name string) {
-	dir := os.Getenv("MMD_SCREENSHOTS")
-	if dir == "" {
-		return
-	}
-	for suffix, action := range map[string]chromedp.Action[[]byte]{"-top.png": chromedp.CaptureScreenshot(), "-full.png": chromedp.FullScreenshot(100)} {
-		png, err := chromedp.Run(tab, action)
-		if err != nil {
-			t.Errorf("screenshot: %v", err)
-			return
-		}
-		if err := os.WriteFile(filepath.Join(dir, name+suffix), png, 0o644); err != nil {
-			t.Error(err)
-		}
-	}
 }
 
 // srvMux is the mux the harness's server serves.

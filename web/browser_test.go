@@ -18,6 +18,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/mmdbot/mmdbot/internal/browsertest"
 	"github.com/mmdbot/mmdbot/internal/skips"
 	"github.com/mmdbot/mmdbot/knowledge"
 )
@@ -29,56 +30,6 @@ func TestMain(m *testing.M) { skips.Main(m) }
 // browserTimeout bounds a whole browser test, start of Chromium included.
 const browserTimeout = 90 * time.Second
 
-// chromium returns the path of the Chromium to test with (see
-// skips.Chromium).
-func chromium(t *testing.T) string {
-	t.Helper()
-	return skips.Chromium(t)
-}
-
-// newBrowser starts a headless Chromium with a fresh profile and returns a
-// context for its first tab; everything ends with ctx or the test.
-func newBrowser(t *testing.T, ctx context.Context) context.Context {
-	t.Helper()
-	path := chromium(t)
-	dir, err := os.MkdirTemp("", "mmdbot-chromium-")
-	if err != nil {
-		t.Fatalf("make the browser's profile directory: %v", err)
-	}
-	t.Cleanup(func() {
-		// Chromium's helpers can still write in the profile for a moment
-		// after the browser ends.
-		for range 50 {
-			if os.RemoveAll(dir) == nil {
-				return
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	})
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.UserDataDir(dir),
-	)
-	t.Cleanup(cancelAlloc)
-	tab, cancelTab := chromedp.NewContext(allocCtx)
-	t.Cleanup(cancelTab)
-	if err := chromedp.Do(tab); err != nil {
-		t.Fatalf("start Chromium (%s): %v", path, err)
-	}
-	return tab
-}
-
 // browse serves a site on a test server and opens a browser tab on it, both
 // bounded by browserTimeout; it returns the site, the tab and the server's
 // address.
@@ -89,7 +40,7 @@ func browse(t *testing.T) (*Site, context.Context, string) {
 	s, _ := newTestSite(t)
 	srv := httptest.NewServer(newMux(s))
 	t.Cleanup(srv.Close)
-	return s, newBrowser(t, ctx), srv.URL
+	return s, browsertest.Start(t, ctx), srv.URL
 }
 
 // visibleTitles are the titles of the table's rows that can be seen.
