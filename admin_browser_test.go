@@ -34,17 +34,11 @@ func TestAdminBrowser(t *testing.T) {
 
 	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
-		if err := chromedp.Do(tab, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
+		browsertest.Do(t, tab, what, steps...)
 	}
 	text := func(sel string) string {
 		t.Helper()
-		v, err := chromedp.Run(tab, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("read %s: %v", sel, err)
-		}
-		return strings.TrimSpace(v)
+		return browsertest.Text(t, tab, sel)
 	}
 	shot := func(name string) { browsertest.Shot(t, tab, "admin-e2e-"+name) }
 	fitsThePhone := func(page string) {

@@ -41,17 +41,11 @@ func TestBrowser(t *testing.T) {
 	}
 	run := func(step string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
-		if err := chromedp.Do(tab, actions...); err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
+		browsertest.Do(t, tab, step, actions...)
 	}
 	text := func(sel string) string {
 		t.Helper()
-		s, err := chromedp.Run(tab, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("read %s: %v", sel, err)
-		}
-		return strings.TrimSpace(s)
+		return browsertest.Text(t, tab, sel)
 	}
 	width := func() int {
 		t.Helper()
@@ -131,9 +125,7 @@ func TestAccessibility(t *testing.T) {
 	h, tab := browse(t)
 	run := func(step string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
-		if err := chromedp.Do(tab, actions...); err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
+		browsertest.Do(t, tab, step, actions...)
 	}
 	audit := func(page, screenshot string) {
 		t.Helper()

@@ -8,6 +8,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -124,4 +125,23 @@ func Shot(t testing.TB, tab context.Context, name string) {
 	if err != nil {
 		t.Errorf("screenshot %s: %v", name, err)
 	}
+}
+
+// Do runs the actions in the tab, and fails the test naming the step if
+// one fails.
+func Do(t testing.TB, tab context.Context, step string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(tab, actions...); err != nil {
+		t.Fatalf("%s: %v", step, err)
+	}
+}
+
+// Text is the text of the first element the CSS selector finds, trimmed.
+func Text(t testing.TB, tab context.Context, sel string) string {
+	t.Helper()
+	s, err := chromedp.Run(tab, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		t.Fatalf("read %s: %v", sel, err)
+	}
+	return strings.TrimSpace(s)
 }
