@@ -69,7 +69,7 @@ func TestAdminBrowser(t *testing.T) {
 
 	do("answer with User support", chromedp.SetValue(chromedp.CSS(`section.review-group select`), "customer/user-support"),
 		chromedp.Click(chromedp.CSS(`section.review-group button[value="answer"]`)), chromedp.WaitVisible(chromedp.CSS(`.notice`)))
-	if got := text(".notice"); !strings.Contains(got, "Saved") || !strings.Contains(got, "User support") {
+	if got := text(".notice"); !strings.Contains(got, "Saved") || !strings.Contains(got, "“User support” (Your organisation)") {
 		t.Errorf("the notice after deciding says %q", got)
 	}
 	shot("decided")

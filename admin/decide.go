@@ -307,15 +307,24 @@ func sidePart(side string) string {
 	return ""
 }
 
-// titles names entries by their titles: "“VPN” and “Proxy”".
+// titles names entries by their titles: "“VPN” and “Proxy”"; a title
+// that two entries share says whose row it is: "“User support”
+// (Your organisation)".
 func titles(ids []string, kb *knowledge.Base) string {
 	parts := make([]string, len(ids))
 	for i, id := range ids {
-		t := id
-		if e, ok := kb.Entry(id); ok {
-			t = e.Title
+		parts[i] = "“" + id + "”"
+		e, ok := kb.Entry(id)
+		if !ok {
+			continue
 		}
-		parts[i] = "“" + t + "”"
+		parts[i] = "“" + e.Title + "”"
+		for _, other := range kb.Entries() {
+			if other != e && other.Title == e.Title {
+				parts[i] += " (" + e.Owner.Label() + ")"
+				break
+			}
+		}
 	}
 	return strings.Join(parts, " and ")
 }
