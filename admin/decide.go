@@ -176,19 +176,11 @@ func checkQuestions(in []string) ([]string, error) {
 // back those already recorded (restoring any decision they replaced), so
 // that a decision is made whole or not at all.
 func (a *Admin) apply(ctx context.Context, by string, req decisionRequest) ([]store.Decision, error) {
-	earlier, err := a.store.Decisions(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("record decision: %w", err)
-	}
-	replaced := map[string]store.Decision{}
-	for _, d := range earlier {
-		replaced[d.Norm] = d
-	}
 	out := make([]store.Decision, 0, len(req.Questions))
 	for _, q := range req.Questions {
 		d, err := a.store.Decide(ctx, store.Decision{Question: q, Kind: req.Kind, Entries: req.Entries, Side: req.Side, By: by, At: a.now(), Source: store.SourceReview})
 		if err != nil {
-			a.takeBack(ctx, out, replaced)
+			a.takeBack(ctx, out)
 			return nil, fmt.Errorf("record decision: %w", err)
 		}
 		out = append(out, d)
@@ -199,18 +191,12 @@ func (a *Admin) apply(ctx context.Context, by string, req decisionRequest) ([]st
 	return out, nil
 }
 
-// takeBack undoes the decisions of a decision that failed part-way, and
-// restores those they replaced.
-func (a *Admin) takeBack(ctx context.Context, done []store.Decision, replaced map[string]store.Decision) {
+// takeBack undoes the decisions of a decision that failed part-way; the
+// store brings back those they replaced.
+func (a *Admin) takeBack(ctx context.Context, done []store.Decision) {
 	ctx = context.WithoutCancel(ctx)
 	for _, d := range done {
-		var err error
-		if old, ok := replaced[d.Norm]; ok {
-			_, err = a.store.Decide(ctx, old)
-		} else {
-			_, err = a.store.Undo(ctx, d.ID)
-		}
-		if err != nil {
+		if _, err := a.store.Undo(ctx, d.ID); err != nil {
 			a.log.LogAttrs(ctx, slog.LevelError, "take back a partial decision", slog.Int64("decision", d.ID), slog.String("error", err.Error()))
 		}
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -74,6 +75,9 @@ type Decision struct {
 	By       string    `json:"by"`
 	At       time.Time `json:"at"`
 	Source   string    `json:"source"`
+	// Restored is, on a decision Undo took back, the earlier decision on
+	// the same question that it had replaced and that is back in force.
+	Restored *Decision `json:"restored,omitempty"`
 }
 
 // Example is the decision as an example the model learns from, and false
@@ -264,9 +268,9 @@ func (s *Store) decidedNorms(ctx context.Context) (map[string]bool, error) {
 }
 
 // Decide records a decision, in place of any earlier one on the same
-// question (Norm is the folded Question when empty; At is now when zero;
-// Source is SourceReview when empty). It returns the decision stored, with
-// its ID.
+// question, which an Undo of the new one brings back (Norm is the folded
+// Question when empty; At is now when zero; Source is SourceReview when
+// empty). It returns the decision stored, with its ID, a new one.
 func (s *Store) Decide(ctx context.Context, d Decision) (Decision, error) {
 	if d.Norm == "" {
 		d.Norm = normalize(d.Question)
@@ -290,12 +294,28 @@ func (s *Store) Decide(ctx context.Context, d Decision) (Decision, error) {
 		s.wrote(err)
 		return Decision{}, err
 	}
-	err := s.db.QueryRowContext(ctx, s.d.rebind(`
-		INSERT INTO decisions (norm, question, kind, entries, side, decided_by, at, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (norm) DO UPDATE SET question = excluded.question, kind = excluded.kind, entries = excluded.entries,
-			side = excluded.side, decided_by = excluded.decided_by, at = excluded.at, source = excluded.source
-		RETURNING id`),
-		d.Norm, d.Question, d.Kind, strings.Join(d.Entries, " "), d.Side, d.By, d.At.UnixMilli(), d.Source).Scan(&d.ID)
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		// The decision replaced gives way to the new one, which has an id
+		// of its own and keeps it, for an undo to bring back.
+		previous := ""
+		old, err := scanDecision(tx.QueryRowContext(ctx, s.d.rebind("DELETE FROM decisions WHERE norm = ? RETURNING "+decisionColumns), d.Norm))
+		switch {
+		case err == nil:
+			b, err := json.Marshal(old)
+			if err != nil {
+				return err
+			}
+			previous = string(b)
+		case !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+		return tx.QueryRowContext(ctx, s.d.rebind(`
+			INSERT INTO decisions (norm, question, kind, entries, side, decided_by, at, source, previous) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (norm) DO UPDATE SET question = excluded.question, kind = excluded.kind, entries = excluded.entries,
+				side = excluded.side, decided_by = excluded.decided_by, at = excluded.at, source = excluded.source, previous = excluded.previous
+			RETURNING id`),
+			d.Norm, d.Question, d.Kind, strings.Join(d.Entries, " "), d.Side, d.By, d.At.UnixMilli(), d.Source, previous).Scan(&d.ID)
+	})
 	s.wrote(err)
 	if err != nil {
 		return Decision{}, fmt.Errorf("record decision: %w", err)
@@ -311,11 +331,13 @@ const decisionColumns = "id, norm, question, kind, entries, side, decided_by, at
 
 type scanner interface{ Scan(dest ...any) error }
 
-func scanDecision(r scanner) (Decision, error) {
+// scanDecision reads the decisionColumns of a row, and the columns after
+// them into more.
+func scanDecision(r scanner, more ...any) (Decision, error) {
 	var d Decision
 	var entries string
 	var at int64
-	if err := r.Scan(&d.ID, &d.Norm, &d.Question, &d.Kind, &entries, &d.Side, &d.By, &at, &d.Source); err != nil {
+	if err := r.Scan(append([]any{&d.ID, &d.Norm, &d.Question, &d.Kind, &entries, &d.Side, &d.By, &at, &d.Source}, more...)...); err != nil {
 		return Decision{}, err
 	}
 	d.Entries = strings.Fields(entries)
@@ -326,13 +348,33 @@ func scanDecision(r scanner) (Decision, error) {
 	return d, nil
 }
 
-// Undo deletes the decision with that id and returns it, or ErrNotFound.
+// Undo takes back the decision with that id and returns it, or
+// ErrNotFound: the decision it had replaced on the same question, if any,
+// is back in force (Decision.Restored), with its own id; else the question
+// has no decision.
 func (s *Store) Undo(ctx context.Context, id int64) (Decision, error) {
 	if err := s.d.check(); err != nil {
 		s.wrote(err)
 		return Decision{}, err
 	}
-	d, err := scanDecision(s.db.QueryRowContext(ctx, s.d.rebind("DELETE FROM decisions WHERE id = ? RETURNING "+decisionColumns), id))
+	var d Decision
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var previous string
+		var err error
+		d, err = scanDecision(tx.QueryRowContext(ctx, s.d.rebind("DELETE FROM decisions WHERE id = ? RETURNING "+decisionColumns+", previous"), id), &previous)
+		if err != nil || previous == "" {
+			return err
+		}
+		var old Decision
+		if err := json.Unmarshal([]byte(previous), &old); err != nil {
+			return fmt.Errorf("the decision it replaced cannot be read: %w", err)
+		}
+		_, err = tx.ExecContext(ctx, s.d.rebind(`INSERT INTO decisions (id, norm, question, kind, entries, side, decided_by, at, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			old.ID, d.Norm, old.Question, old.Kind, strings.Join(old.Entries, " "), old.Side, old.By, old.At.UnixMilli(), old.Source)
+		old.Norm = d.Norm
+		d.Restored = &old
+		return err
+	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return Decision{}, fmt.Errorf("undo decision %d: %w", id, ErrNotFound)
 	}
@@ -341,6 +383,19 @@ func (s *Store) Undo(ctx context.Context, id int64) (Decision, error) {
 		return Decision{}, fmt.Errorf("undo decision %d: %w", id, err)
 	}
 	return d, nil
+}
+
+// inTx runs f in a transaction, committed when f succeeds.
+func (s *Store) inTx(ctx context.Context, f func(tx *sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := f(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // Decisions lists every decision, the newest first.

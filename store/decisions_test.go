@@ -111,12 +111,25 @@ func TestDecisions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if again.ID != oos.ID {
-			t.Errorf("a new decision on the same question has id %d, the old one %d", again.ID, oos.ID)
+		if again.ID == oos.ID {
+			t.Errorf("a new decision on the same question has the old one's id %d", again.ID)
 		}
 		if ds, err := s.Decisions(ctx); err != nil || len(ds) != 3 || ds[0].By != "bob@example.com" || ds[0].Kind != DecideAnswer {
 			t.Errorf("decisions %+v (%v)", ds, err)
 		}
+		// Its undo brings the one it replaced back, with its own id; a
+		// second undo of it finds nothing.
+		back, err := s.Undo(ctx, again.ID)
+		if err != nil || back.Restored == nil || back.Restored.ID != oos.ID || back.Restored.Kind != DecideOutOfScope || back.Restored.By != "token" {
+			t.Fatalf("undo of a replacing decision: %+v (%v)", back, err)
+		}
+		if _, err := s.Undo(ctx, again.ID); !errors.Is(err, ErrNotFound) {
+			t.Errorf("second undo of the replacing decision: %v", err)
+		}
+		checkExamples(t, s, []knowledge.Example{
+			{Q: "wifi keeps dropping in building B", Expect: []string{"customer/network-infrastructure-including-vpn"}},
+			{Q: "who fixes the coffee machine?", Expect: []string{}},
+		})
 
 		// Undo brings the question back to the review.
 		undone, err := s.Undo(ctx, d.ID)

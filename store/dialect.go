@@ -145,7 +145,8 @@ ALTER TABLE votes ADD COLUMN voter TEXT NOT NULL DEFAULT '';
 CREATE UNIQUE INDEX votes_voter ON votes(voter, entry, question) WHERE voter <> '';`},
 	// 4: what admins decided on the review page (answers and out of scope
 	// become examples the model learns from; dismissals only leave the
-	// review), one per folded question; the secrets the store keeps for
+	// review), one per folded question, with the decision it replaced, for
+	// an undo to bring back; the secrets the store keeps for
 	// every replica (the salt of user pseudonyms); and the digests sent,
 	// one per period, whichever replica sends it.
 	{sqlite: `
@@ -158,7 +159,8 @@ CREATE TABLE decisions (
 	side TEXT NOT NULL DEFAULT '',
 	decided_by TEXT NOT NULL,
 	at INTEGER NOT NULL,
-	source TEXT NOT NULL DEFAULT 'review'
+	source TEXT NOT NULL DEFAULT 'review',
+	previous TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE digests (period TEXT PRIMARY KEY, at INTEGER NOT NULL);
@@ -173,7 +175,8 @@ CREATE TABLE decisions (
 	side TEXT NOT NULL DEFAULT '',
 	decided_by TEXT NOT NULL,
 	at BIGINT NOT NULL,
-	source TEXT NOT NULL DEFAULT 'review'
+	source TEXT NOT NULL DEFAULT 'review',
+	previous TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE digests (period TEXT PRIMARY KEY, at BIGINT NOT NULL);`},
