@@ -71,6 +71,17 @@ func browser(t *testing.T) *http.Client {
 	return &http.Client{Jar: jar, Timeout: patience}
 }
 
+// tokenBrowser is a browser signed in to the review page with the admin
+// token typed on its sign-in page.
+func tokenBrowser(t *testing.T, base string) *http.Client {
+	t.Helper()
+	c := browser(t)
+	if code, page := fetch(t, c, "POST", base+"/admin/token", url.Values{"token": {adminTestToken}}); code != http.StatusOK || !strings.Contains(page, "Questions to review") {
+		t.Fatalf("sign in with the token: %d\n%s", code, page)
+	}
+	return c
+}
+
 // fetch does a request with the client and returns the status and body.
 func fetch(t *testing.T, c *http.Client, method, u string, form url.Values) (int, string) {
 	t.Helper()

@@ -14,6 +14,7 @@ import (
 	"github.com/mmdbot/mmdbot/bot"
 	"github.com/mmdbot/mmdbot/metrics"
 	"github.com/mmdbot/mmdbot/store"
+	"github.com/mmdbot/mmdbot/upstream"
 )
 
 // adminConfig is the configuration of the review page (/admin) and of the
@@ -177,7 +178,7 @@ const idpTimeout = 15 * time.Second
 // off. Its decisions are applied by the teacher at once. The key signing
 // sessions is kept in the data store, so that a session is good on every
 // replica sharing it.
-func newAdmin(ctx context.Context, cfg config, st *store.Store, b *bot.Bot, t *teacher, m *metrics.Metrics, log *slog.Logger) (*admin.Admin, error) {
+func newAdmin(ctx context.Context, cfg config, st *store.Store, b *bot.Bot, t *teacher, m *metrics.Metrics, check *upstream.Checker, log *slog.Logger) (*admin.Admin, error) {
 	a := cfg.Admin
 	if !a.on() {
 		return nil, nil
@@ -191,6 +192,7 @@ func newAdmin(ctx context.Context, cfg config, st *store.Store, b *bot.Bot, t *t
 		Issuer: a.Issuer, ClientID: a.ClientID, ClientSecret: a.ClientSecret, RedirectURL: a.RedirectURL,
 		Allow: a.Allow, Token: a.Token, SessionKey: []byte(key),
 		HTTPClient: &http.Client{Timeout: idpTimeout}, Logger: log, Telemetry: m,
+		Alerts: upstreamAlerts(check),
 	})
 	if err != nil {
 		return nil, err

@@ -145,7 +145,7 @@ func serve(ctx context.Context, e env, cfg config) error {
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 
-	adm, err := newAdmin(ctx, cfg, st, b, teach, m, log)
+	adm, err := newAdmin(ctx, cfg, st, b, teach, m, check, log)
 	if err != nil {
 		return err
 	}

@@ -121,7 +121,8 @@ func TestServeUpstreamChecks(t *testing.T) {
 		t.Fatal(err)
 	}
 	checks := make(chan upstream.Status, 16)
-	s := runServer(t, []string{"--kb", kb, "--kb-upstream", pageURL, "--kb-upstream-every", "2s"}, nil, withChecks(checks))
+	s := runServer(t, []string{"--kb", kb, "--kb-upstream", pageURL, "--kb-upstream-every", "2s"}, map[string]string{"MMD_ADMIN_TOKEN": adminTestToken}, withChecks(checks))
+	admin := tokenBrowser(t, s.URL)
 	const q = "who installs printers?"
 
 	st := waitCheck(t, s, checks)
@@ -164,6 +165,9 @@ func TestServeUpstreamChecks(t *testing.T) {
 	if _, page := get(t, "GET", s.URL+"/?q="+url.QueryEscape(q)); !strings.Contains(page, "the published page has changed since this copy") {
 		t.Errorf("the web page does not say the published page has changed")
 	}
+	if _, page := fetch(t, admin, "GET", s.URL+"/admin", nil); !strings.Contains(page, "The published Learn page has changed since the knowledge answering was loaded: 1 entry differs") {
+		t.Errorf("the review page does not say the published page has changed:\n%s", page)
+	}
 	// Logged once, with the diff summary, however many checks see it.
 	waitCheck(t, s, checks)
 	if n := strings.Count(s.Logs.String(), "the published page has changed since the knowledge in use"); n != 1 || !strings.Contains(s.Logs.String(), `summary="1 changed"`) {
@@ -184,6 +188,9 @@ func TestServeUpstreamChecks(t *testing.T) {
 	}
 	if _, check, _ := readyUpstream(t, s.URL); check != "same" {
 		t.Errorf("after applying: knowledge_upstream %q", check)
+	}
+	if _, page := fetch(t, admin, "GET", s.URL+"/admin", nil); strings.Contains(page, `class="alert"`) {
+		t.Errorf("after applying, the review page still says the published page has changed")
 	}
 
 	// The page is retired: reported, and nothing changes.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -70,4 +71,28 @@ func upstreamReadiness(st upstream.Status) string {
 		s += "; last check failed"
 	}
 	return s
+}
+
+// upstreamAlerts is what the review page says of the checks: that the
+// published page has changed since the knowledge answering was loaded, and
+// how much; nothing while it has not, or when nothing is checked.
+func upstreamAlerts(c *upstream.Checker) func() []string {
+	if c == nil {
+		return nil
+	}
+	return func() []string {
+		st := c.Status()
+		if !st.Changed {
+			return nil
+		}
+		what := "the page itself differs"
+		if st.Diff != nil && len(st.Diff.Entries) > 0 {
+			what = fmt.Sprintf("%d entries differ", len(st.Diff.Entries))
+			if len(st.Diff.Entries) == 1 {
+				what = "1 entry differs"
+			}
+		}
+		return []string{fmt.Sprintf("The published Learn page has changed since the knowledge answering was loaded: %s (noticed %s). mmdbot kb fetch shows how; answers and decisions stay with the knowledge loaded until it is updated.",
+			what, st.Since.UTC().Format("2 January 2006"))}
+	}
 }

@@ -134,6 +134,10 @@ type Options struct {
 	Now func() time.Time
 	// Window is how far back the review looks; 30 days when zero.
 	Window time.Duration
+	// Alerts, if set, returns what the page says above the review about
+	// the knowledge itself, such as its published page having changed
+	// since it was loaded.
+	Alerts func() []string
 }
 
 // Limits of what the page reads and shows.
@@ -162,6 +166,7 @@ type Admin struct {
 	log       *slog.Logger
 	now       func() time.Time
 	window    time.Duration
+	alerts    func() []string
 
 	oidc     bool
 	issuer   string
@@ -189,7 +194,7 @@ func New(opts Options) (*Admin, error) {
 	}
 	a := &Admin{
 		store: opts.Store, knowledge: func() *knowledge.Base { return knowledgeOf(opts.Knowledge) }, changed: opts.Changed, telemetry: opts.Telemetry,
-		log: opts.Logger, now: opts.Now, window: opts.Window,
+		log: opts.Logger, now: opts.Now, window: opts.Window, alerts: opts.Alerts,
 		oidc: opts.Issuer != "", issuer: opts.Issuer, clientID: opts.ClientID, secret: opts.ClientSecret,
 		redirect: opts.RedirectURL, client: opts.HTTPClient, ttl: opts.SessionTTL,
 		keys: deriveKeys(opts.SessionKey),

@@ -655,3 +655,18 @@ func TestSharedSide(t *testing.T) {
 		t.Errorf("the examples do not say the part:\n%s", r.body)
 	}
 }
+
+// TestAlerts: what the server says of the knowledge itself (its published
+// page changed) stands above the review, escaped like everything else.
+func TestAlerts(t *testing.T) {
+	alert := "The published Learn page has changed <since> the knowledge was loaded."
+	h := newHarness(t, func(o *Options) { o.Alerts = func() []string { return []string{alert} } })
+	_, page := h.signedIn()
+	if !strings.Contains(page.body, `<p class="alert" role="status">The published Learn page has changed &lt;since&gt; the knowledge was loaded.</p>`) {
+		t.Errorf("the alert is not on the page:\n%s", page.body)
+	}
+	quiet := newHarness(t)
+	if _, page := quiet.signedIn(); strings.Contains(page.body, `class="alert"`) {
+		t.Error("an alert without Options.Alerts")
+	}
+}

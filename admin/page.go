@@ -90,6 +90,8 @@ type problemView struct {
 // reviewView is the review page.
 type reviewView struct {
 	base
+	// Alerts are what the page says of the knowledge itself (Options.Alerts).
+	Alerts    []string
 	Notice    string
 	Undo      []int64
 	Days      int
@@ -207,6 +209,9 @@ func (a *Admin) review(w http.ResponseWriter, r *http.Request, c caller) (*revie
 		return nil, err
 	}
 	v := &reviewView{base: base{Title: "Review · mmdbot"}, Days: int(a.window.Hours() / 24), Questions: len(qs)}
+	if a.alerts != nil {
+		v.Alerts = a.alerts()
+	}
 	if c.session != nil {
 		v.Account, v.CSRF = c.session.account(), a.csrfToken(c.session)
 	} else {
