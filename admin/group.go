@@ -28,8 +28,9 @@ type Group struct {
 	Questions []store.Question `json:"questions"`
 	// Count is how often they were asked (or voted 👎), all together.
 	Count int `json:"count"`
-	// People adds up each question's people: someone who asked two of
-	// them counts twice.
+	// People is how many different people asked them: by their
+	// pseudonyms (store.Question.Askers), so that someone who asked two of
+	// them counts once; a question without them adds its People.
 	People int `json:"people"`
 	// Last is when one of them was last asked.
 	Last time.Time `json:"last"`
@@ -148,10 +149,16 @@ func makeGroup(items []grouped, kb *knowledge.Base) Group {
 	slices.SortStableFunc(items, func(a, b grouped) int { return b.q.Last.Compare(a.q.Last) })
 	g := Group{Questions: make([]store.Question, len(items))}
 	lead := 0
+	askers := map[string]bool{}
 	for i, it := range items {
 		g.Questions[i] = it.q
 		g.Count += it.q.Count
-		g.People += it.q.People
+		if len(it.q.Askers) == 0 {
+			g.People += it.q.People
+		}
+		for _, a := range it.q.Askers {
+			askers[a] = true
+		}
 		if it.q.Last.After(g.Last) {
 			g.Last = it.q.Last
 		}
@@ -159,6 +166,7 @@ func makeGroup(items []grouped, kb *knowledge.Base) Group {
 			lead = i
 		}
 	}
+	g.People += len(askers)
 	res := items[lead].res
 	g.Lead, g.Confidence, g.Band, g.OutOfScope = items[lead].q.Question, res.Confidence, res.Band, res.OutOfScope
 	g.Closest = []Closest{}

@@ -77,6 +77,12 @@ func TestGroupQuestions(t *testing.T) {
 	if p.Count != 8 || p.People != 6 || !p.Last.Equal(qs[1].Last) || p.Lead != "who can fix the printer" {
 		t.Errorf("the printer group: count %d, people %d, last %v, lead %q", p.Count, p.People, p.Last, p.Lead)
 	}
+	// Known by their pseudonyms, someone who asked two of the questions
+	// counts once.
+	qs[1].Askers, qs[2].Askers, qs[3].Askers = []string{"p1", "p2"}, []string{"p1"}, []string{"p2", "p3", "p4"}
+	if people := groupQuestions(qs, kb)[1].People; people != 4 {
+		t.Errorf("the printer group asked by p1 to p4: %d people, want 4", people)
+	}
 	if len(p.Closest) == 0 || len(p.Closest) > 3 || p.Closest[0].Entry != p.Choices[0].ID || p.Closest[0].Percent <= 50 {
 		t.Errorf("the printer group's closest entries: %+v", p.Closest)
 	}

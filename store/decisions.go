@@ -39,8 +39,11 @@ type Question struct {
 	// Count is how often it was asked (or voted 👎).
 	Count int `json:"count"`
 	// People is how many different people did, as far as the journal
-	// can tell them apart (by pseudonym); 0 when it cannot.
+	// can tell them apart (by pseudonym); 0 when it cannot. Askers are
+	// their pseudonyms, so that the people of several questions can be
+	// counted without counting anyone twice.
 	People   int       `json:"people"`
+	Askers   []string  `json:"-"`
 	Adapters []string  `json:"adapters"`
 	First    time.Time `json:"first"`
 	Last     time.Time `json:"last"`
@@ -139,6 +142,36 @@ func (s *Store) reviewUnanswered(ctx context.Context, since time.Time, limit int
 		q.First, q.Last = time.UnixMilli(first).UTC(), time.UnixMilli(last).UTC()
 		out = append(out, q)
 	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list questions to review: %w", err)
+	}
+	rows.Close()
+	askers, err := s.askers(ctx, since)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].Askers = askers[out[i].Norm]
+	}
+	return out, nil
+}
+
+// askers maps a folded question to the pseudonyms of who asked it since a
+// time.
+func (s *Store) askers(ctx context.Context, since time.Time) (map[string][]string, error) {
+	rows, err := s.db.QueryContext(ctx, s.d.rebind(`SELECT DISTINCT norm, "user" FROM misses WHERE at >= ? AND "user" <> ''`), since.UnixMilli())
+	if err != nil {
+		return nil, fmt.Errorf("list who asked: %w", err)
+	}
+	defer rows.Close()
+	out := map[string][]string{}
+	for rows.Next() {
+		var norm, who string
+		if err := rows.Scan(&norm, &who); err != nil {
+			return nil, fmt.Errorf("list who asked: %w", err)
+		}
+		out[norm] = append(out[norm], who)
+	}
 	return out, rows.Err()
 }
 
@@ -198,6 +231,10 @@ func (s *Store) reviewDownvoted(ctx context.Context, since time.Time, limit int)
 	if err != nil {
 		return nil, err
 	}
+	voters, err := s.voters(ctx, since)
+	if err != nil {
+		return nil, err
+	}
 	rows, err := s.db.QueryContext(ctx, s.d.rebind(`
 		SELECT question, entry, COUNT(*), COUNT(DISTINCT NULLIF(voter, '')), MIN(at), MAX(at), `+s.d.distinctList("adapter")+`
 		FROM votes WHERE up = 0 AND at >= ?
@@ -219,6 +256,9 @@ func (s *Store) reviewDownvoted(ctx context.Context, since time.Time, limit int)
 		if q.Norm == "" || decided[q.Norm] {
 			continue
 		}
+		// Who voted is counted over every wording of the question.
+		q.Askers = voters[q.Norm+"\x00"+q.Entry]
+		q.People = len(q.Askers)
 		q.Adapters = strings.Split(adapters, ",")
 		q.First, q.Last = time.UnixMilli(first).UTC(), time.UnixMilli(last).UTC()
 		key := q.Norm + "\x00" + q.Entry
@@ -227,7 +267,6 @@ func (s *Store) reviewDownvoted(ctx context.Context, since time.Time, limit int)
 			// newest first, so the first wording seen is the latest.
 			p := &out[i]
 			p.Count += q.Count
-			p.People += q.People
 			if q.First.Before(p.First) {
 				p.First = q.First
 			}
@@ -236,6 +275,28 @@ func (s *Store) reviewDownvoted(ctx context.Context, since time.Time, limit int)
 		}
 		at[key] = len(out)
 		out = append(out, q)
+	}
+	return out, rows.Err()
+}
+
+// voters maps a folded question and an entry ("question\x00entry") to
+// the pseudonyms of who voted 👎 on that answer since a time.
+func (s *Store) voters(ctx context.Context, since time.Time) (map[string][]string, error) {
+	rows, err := s.db.QueryContext(ctx, s.d.rebind(`SELECT DISTINCT question, entry, voter FROM votes WHERE up = 0 AND at >= ? AND voter <> ''`), since.UnixMilli())
+	if err != nil {
+		return nil, fmt.Errorf("list who voted: %w", err)
+	}
+	defer rows.Close()
+	out := map[string][]string{}
+	for rows.Next() {
+		var q, entry, who string
+		if err := rows.Scan(&q, &entry, &who); err != nil {
+			return nil, fmt.Errorf("list who voted: %w", err)
+		}
+		key := normalize(q) + "\x00" + entry
+		if !slices.Contains(out[key], who) {
+			out[key] = append(out[key], who)
+		}
 	}
 	return out, rows.Err()
 }

@@ -67,6 +67,11 @@ func TestReview(t *testing.T) {
 		if qs[2].Count != 3 || qs[2].People != 2 || qs[2].Reason != ReasonUnanswered || qs[2].Norm != "who fixes the coffee machine" {
 			t.Errorf("third: %+v", qs[2])
 		}
+		// Who asked, by pseudonym, so that the people of several questions
+		// can be counted once each.
+		if !slices.Equal(sorted(qs[2].Askers), []string{"a", "b"}) || !slices.Equal(sorted(qs[0].Askers), []string{"v1", "v2"}) || len(qs[1].Askers) != 0 {
+			t.Errorf("askers: %q, %q, %q", qs[0].Askers, qs[1].Askers, qs[2].Askers)
+		}
 		if few, _ := s.Review(ctx, now.Add(-24*time.Hour), 1); len(few) != 1 {
 			t.Errorf("limit 1: %d questions", len(few))
 		}
