@@ -108,8 +108,12 @@ func (a adminConfig) check() []error {
 		if len(a.Allow) == 0 {
 			errs = append(errs, errors.New("MMD_ADMIN_ALLOW is empty: nobody could sign in to the review page; list user principal names, object ids, role:<app role> or group:<group id>"))
 		}
-		errs = append(errs, checkAdminURL("MMD_ADMIN_OIDC_ISSUER", a.Issuer, "")...)
-		errs = append(errs, checkAdminURL("MMD_ADMIN_REDIRECT_URL", a.RedirectURL, "/admin/callback")...)
+		if err := admin.CheckIssuer(a.Issuer); err != nil {
+			errs = append(errs, fmt.Errorf("MMD_ADMIN_OIDC_ISSUER: %w", err))
+		}
+		if err := admin.CheckRedirectURL(a.RedirectURL); err != nil {
+			errs = append(errs, fmt.Errorf("MMD_ADMIN_REDIRECT_URL: %w", err))
+		}
 	}
 	if a.Token != "" && len(a.Token) < minAdminToken {
 		errs = append(errs, fmt.Errorf("MMD_ADMIN_TOKEN is too short: use at least %d random characters, such as the output of \"openssl rand -hex 32\"", minAdminToken))
@@ -119,9 +123,6 @@ func (a adminConfig) check() []error {
 			errs = append(errs, fmt.Errorf("MMD_ADMIN_DIGEST_AT %w", err))
 		}
 	}
-	if a.TeamsConversation != "" {
-		errs = append(errs, checkAdminURL("MMD_ADMIN_TEAMS_SERVICE_URL", a.TeamsServiceURL, "")...)
-	}
 	return errs
 }
 
@@ -130,27 +131,6 @@ func isAre(s []string) string {
 		return "is"
 	}
 	return "are"
-}
-
-// checkAdminURL checks an address of the sign-in: https (http only on this
-// machine), and the path it must end with, if any.
-func checkAdminURL(name, v, path string) []error {
-	u, err := url.Parse(v)
-	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return []error{fmt.Errorf("%s %q is not an address such as https://host%s", name, v, path)}
-	}
-	var errs []error
-	if u.Scheme == "http" && !loopbackHost(u.Hostname()) {
-		errs = append(errs, fmt.Errorf("%s must be https (http only for localhost)", name))
-	}
-	if path != "" && !strings.HasSuffix(u.Path, path) {
-		errs = append(errs, fmt.Errorf("%s must end with %s, where mmdbot takes the sign-in back", name, path))
-	}
-	return errs
-}
-
-func loopbackHost(h string) bool {
-	return h == "localhost" || h == "127.0.0.1" || h == "::1"
 }
 
 // parseDigestAt reads when the weekly digest goes: "Monday 09:00".

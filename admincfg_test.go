@@ -36,8 +36,9 @@ func TestAdminConfig(t *testing.T) {
 	}{
 		{"partial", map[string]string{"MMD_ADMIN_CLIENT_SECRET": ""}, "MMD_ADMIN_CLIENT_SECRET is not"},
 		{"nobody allowed", map[string]string{"MMD_ADMIN_ALLOW": ""}, "MMD_ADMIN_ALLOW is empty"},
-		{"plain http", map[string]string{"MMD_ADMIN_REDIRECT_URL": "http://mmdbot.example.com/admin/callback"}, "must be https"},
-		{"wrong path", map[string]string{"MMD_ADMIN_REDIRECT_URL": "https://mmdbot.example.com/callback"}, "must end with /admin/callback"},
+		{"plain http", map[string]string{"MMD_ADMIN_REDIRECT_URL": "http://mmdbot.example.com/admin/callback"}, "MMD_ADMIN_REDIRECT_URL: the redirect URL \"http://mmdbot.example.com/admin/callback\" must use https"},
+		{"wrong path", map[string]string{"MMD_ADMIN_REDIRECT_URL": "https://mmdbot.example.com/callback"}, "MMD_ADMIN_REDIRECT_URL: the redirect URL \"https://mmdbot.example.com/callback\" must end in /admin/callback"},
+		{"tenants' shared issuer", map[string]string{"MMD_ADMIN_OIDC_ISSUER": "https://login.microsoftonline.com/common/v2.0"}, "MMD_ADMIN_OIDC_ISSUER: the issuer \"https://login.microsoftonline.com/common/v2.0\" is shared by every tenant"},
 		{"short token", map[string]string{"MMD_ADMIN_TOKEN": "abc"}, "MMD_ADMIN_TOKEN is too short"},
 		{"bad digest time", map[string]string{"MMD_ADMIN_CHANNEL_SLACK": "C1", "MMD_ADMIN_DIGEST_AT": "someday"}, "MMD_ADMIN_DIGEST_AT"},
 	} {

@@ -174,10 +174,11 @@ func reportDigest(ctx context.Context, e env, args []string) error {
 }
 
 // checkDigest lists the problems of the digest's settings that its
-// adapters see: a Teams service URL that replies may not go to would fail
-// every week.
+// adapters see: a Teams service URL that replies may not go to (the
+// adapter's own policy of hosts, whether the adapter is on yet or not)
+// would fail every week.
 func checkDigest(c config) []error {
-	if c.Admin.TeamsConversation == "" || !c.Teams.Enabled() {
+	if c.Admin.TeamsConversation == "" {
 		return nil
 	}
 	if err := c.Teams.AllowsServiceURL(c.Admin.TeamsServiceURL); err != nil {

@@ -253,7 +253,11 @@ func check(o Options) error {
 		errs = append(errs, errors.New("either sign-in with Entra ID or a token is required"))
 	}
 	if set == 4 {
-		errs = append(errs, checkURLs(o.Issuer, o.RedirectURL)...)
+		for _, err := range []error{CheckIssuer(o.Issuer), CheckRedirectURL(o.RedirectURL)} {
+			if err != nil {
+				errs = append(errs, err)
+			}
+		}
 		if len(o.Allow) == 0 {
 			errs = append(errs, errors.New("the allow list is empty: nobody could review after signing in"))
 		}
@@ -275,24 +279,39 @@ func check(o Options) error {
 	return nil
 }
 
-// checkURLs checks the issuer and the redirect URL: https, or http on
-// this machine only.
-func checkURLs(issuer, redirect string) []error {
-	var errs []error
-	for _, c := range []struct{ what, u, path string }{{"issuer", issuer, ""}, {"redirect URL", redirect, callbackPath}} {
-		u, err := url.Parse(c.u)
-		switch {
-		case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http"):
-			errs = append(errs, fmt.Errorf("the %s %q is not an http(s) URL", c.what, c.u))
-		case u.Scheme == "http" && !loopback(u.Hostname()):
-			errs = append(errs, fmt.Errorf("the %s %q must use https (http is for localhost only)", c.what, c.u))
-		case c.path != "" && u.Path != c.path:
-			errs = append(errs, fmt.Errorf("the %s %q must end in %s", c.what, c.u, c.path))
-		case c.path == "" && sharedAuthority(u.Path):
-			errs = append(errs, fmt.Errorf("the %s %q is shared by every tenant: use your tenant's, https://login.microsoftonline.com/<tenant id>/v2.0", c.what, c.u))
-		}
+// CheckIssuer says what is wrong with an OpenID Connect issuer for the
+// review page's sign-in, or nil: it must be https (http only on this
+// machine), and a tenant's own, not an authority every tenant shares.
+func CheckIssuer(issuer string) error {
+	u, err := checkURL("issuer", issuer)
+	if err == nil && sharedAuthority(u.Path) {
+		err = fmt.Errorf("the issuer %q is shared by every tenant: use your tenant's, https://login.microsoftonline.com/<tenant id>/v2.0", issuer)
 	}
-	return errs
+	return err
+}
+
+// CheckRedirectURL says what is wrong with the review page's redirect URL,
+// or nil: it must be https (http only on this machine) and end in
+// /admin/callback, where the page takes the sign-in back.
+func CheckRedirectURL(redirect string) error {
+	u, err := checkURL("redirect URL", redirect)
+	if err == nil && u.Path != callbackPath {
+		err = fmt.Errorf("the redirect URL %q must end in %s", redirect, callbackPath)
+	}
+	return err
+}
+
+// checkURL reads an address of the sign-in: https, or http on this
+// machine only.
+func checkURL(what, s string) (*url.URL, error) {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http"):
+		return nil, fmt.Errorf("the %s %q is not an http(s) URL", what, s)
+	case u.Scheme == "http" && !loopback(u.Hostname()):
+		return nil, fmt.Errorf("the %s %q must use https (http is for localhost only)", what, s)
+	}
+	return u, nil
 }
 
 // sharedAuthority reports whether an Entra ID issuer path is one of the
