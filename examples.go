@@ -194,23 +194,14 @@ func readExamples(name string) ([]knowledge.Example, error) {
 	return ov.Examples, nil
 }
 
-// checkExamples checks that the examples name only entries of the
-// knowledge (the embedded one, or --kb), with the file and line of each
-// that does not.
+// checkExamples checks the examples against the knowledge (the embedded
+// one, or --kb), as loading them with it would.
 func checkExamples(kbPath string, exs []knowledge.Example) error {
 	kb, err := kbfile.Load(kbPath)
 	if err != nil {
 		return err
 	}
-	var errs knowledge.Errors
-	for _, ex := range exs {
-		for _, id := range ex.Expect {
-			if _, ok := kb.Entry(id); !ok {
-				errs = append(errs, &knowledge.LoadError{File: ex.Set, Line: ex.Line, Msg: fmt.Sprintf("example %q names unknown entry %q (mmdbot table lists the ids)", ex.Q, id)})
-			}
-		}
-	}
-	if len(errs) > 0 {
+	if errs := kb.CheckExamples(exs); len(errs) > 0 {
 		return errs
 	}
 	return nil

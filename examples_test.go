@@ -102,6 +102,7 @@ func TestExamplesImportRefusesGarbage(t *testing.T) {
 	for name, c := range map[string]struct{ file, want string }{
 		"unknown entry":  {"- q: who runs the canteen\n  expect: [customer/canteen]\n", "bad.yaml:1: example \"who runs the canteen\" names unknown entry \"customer/canteen\""},
 		"not yaml":       {"examples: [\n", "bad.yaml:"},
+		"side of a row":  {"- q: who installs printers\n  expect: [customer/printing]\n  side: customer\n", "bad.yaml:1: example \"who installs printers\" has a side, but its first entry is not shared"},
 		"no examples":    {"extends: default\n", "no examples"},
 		"no expect":      {"- q: who runs the canteen\n", "needs expect"},
 		"unknown key":    {"extends: default\nexampels: []\n", "bad.yaml:2"},

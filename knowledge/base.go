@@ -187,7 +187,7 @@ func build(p Page, entries []*Entry, ov *Overlay, strict bool) (*Base, error) {
 		return nil, errs
 	}
 	if strict {
-		if errs := b.checkExamples(ov.Examples); len(errs) > 0 {
+		if errs := b.CheckExamples(ov.Examples); len(errs) > 0 {
 			return nil, errs
 		}
 	}

@@ -144,13 +144,15 @@ func Fold(q string) string {
 	return strings.TrimRight(normalQuestion(q), " ?!.,;:")
 }
 
-// checkExamples reports examples that name entries the base does not have.
-func (b *Base) checkExamples(exs []Example) Errors {
+// CheckExamples reports, with their file and line, the examples that name
+// entries the base does not have, or give a side to an entry that is not
+// shared: what loading them with the base would refuse.
+func (b *Base) CheckExamples(exs []Example) Errors {
 	var errs Errors
 	for _, ex := range exs {
 		for _, id := range ex.Expect {
 			if _, ok := b.byID[id]; !ok {
-				errs = append(errs, &LoadError{File: ex.Set, Line: ex.Line, Msg: fmt.Sprintf("example %q names unknown entry %q", ex.Q, id)})
+				errs = append(errs, &LoadError{File: ex.Set, Line: ex.Line, Msg: fmt.Sprintf("example %q names unknown entry %q (mmdbot table lists the ids)", ex.Q, id)})
 			}
 		}
 		if ex.Side != "" && (len(ex.Expect) == 0 || b.byID[ex.Expect[0]] == nil || b.byID[ex.Expect[0]].Owner != OwnerShared) {

@@ -214,7 +214,7 @@ func (s *Store) Totals(ctx context.Context, since time.Time) (ReviewTotals, erro
 		if err := rows.Scan(&q, &n); err != nil {
 			return ReviewTotals{}, fmt.Errorf("count the answers voted down: %w", err)
 		}
-		if norm := normalize(q); norm != "" && !decided[norm] {
+		if norm := knowledge.Fold(q); norm != "" && !decided[norm] {
 			t.Downvoted += n
 		}
 	}
@@ -252,7 +252,7 @@ func (s *Store) reviewDownvoted(ctx context.Context, since time.Time, limit int)
 		if err := rows.Scan(&q.Question, &q.Entry, &q.Count, &q.People, &first, &last, &adapters); err != nil {
 			return nil, fmt.Errorf("list answers voted down: %w", err)
 		}
-		q.Norm = normalize(q.Question)
+		q.Norm = knowledge.Fold(q.Question)
 		if q.Norm == "" || decided[q.Norm] {
 			continue
 		}
@@ -293,7 +293,7 @@ func (s *Store) voters(ctx context.Context, since time.Time) (map[string][]strin
 		if err := rows.Scan(&q, &entry, &who); err != nil {
 			return nil, fmt.Errorf("list who voted: %w", err)
 		}
-		key := normalize(q) + "\x00" + entry
+		key := knowledge.Fold(q) + "\x00" + entry
 		if !slices.Contains(out[key], who) {
 			out[key] = append(out[key], who)
 		}
@@ -334,7 +334,7 @@ func (s *Store) decidedNorms(ctx context.Context) (map[string]bool, error) {
 // empty). It returns the decision stored, with its ID, a new one.
 func (s *Store) Decide(ctx context.Context, d Decision) (Decision, error) {
 	if d.Norm == "" {
-		d.Norm = normalize(d.Question)
+		d.Norm = knowledge.Fold(d.Question)
 	}
 	switch {
 	case d.Norm == "":

@@ -215,7 +215,7 @@ func (s *Store) every() bool { return s.writes.Add(1)%trimEvery == 0 }
 func (s *Store) RecordMiss(ctx context.Context, m bot.Miss) error {
 	_, err := s.exec(ctx,
 		`INSERT INTO misses (at, question, norm, band, candidates, adapter, "user") VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		at(m.At, s.now).UnixMilli(), m.Question, normalize(m.Question), string(m.Band), strings.Join(m.Candidates, " "), m.Adapter, m.User)
+		at(m.At, s.now).UnixMilli(), m.Question, knowledge.Fold(m.Question), string(m.Band), strings.Join(m.Candidates, " "), m.Adapter, m.User)
 	if err != nil {
 		return fmt.Errorf("record unanswered question: %w", err)
 	}
@@ -302,10 +302,6 @@ func at(t time.Time, now func() time.Time) time.Time {
 	}
 	return t
 }
-
-// normalize folds a question so that the same question typed twice counts
-// once (knowledge.Fold).
-func normalize(q string) string { return knowledge.Fold(q) }
 
 // Unanswered is one question the bot could not answer, with how often it was
 // asked.
