@@ -128,28 +128,18 @@ func groupOf(page, q string) []string {
 	return nil
 }
 
-// askAPI asks the running server and returns the band and the entry.
-func askAPI(t *testing.T, base, q string) (band, entry string) {
-	t.Helper()
-	_, body := get(t, "GET", base+"/api/ask?q="+url.QueryEscape(q))
-	var r struct {
-		Band   string               `json:"band"`
-		Answer *struct{ ID string } `json:"answer"`
-	}
-	if err := json.Unmarshal([]byte(body), &r); err != nil {
-		t.Fatalf("ask %q: %v", q, err)
-	}
-	if r.Answer != nil {
-		entry = r.Answer.ID
-	}
-	return r.Band, entry
-}
-
-// slashCommand asks with a signed Slack slash command and returns the
-// response.
+// slashCommand asks with a signed Slack slash command from user U1 and
+// returns the response.
 func slashCommand(t *testing.T, base, q string) string {
 	t.Helper()
-	body := []byte(url.Values{"command": {"/mmd"}, "text": {q}, "user_id": {"U1"}, "channel_id": {"C1"}}.Encode())
+	return slashCommandFrom(t, base, "U1", q)
+}
+
+// slashCommandFrom asks with a signed Slack slash command from the user
+// and returns the response.
+func slashCommandFrom(t *testing.T, base, user, q string) string {
+	t.Helper()
+	body := []byte(url.Values{"command": {"/mmd"}, "text": {q}, "user_id": {user}, "channel_id": {"C1"}}.Encode())
 	code, resp := slackE2EPost(t, base+"/slack/commands", "application/x-www-form-urlencoded", body, slackE2ESecret, time.Now())
 	if code != 200 {
 		t.Fatalf("/mmd %s: status %d", q, code)

@@ -24,10 +24,7 @@ func TestJournalKeepsPseudonyms(t *testing.T) {
 	const q = "who fixes the coffee machine on floor 3"
 	ask := func(base, user string) {
 		t.Helper()
-		body := []byte("command=%2Fmmd&channel_id=C1&user_id=" + user + "&text=who+fixes+the+coffee+machine+on+floor+3")
-		if code, _ := slackE2EPost(t, base+"/slack/commands", "application/x-www-form-urlencoded", body, slackE2ESecret, time.Now()); code != 200 {
-			t.Fatalf("slash command: %d", code)
-		}
+		slashCommandFrom(t, base, user, q)
 	}
 	first := runServer(t, nil, env)
 	ask(first.URL, "U0PSEUDO1")

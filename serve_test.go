@@ -167,20 +167,29 @@ func TestServeRecordsUnanswered(t *testing.T) {
 // it does not know).
 func answerOf(t *testing.T, base, q string) string {
 	t.Helper()
+	_, entry := askAPI(t, base, q)
+	return entry
+}
+
+// askAPI asks the running server and returns the band and the id of the
+// answer ("" if it does not know).
+func askAPI(t *testing.T, base, q string) (band, entry string) {
+	t.Helper()
 	resp, body := get(t, "GET", base+"/api/ask?q="+url.QueryEscape(q))
 	if resp.StatusCode != 200 {
 		t.Fatalf("ask %q: %s", q, resp.Status)
 	}
 	var r struct {
+		Band   string               `json:"band"`
 		Answer *struct{ ID string } `json:"answer"`
 	}
 	if err := json.Unmarshal([]byte(body), &r); err != nil {
-		t.Fatal(err)
+		t.Fatalf("ask %q: %v", q, err)
 	}
-	if r.Answer == nil {
-		return ""
+	if r.Answer != nil {
+		entry = r.Answer.ID
 	}
-	return r.Answer.ID
+	return r.Band, entry
 }
 
 func TestServeStartErrors(t *testing.T) {
