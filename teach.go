@@ -52,6 +52,9 @@ func (t *teacher) reloaded(ctx context.Context, kb *knowledge.Base) {
 // them in the background. If the store cannot be read, the knowledge
 // loaded answers alone until the next try.
 func (t *teacher) apply(ctx context.Context) {
+	// The version is read first: a decision made between the two reads
+	// changes it again, and the next look learns it.
+	version, _ := t.store.DecisionsVersion(ctx)
 	exs, err := t.store.Examples(ctx)
 	if err != nil {
 		t.log.Warn("read the admins' decisions: answering without them until the next try", "error", err)
@@ -60,7 +63,6 @@ func (t *teacher) apply(ctx context.Context) {
 		t.mu.Unlock()
 		return
 	}
-	version, _ := t.store.DecisionsVersion(ctx)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.gen++
@@ -100,21 +102,14 @@ func (t *teacher) train() {
 }
 
 // watch applies decisions made on other replicas, until ctx is done.
-func (t *teacher) watch(ctx context.Context, every time.Duration) {
-	tick := time.NewTicker(every)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-			v, err := t.store.DecisionsVersion(ctx)
-			t.mu.Lock()
-			changed := err == nil && v != t.version
-			t.mu.Unlock()
-			if changed {
-				t.apply(ctx)
-			}
+func (t *teacher) watch(ctx context.Context, interval time.Duration) {
+	every(ctx, interval, func() {
+		v, err := t.store.DecisionsVersion(ctx)
+		t.mu.Lock()
+		changed := err == nil && v != t.version
+		t.mu.Unlock()
+		if changed {
+			t.apply(ctx)
 		}
-	}
+	})
 }
