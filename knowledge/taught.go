@@ -49,24 +49,6 @@ func (b *Base) Learn(exs []Example) *Base {
 	return c
 }
 
-// Taught returns the examples the base answers word for word (Teach).
-func (b *Base) Taught() []Example {
-	out := make([]Example, 0, len(b.taught))
-	for _, ex := range b.taught {
-		out = append(out, ex)
-	}
-	slices.SortFunc(out, func(x, y Example) int {
-		switch {
-		case x.Q < y.Q:
-			return -1
-		case x.Q > y.Q:
-			return 1
-		}
-		return 0
-	})
-	return out
-}
-
 // teach turns the verdict on a question into the one an admin decided.
 // The matches keep the model's ranking after the entries taught, so that
 // whoever looks at the result still sees what the model thought.
